@@ -1,0 +1,215 @@
+"""The ``fostermatch`` command line.
+
+Every command that reports has ``--json``. Long work reports progress on stderr when stderr is
+a terminal. Exit status: 0 done, 1 failed, 2 bad input (usage, or a folder that did not import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from data.db import database_url, describe_url, make_engine, session_scope, upgrade
+from data.queries import agency_summary
+from data.transfer import ImportFailed, export_folder, import_folder
+
+__all__ = ["main"]
+
+SAMPLE_SEED = 1
+SAMPLE_DIR = Path("var") / "sample-county"
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _progress(enabled: bool) -> Callable[[str], None] | None:
+    if not enabled or not sys.stderr.isatty():
+        return None
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    engine = make_engine(getattr(args, "database_url", None))
+    upgrade(engine)
+    return engine
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    url = database_url(args.database_url)
+    upgrade(make_engine(url))
+    print(f"database {describe_url(url)} is at the latest schema")
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from data.generate import generate
+
+    start = time.perf_counter()
+    result = generate(args.out, seed=args.seed, scale=args.scale, progress=_progress(True))
+    elapsed = time.perf_counter() - start
+    payload = {"out": str(args.out), "runtime_s": round(elapsed, 2), **_jsonable(result)}
+    _emit(args, payload, f"{result.summary()}\nwritten to {args.out} in {elapsed:.1f} s")
+    return EXIT_OK
+
+
+def _jsonable(value: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: (str(v) if not isinstance(v, int | float | str) else v) for k, v in asdict(value).items()}
+
+
+def _import(args: argparse.Namespace, folder: Path) -> int:
+    engine = _engine(args)
+    start = time.perf_counter()
+    try:
+        report = import_folder(engine, folder, progress=_progress(True))
+    except ImportFailed as failed:
+        for problem in failed.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(failed.problems)} problem(s) in {folder}; nothing was imported",
+              file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"imported": False, "problems": [
+                {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+                for p in failed.problems]}, indent=2))
+        return EXIT_BAD_INPUT
+    elapsed = time.perf_counter() - start
+    payload = {"imported": True, "runtime_s": round(elapsed, 2), **report.to_json()}
+    _emit(args, payload, f"{report.summary()}\nimported {folder} in {elapsed:.1f} s")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return _import(args, Path(args.folder))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    report = export_folder(engine, args.folder, progress=_progress(True))
+    _emit(args, {"out": str(args.folder), "files": report.files},
+          f"{report.summary()}\nexported to {args.folder}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with session_scope(engine) as session:
+        loaded = agency_summary(session).communities > 0
+    if not (args.if_empty and loaded):
+        from data.generate import generate
+
+        generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=_progress(True))
+        report = import_folder(engine, SAMPLE_DIR, progress=_progress(True))
+        if not args.json:
+            print(f"sample county (seed {SAMPLE_SEED}) loaded from {SAMPLE_DIR}:")
+            print(report.summary())
+            print()
+    with session_scope(engine) as session:
+        summary = agency_summary(session)
+    url = database_url(args.database_url)
+    _emit(args, {"database": describe_url(url), **summary.to_json()},
+          f"database {describe_url(url)}\n{summary.summary()}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    url = database_url(args.database_url)
+    upgrade(make_engine(url))
+    # the workers build their own engine from the environment
+    os.environ["FOSTERMATCH_DATABASE_URL"] = url
+    print(f"fostermatch serving {describe_url(url)} on http://{args.host}:{args.port}",
+          file=sys.stderr)
+    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="info")
+    return EXIT_OK
+
+
+# -- parser -------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fostermatch",
+        description="Foster and kinship family recruitment and matching engine.",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="database URL (default: $FOSTERMATCH_DATABASE_URL, else sqlite:///var/fostermatch.db)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply the schema migrations").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    demo = commands.add_parser("demo", help="load the sample county and print its summary")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="load the sample county only when the database holds no records")
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API and pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    gen = commands.add_parser("generate", help="write a synthetic sample county")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, required=True, help="folder to write")
+    gen.add_argument("--scale", choices=("county", "state"), default="county")
+    gen.add_argument("--json", action="store_true")
+    gen.set_defaults(func=cmd_generate)
+
+    imp = commands.add_parser("import", help="import a folder of records (all or nothing)")
+    imp.add_argument("folder", metavar="DIR")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(func=cmd_import)
+
+    exp = commands.add_parser("export", help="export every record to a folder")
+    exp.add_argument("folder", metavar="DIR", type=Path)
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except (ValueError, OSError) as exc:
+        print(f"fostermatch {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT if isinstance(exc, ValueError) else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

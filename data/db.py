@@ -1,0 +1,108 @@
+"""Engine, sessions and schema migrations.
+
+The database is picked by ``FOSTERMATCH_DATABASE_URL``; without it, a SQLite file at
+``var/fostermatch.db`` under the current directory. PostgreSQL URLs use psycopg 3
+(``postgresql://…`` is rewritten to ``postgresql+psycopg://…``). The schema is created and
+changed only by Alembic migrations (``fostermatch db upgrade``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "database_url",
+    "make_engine",
+    "session_scope",
+    "upgrade",
+    "is_current",
+    "describe_url",
+]
+
+DATABASE_URL_ENV = "FOSTERMATCH_DATABASE_URL"
+DEFAULT_SQLITE_PATH = Path("var") / "fostermatch.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The database URL: the argument, else the environment, else the default SQLite file."""
+    url = url or os.environ.get(DATABASE_URL_ENV)
+    if not url:
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`), with SQLite set up for safety.
+
+    SQLite gets foreign keys enforced, WAL journaling for file databases (readers do not
+    block the writer) and a busy timeout; its parent folder is created when missing.
+    """
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30})
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        file_backed = bool(parsed.database) and parsed.database != ":memory:"
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if file_backed:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose work is one transaction: committed on success, rolled back on error."""
+    with Session(engine) as session, session.begin():
+        yield session
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("data") / "migrations"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply the Alembic migrations up to ``revision`` on this engine's database."""
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the latest migration."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision() == head

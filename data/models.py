@@ -1,0 +1,178 @@
+"""The records: SQLModel tables for every file of the import/export contract (DESIGN.md §4).
+
+Lists (languages, needs, capabilities, ids) are JSON arrays; booleans are booleans; dates are
+dates. Columns named ``*_community_id`` are derived on import: the community whose polygon
+contains the point. Episodes and placements have no id in the files, so they carry a
+surrogate integer key and a unique natural key (child and start date; for placements also the
+setting and home), which is what import upserts by.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Applicant",
+    "ChangeCounter",
+    "Child",
+    "Community",
+    "Episode",
+    "Home",
+    "Partner",
+    "Placement",
+    "SiblingGroup",
+]
+
+
+def _list_column() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Community(SQLModel, table=True):
+    """A community area: its name, child population (0-17) and polygon as GeoJSON text."""
+
+    __tablename__ = "communities"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    child_population: int | None = None
+    # the GeoJSON geometry object, serialised; repaired with make_valid when it was invalid
+    geometry: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SiblingGroup(SQLModel, table=True):
+    """A group of brothers and sisters in care; members point to it from ``children``."""
+
+    __tablename__ = "sibling_groups"
+
+    id: str = Field(primary_key=True, max_length=64)
+
+
+class Home(SQLModel, table=True):
+    """A kin, foster, therapeutic or pre-adoptive family home with its licence and offer."""
+
+    __tablename__ = "homes"
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=20)
+    status: str = Field(max_length=20, index=True)
+    latitude: float
+    longitude: float
+    community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
+    capacity: int
+    age_min: int | None = None
+    age_max: int | None = None
+    accepts_sex: str | None = Field(default=None, max_length=10)
+    max_siblings: int | None = None
+    capabilities: list[str] = _list_column()
+    languages: list[str] = _list_column()
+    religion: str | None = Field(default=None, max_length=100)
+    cultural_offers: list[str] = _list_column()
+    tribe: str | None = Field(default=None, max_length=200)
+    tribe_licensed: bool | None = None
+    kin_of: list[str] = _list_column()
+    licensed_on: date | None = None
+    closed_on: date | None = None
+    closed_reason: str | None = Field(default=None, max_length=100)
+
+
+class Child(SQLModel, table=True):
+    """A child known to the agency. Race and Hispanic origin are for outcome monitoring only."""
+
+    __tablename__ = "children"
+
+    id: str = Field(primary_key=True, max_length=64)
+    birth_date: date
+    sex: str = Field(max_length=10)
+    race: list[str] = _list_column()
+    hispanic: str | None = Field(default=None, max_length=10)
+    languages: list[str] = _list_column()
+    religion: str | None = Field(default=None, max_length=100)
+    cultural_needs: list[str] = _list_column()
+    tribe: str | None = Field(default=None, max_length=200)
+    icwa: str | None = Field(default=None, max_length=20)
+    needs: list[str] = _list_column()
+    sibling_group_id: str | None = Field(default=None, foreign_key="sibling_groups.id", index=True)
+    separate_from: list[str] = _list_column()
+    excluded_homes: list[str] = _list_column()
+    school_latitude: float | None = None
+    school_longitude: float | None = None
+    school_community_id: str | None = Field(default=None, foreign_key="communities.id")
+
+
+class Episode(SQLModel, table=True):
+    """A stay in care, from removal to discharge (open while ``discharged_on`` is empty)."""
+
+    __tablename__ = "episodes"
+    __table_args__ = (UniqueConstraint("child_id", "removed_on", name="uq_episodes_child_removed"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: str = Field(foreign_key="children.id", index=True)
+    removed_on: date
+    removal_latitude: float
+    removal_longitude: float
+    removal_community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
+    discharged_on: date | None = Field(default=None, index=True)
+    discharge_reason: str | None = Field(default=None, max_length=20)
+
+
+class Placement(SQLModel, table=True):
+    """Where a child lived during an episode; ``home_id`` is set for family settings."""
+
+    __tablename__ = "placements"
+    __table_args__ = (
+        UniqueConstraint(
+            "child_id", "started_on", "setting", "home_id", name="uq_placements_natural"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: str = Field(foreign_key="children.id", index=True)
+    setting: str = Field(max_length=20)
+    home_id: str | None = Field(default=None, foreign_key="homes.id", index=True)
+    started_on: date
+    ended_on: date | None = Field(default=None, index=True)
+    end_reason: str | None = Field(default=None, max_length=100)
+
+
+class Applicant(SQLModel, table=True):
+    """A prospective foster family somewhere in the recruitment pipeline."""
+
+    __tablename__ = "applicants"
+
+    id: str = Field(primary_key=True, max_length=64)
+    stage: str = Field(max_length=20)
+    stage_on: date
+    latitude: float | None = None
+    longitude: float | None = None
+    community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
+    interests: list[str] = _list_column()
+    languages: list[str] = _list_column()
+
+
+class Partner(SQLModel, table=True):
+    """A community partner organisation that helps recruit families."""
+
+    __tablename__ = "partners"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=30)
+    latitude: float
+    longitude: float
+    community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
+    languages: list[str] = _list_column()
+    contact: str | None = Field(default=None, max_length=200)
+
+
+class ChangeCounter(SQLModel, table=True):
+    """A counter bumped by every write of records, so a worker can tell its snapshot is stale."""
+
+    __tablename__ = "change_counters"
+
+    name: str = Field(primary_key=True, max_length=50)
+    value: int = 0

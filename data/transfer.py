@@ -1,0 +1,707 @@
+"""Import and export of the folder format (DESIGN.md §4).
+
+``import_folder`` reads every file present, checks every row (types, codes, dates, unique
+ids, references between files and to what the database already holds, coordinates in range
+and inside a community, GeoJSON well formed) and reports **all** problems as
+``FILE:LINE: column COL: message``. Only when there is none does it write, in one
+transaction, upserting by id (episodes and placements by their natural key), so importing the
+same folder twice changes nothing. ``export_folder`` writes the database back in the same
+format; export then import into an empty database gives the same records.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from shapely.geometry import mapping, shape
+from sqlalchemy import Engine, insert, select, update
+from sqlmodel import Session, SQLModel
+
+from data.db import session_scope
+from data.formats import (
+    CHILDREN,
+    COMMUNITIES_FILE,
+    CSV_FILES,
+    EPISODES,
+    FAMILY_SETTINGS,
+    HOMES,
+    PLACEMENTS,
+    CellError,
+    FileSpec,
+    format_cell,
+)
+from data.models import ChangeCounter, Community, SiblingGroup
+from geo import Community as GeoCommunity
+from geo import CommunityIndex, GeoJSONError
+
+__all__ = [
+    "ExportReport",
+    "ImportFailed",
+    "ImportReport",
+    "Problem",
+    "bump_change_counter",
+    "community_index",
+    "export_folder",
+    "import_folder",
+    "natural_key",
+]
+
+Progress = Callable[[str], None]
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Problem:
+    """Something wrong in an imported folder: file, line (1 = header), column, what."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" column {self.column}:" if self.column else ""
+        return f"{self.file}:{self.line}:{where} {self.message}"
+
+
+class ImportFailed(Exception):
+    """The folder was not imported because of ``problems``; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = tuple(problems)
+        super().__init__(f"{len(self.problems)} problem(s); nothing was imported")
+
+
+@dataclass
+class FileCounts:
+    """What import did to one file's records."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@dataclass
+class ImportReport:
+    """What an import wrote, per file, and the geometry repairs it made."""
+
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.inserted or c.updated for c in self.files.values())
+
+    def summary(self) -> str:
+        lines = [
+            f"{name:<20} {c.rows:>8} rows: {c.inserted} new, {c.updated} updated, "
+            f"{c.unchanged} unchanged"
+            for name, c in self.files.items()
+        ]
+        lines += [f"repaired: {r}" for r in self.repairs]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": {
+                name: {"rows": c.rows, "inserted": c.inserted, "updated": c.updated,
+                       "unchanged": c.unchanged}
+                for name, c in self.files.items()
+            },
+            "repairs": self.repairs,
+        }
+
+
+@dataclass
+class ExportReport:
+    """How many records export wrote to each file."""
+
+    files: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return "\n".join(f"{name:<20} {n:>8} rows" for name, n in self.files.items())
+
+
+def natural_key(spec: FileSpec, row: Row) -> tuple[Any, ...]:
+    """The values a record is upserted by (its id, or its natural key for episodes)."""
+    return tuple(row[k] for k in spec.key)
+
+
+# -- reading files ------------------------------------------------------------------------
+
+
+@dataclass
+class _ParsedFile:
+    spec: FileSpec
+    rows: list[Row] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _ParsedCommunities:
+    index: CommunityIndex
+    geometries: dict[str, str]  # id -> serialised GeoJSON geometry
+    lines: dict[str, int]
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def add(self, file: str, line: int, column: str, message: str) -> None:
+        self.items.append(Problem(file, line, column, message))
+
+
+def _read_text(path: Path, problems: _Problems) -> str | None:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.add(path.name, line, "", f"not UTF-8 text (byte {data[exc.start]:#04x})")
+        return None
+
+
+def _csv_records(text: str, name: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line = 1
+    try:
+        for record in reader:
+            yield line, record
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.add(name, reader.line_num or line, "", f"malformed CSV: {exc}")
+
+
+def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
+    parsed = _ParsedFile(spec)
+    text = _read_text(path, problems)
+    if text is None:
+        return parsed
+    records = _csv_records(text, spec.name, problems)
+    first = next(records, None)
+    if first is None:
+        problems.add(spec.name, 1, "", "the file is empty: expected a header row")
+        return parsed
+    _, header = first
+    known = {c.name for c in spec.columns}
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        name = name.strip()
+        if name in positions:
+            problems.add(spec.name, 1, name, "column appears twice in the header")
+        elif name not in known:
+            problems.add(
+                spec.name, 1, name, f"unknown column; expected {', '.join(spec.header)}"
+            )
+        else:
+            positions[name] = i
+    missing = [c.name for c in spec.columns if c.required and c.name not in positions]
+    for name in missing:
+        problems.add(spec.name, 1, name, "required column is missing from the header")
+    if missing:
+        return parsed
+    for line, record in records:
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines carry nothing
+        if len(record) != len(header):
+            problems.add(
+                spec.name, line, "", f"expected {len(header)} fields, found {len(record)}"
+            )
+            continue
+        row: Row = {}
+        ok = True
+        for column in spec.columns:
+            raw = record[positions[column.name]] if column.name in positions else ""
+            if not raw.strip():
+                if column.required:
+                    problems.add(spec.name, line, column.name, "required value is empty")
+                    ok = False
+                row[column.target] = column.empty
+                continue
+            try:
+                row[column.target] = column.read(raw)
+            except CellError as exc:
+                problems.add(spec.name, line, column.name, str(exc))
+                ok = False
+        if ok:
+            parsed.rows.append(row)
+            parsed.lines.append(line)
+    return parsed
+
+
+def _parse_communities(path: Path, problems: _Problems) -> _ParsedCommunities | None:
+    text = _read_text(path, problems)
+    if text is None:
+        return None
+    try:
+        index = CommunityIndex.from_geojson(text)
+    except GeoJSONError as exc:
+        for p in exc.problems:
+            problems.add(COMMUNITIES_FILE, p.line or 1, p.where, p.message)
+        return None
+    repaired = {r.community_id for r in index.repairs}
+    raw = json.loads(text)["features"]
+    geometries: dict[str, str] = {}
+    for community, feature in zip(index.communities, raw, strict=True):
+        geometry = mapping(community.geometry) if community.id in repaired else feature["geometry"]
+        geometries[community.id] = json.dumps(geometry, separators=(",", ":"))
+    lines = {r.community_id: r.line or 1 for r in index.repairs}
+    return _ParsedCommunities(index, geometries, lines)
+
+
+# -- checks within one row and between files ----------------------------------------------
+
+
+def _row_checks(parsed: _ParsedFile, problems: _Problems) -> None:
+    """Checks that need only the row itself; a failing row is dropped from the import."""
+    spec = parsed.spec
+    keep_rows: list[Row] = []
+    keep_lines: list[int] = []
+    first_line: dict[tuple[Any, ...], int] = {}
+    for row, line in zip(parsed.rows, parsed.lines, strict=True):
+        before = len(problems.items)
+        for column, message in _row_problems(spec, row):
+            problems.add(spec.name, line, column, message)
+        key = natural_key(spec, row)
+        if key in first_line:
+            what = "id" if spec.key == ("id",) else "record (same " + ", ".join(spec.key) + ")"
+            problems.add(
+                spec.name, line, spec.key[0], f"duplicate {what}: first on line {first_line[key]}"
+            )
+        else:
+            first_line[key] = line
+        if len(problems.items) == before:
+            keep_rows.append(row)
+            keep_lines.append(line)
+    parsed.rows, parsed.lines = keep_rows, keep_lines
+
+
+def _row_problems(spec: FileSpec, row: Row) -> Iterator[tuple[str, str]]:
+    for lat, lon, _ in spec.points:
+        if (row[lat] is None) != (row[lon] is None):
+            yield (lat if row[lat] is None else lon), f"give both {lat} and {lon}, or neither"
+    if spec is HOMES:
+        if row["age_min"] is not None and row["age_max"] is not None:
+            if row["age_min"] > row["age_max"]:
+                yield "age_max", f"age_max {row['age_max']} is below age_min {row['age_min']}"
+        if row["closed_on"] is not None and row["status"] != "closed":
+            yield "status", f"a home with closed_on must have status closed, not {row['status']}"
+        if row["status"] == "closed" and row["closed_on"] is None:
+            yield "closed_on", "a closed home needs the date it closed"
+        if row["licensed_on"] and row["closed_on"] and row["closed_on"] < row["licensed_on"]:
+            yield "closed_on", "closed_on is before licensed_on"
+    elif spec is CHILDREN:
+        if row["birth_date"] > date.today():
+            yield "birth_date", f"{row['birth_date']} is in the future"
+        if row["id"] in row["separate_from"]:
+            yield "separate_from", "a child cannot be separated from themselves"
+    elif spec is EPISODES:
+        if row["removed_on"] > date.today():
+            yield "removed_on", f"{row['removed_on']} is in the future"
+        if row["discharged_on"] is not None:
+            if row["discharged_on"] < row["removed_on"]:
+                yield "discharged_on", "discharged_on is before removed_on"
+            if row["discharge_reason"] is None:
+                yield "discharge_reason", "required when discharged_on is given"
+        elif row["discharge_reason"] is not None:
+            yield "discharged_on", "a discharge_reason needs the date of discharge"
+    elif spec is PLACEMENTS:
+        if row["ended_on"] is not None and row["ended_on"] < row["started_on"]:
+            yield "ended_on", "ended_on is before started_on"
+        if row["setting"] in FAMILY_SETTINGS and row["home_id"] is None:
+            yield "home_id", f"required for a placement in a family setting ({row['setting']})"
+        if row["setting"] not in FAMILY_SETTINGS and row["home_id"] is not None:
+            yield "home_id", f"only family settings have a home; {row['setting']} has none"
+        if row["end_reason"] is not None and row["ended_on"] is None:
+            yield "ended_on", "an end_reason needs the date the placement ended"
+
+
+class _World:
+    """The records after the import: the database's, overridden by the folder's."""
+
+    def __init__(self, session: Session, files: dict[str, _ParsedFile]) -> None:
+        self.session = session
+        self.files = files
+        self.existing: dict[str, dict[tuple[Any, ...], Row]] = {}
+        for spec in CSV_FILES:
+            table = spec.model.__table__  # type: ignore[attr-defined]
+            rows = session.execute(select(table)).mappings()
+            self.existing[spec.name] = {natural_key(spec, r): dict(r) for r in rows}
+
+    def merged(self, spec: FileSpec) -> dict[tuple[Any, ...], Row]:
+        rows = dict(self.existing[spec.name])
+        parsed = self.files.get(spec.name)
+        if parsed:
+            rows.update((natural_key(spec, r), r) for r in parsed.rows)
+        return rows
+
+
+def _reference_checks(world: _World, problems: _Problems) -> None:
+    children = {k[0]: r for k, r in world.merged(CHILDREN).items()}
+    homes = {k[0] for k in world.merged(HOMES)}
+    files = world.files
+
+    def each(spec: FileSpec) -> Iterable[tuple[int, Row]]:
+        parsed = files.get(spec.name)
+        return zip(parsed.lines, parsed.rows, strict=True) if parsed else ()
+
+    def known(ids: Iterable[str], pool: set[str] | dict[str, Any]) -> list[str]:
+        return [i for i in ids if i not in pool]
+
+    for line, row in each(HOMES):
+        for missing in known(row["kin_of"], children):
+            problems.add(HOMES.name, line, "kin_of", f"unknown child {missing!r}")
+    for line, row in each(CHILDREN):
+        for missing in known(row["separate_from"], children):
+            problems.add(CHILDREN.name, line, "separate_from", f"unknown child {missing!r}")
+        for missing in known(row["excluded_homes"], homes):
+            problems.add(CHILDREN.name, line, "excluded_homes", f"unknown home {missing!r}")
+    for spec in (EPISODES, PLACEMENTS):
+        for line, row in each(spec):
+            child = children.get(row["child_id"])
+            if child is None:
+                problems.add(spec.name, line, "child_id", f"unknown child {row['child_id']!r}")
+            elif spec is EPISODES and row["removed_on"] < child["birth_date"]:
+                problems.add(
+                    spec.name, line, "removed_on",
+                    f"removed_on {row['removed_on']} is before the child's birth_date "
+                    f"{child['birth_date']}",
+                )
+    for line, row in each(PLACEMENTS):
+        if row["home_id"] is not None and row["home_id"] not in homes:
+            problems.add(PLACEMENTS.name, line, "home_id", f"unknown home {row['home_id']!r}")
+
+
+def _timeline_checks(world: _World, problems: _Problems) -> None:
+    """Per child: episodes do not overlap; placements lie inside episodes and do not overlap."""
+    lines: dict[tuple[str, tuple[Any, ...]], int] = {}
+    for spec in (EPISODES, PLACEMENTS):
+        parsed = world.files.get(spec.name)
+        if parsed:
+            for row, line in zip(parsed.rows, parsed.lines, strict=True):
+                lines[(spec.name, natural_key(spec, row))] = line
+    touched = {
+        k[1][0] for k in lines  # child ids with a row in the folder
+    }
+    if not touched:
+        return
+    episodes: dict[str, list[Row]] = defaultdict(list)
+    for key, row in world.merged(EPISODES).items():
+        if key[0] in touched:
+            episodes[key[0]].append(row)
+    placements: dict[str, list[Row]] = defaultdict(list)
+    for key, row in world.merged(PLACEMENTS).items():
+        if key[0] in touched:
+            placements[key[0]].append(row)
+
+    def report(spec: FileSpec, row: Row, column: str, message: str) -> None:
+        line = lines.get((spec.name, natural_key(spec, row)))
+        if line is None:  # the row is in the database: blame the folder's rows of this child
+            return
+        problems.add(spec.name, line, column, message)
+
+    for child_id in sorted(touched):
+        spells = sorted(episodes.get(child_id, []), key=lambda r: r["removed_on"])
+        for before, after in zip(spells, spells[1:], strict=False):
+            if before["discharged_on"] is None or before["discharged_on"] > after["removed_on"]:
+                message = (
+                    f"overlaps the child's episode removed on {before['removed_on']}"
+                    + (" (still open)" if before["discharged_on"] is None else "")
+                )
+                report(EPISODES, after, "removed_on", message)
+                report(EPISODES, before, "discharged_on", f"overlaps the episode removed on "
+                       f"{after['removed_on']}")
+        stays = sorted(placements.get(child_id, []), key=lambda r: r["started_on"])
+        for row in stays:
+            episode = _episode_of(spells, row["started_on"])
+            if episode is None:
+                report(PLACEMENTS, row, "started_on",
+                       f"{row['started_on']} is not within any episode of child {child_id}")
+                continue
+            end = episode["discharged_on"]
+            if end is not None and (row["ended_on"] is None or row["ended_on"] > end):
+                report(PLACEMENTS, row, "ended_on",
+                       f"the placement must end by the discharge on {end}")
+        for before, after in zip(stays, stays[1:], strict=False):
+            if before["ended_on"] is None or before["ended_on"] > after["started_on"]:
+                report(PLACEMENTS, after, "started_on",
+                       f"overlaps the child's {before['setting']} placement started on "
+                       f"{before['started_on']}")
+
+
+def _episode_of(spells: Sequence[Row], day: date) -> Row | None:
+    for spell in spells:
+        if spell["removed_on"] <= day and (spell["discharged_on"] is None
+                                           or day <= spell["discharged_on"]):
+            return spell
+    return None
+
+
+def _derive_communities(
+    files: dict[str, _ParsedFile], index: CommunityIndex, problems: _Problems
+) -> None:
+    """Set each row's derived community; a point outside every community is a problem."""
+    for parsed in files.values():
+        for lat, lon, target in parsed.spec.points:
+            lats = np.array([np.nan if r[lat] is None else r[lat] for r in parsed.rows])
+            lons = np.array([np.nan if r[lon] is None else r[lon] for r in parsed.rows])
+            found = index.locate(lats, lons) if len(lats) else []
+            for row, line, community in zip(parsed.rows, parsed.lines, found, strict=True):
+                row[target] = community
+                if community is None and row[lat] is not None:
+                    problems.add(
+                        parsed.spec.name, line, lat,
+                        f"({row[lat]}, {row[lon]}) is outside every community",
+                    )
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def community_index(session: Session) -> CommunityIndex | None:
+    """The communities in the database as an index, or None when there are none."""
+    stored = session.exec(select(Community)).scalars().all()  # type: ignore[call-overload]
+    if not stored:
+        return None
+    return CommunityIndex(
+        [
+            GeoCommunity(
+                id=c.id,
+                name=c.name,
+                geometry=shape(json.loads(c.geometry)),
+                child_population=c.child_population,
+            )
+            for c in stored
+        ]
+    )
+
+
+def bump_change_counter(session: Session, name: str = "records") -> None:
+    """Add one to the change counter, so that cached snapshots are known to be stale."""
+    counter = session.get(ChangeCounter, name)
+    if counter is None:
+        session.add(ChangeCounter(name=name, value=1))
+    else:
+        counter.value += 1
+    session.flush()
+
+
+def _upsert(
+    session: Session,
+    model: type[SQLModel],
+    key: tuple[str, ...],
+    rows: list[Row],
+    existing: dict[tuple[Any, ...], Row],
+) -> FileCounts:
+    counts = FileCounts()
+    inserts: list[Row] = []
+    updates: list[Row] = []
+    for row in rows:
+        old = existing.get(tuple(row[k] for k in key))
+        if old is None:
+            inserts.append(row)
+        elif any(old[k] != v for k, v in row.items()):
+            updates.append({**row, "id": old["id"]})
+        else:
+            counts.unchanged += 1
+    table = model.__table__  # type: ignore[attr-defined]
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(model), updates)
+    counts.inserted, counts.updated = len(inserts), len(updates)
+    return counts
+
+
+def _rederive_all(session: Session, index: CommunityIndex) -> None:
+    """After the communities changed: recompute the derived community of every record."""
+    for spec in CSV_FILES:
+        for lat, lon, target in spec.points:
+            table = spec.model.__table__  # type: ignore[attr-defined]
+            pk = list(table.primary_key.columns)[0].name
+            rows = session.execute(
+                select(table.c[pk], table.c[lat], table.c[lon], table.c[target])
+            ).all()
+            if not rows:
+                continue
+            found = index.locate(
+                [np.nan if r[1] is None else r[1] for r in rows],
+                [np.nan if r[2] is None else r[2] for r in rows],
+            )
+            changed = [
+                {pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c
+            ]
+            if changed:
+                session.execute(update(spec.model), changed)
+
+
+def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | None = None) -> ImportReport:
+    """Import a folder of the §4 format in one transaction; raise ``ImportFailed`` on problems.
+
+    Parameters
+    ----------
+    engine
+        The database, already migrated.
+    folder
+        A folder with any of ``communities.geojson``, ``homes.csv``, ``children.csv``,
+        ``episodes.csv``, ``placements.csv``, ``applicants.csv``, ``partners.csv``.
+    progress
+        Called with short messages about the work (no personal data).
+
+    Raises
+    ------
+    ImportFailed
+        With every problem found, sorted by file and line. Nothing has been written.
+    """
+    say = progress or (lambda _message: None)
+    folder = Path(folder)
+    problems = _Problems()
+    if not folder.is_dir():
+        raise ImportFailed([Problem(str(folder), 0, "", "not a folder")])
+    known = {COMMUNITIES_FILE, *(s.name for s in CSV_FILES)}
+    present = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    for name in present:
+        if name not in known and name.endswith((".csv", ".geojson")):
+            problems.add(name, 0, "", f"unknown file; expected {', '.join(sorted(known))}")
+    if not known.intersection(present):
+        raise ImportFailed([Problem(str(folder), 0, "", f"no file of the format here; expected "
+                                    f"{', '.join(sorted(known))}")])
+
+    communities = None
+    if COMMUNITIES_FILE in present:
+        say(f"reading {COMMUNITIES_FILE}")
+        communities = _parse_communities(folder / COMMUNITIES_FILE, problems)
+    files: dict[str, _ParsedFile] = {}
+    for spec in CSV_FILES:
+        if spec.name in present:
+            say(f"reading {spec.name}")
+            files[spec.name] = _parse_csv(folder / spec.name, spec, problems)
+            _row_checks(files[spec.name], problems)
+
+    report = ImportReport()
+    with session_scope(engine) as session:
+        index = communities.index if communities else community_index(session)
+        if index is None:
+            problems.add(COMMUNITIES_FILE, 0, "", "no communities in the database or the folder: "
+                         "import communities.geojson first (or with the records)")
+        else:
+            _derive_communities(files, index, problems)
+        say("checking references")
+        world = _World(session, files)
+        _reference_checks(world, problems)
+        _timeline_checks(world, problems)
+        if problems.items:
+            raise ImportFailed(sorted(problems.items, key=_problem_order))
+
+        if communities is not None:
+            say(f"writing {COMMUNITIES_FILE}")
+            rows = [
+                {"id": c.id, "name": c.name, "child_population": c.child_population,
+                 "geometry": communities.geometries[c.id]}
+                for c in communities.index.communities
+            ]
+            old = {(r["id"],): dict(r) for r in
+                   session.execute(select(Community.__table__)).mappings()}  # type: ignore[attr-defined]
+            counts = _upsert(session, Community, ("id",), rows, old)
+            report.files[COMMUNITIES_FILE] = counts
+            report.repairs = [str(r) for r in communities.index.repairs]
+        groups = {r["sibling_group_id"] for r in files[CHILDREN.name].rows} - {None} if CHILDREN.name in files else set()
+        if groups:
+            have = set(session.execute(select(SiblingGroup.id)).scalars())  # type: ignore[call-overload]
+            new = sorted(groups - have)
+            if new:
+                session.execute(insert(SiblingGroup.__table__), [{"id": g} for g in new])  # type: ignore[attr-defined]
+        for spec in CSV_FILES:
+            if spec.name in files:
+                say(f"writing {spec.name}")
+                report.files[spec.name] = _upsert(
+                    session, spec.model, spec.key, files[spec.name].rows, world.existing[spec.name]
+                )
+        if communities is not None and report.files[COMMUNITIES_FILE].updated:
+            say("recomputing the community of every record")
+            _rederive_all(session, communities.index)
+        if report.changed:
+            bump_change_counter(session)
+    return report
+
+
+def _problem_order(p: Problem) -> tuple[int, str, int]:
+    order = [COMMUNITIES_FILE, *(s.name for s in CSV_FILES)]
+    return (order.index(p.file) if p.file in order else -1, p.file, p.line)
+
+
+def _natural_sort(value: str) -> tuple[int, int, str]:
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def export_folder(engine: Engine, folder: str | Path, *, progress: Progress | None = None) -> ExportReport:
+    """Write every record in the database to ``folder`` in the §4 format.
+
+    Files are written whole (to a temporary name, then renamed), sorted by id (episodes and
+    placements by child and date, in the order they were recorded).
+    """
+    say = progress or (lambda _message: None)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = ExportReport()
+    with Session(engine) as session:
+        stored = sorted(
+            session.execute(select(Community.__table__)).mappings(),  # type: ignore[attr-defined]
+            key=lambda r: _natural_sort(r["id"]),
+        )
+        if stored:
+            say(f"writing {COMMUNITIES_FILE}")
+            document = {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature",
+                     "properties": {"id": r["id"], "name": r["name"],
+                                    "child_population": r["child_population"]},
+                     "geometry": json.loads(r["geometry"])}
+                    for r in stored
+                ],
+            }
+            text = "\n".join(
+                ['{"type": "FeatureCollection", "features": ['] +
+                [json.dumps(f, separators=(",", ":"), ensure_ascii=False) + ("," if i < len(stored) - 1 else "")
+                 for i, f in enumerate(document["features"])] + ["]}"]
+            ) + "\n"
+            _write_atomically(folder / COMMUNITIES_FILE, text)
+            report.files[COMMUNITIES_FILE] = len(stored)
+        for spec in CSV_FILES:
+            say(f"writing {spec.name}")
+            table = spec.model.__table__  # type: ignore[attr-defined]
+            order = [table.c[k] for k in spec.key if k in ("id", "child_id", "started_on", "removed_on")]
+            if "id" in table.c and spec.key != ("id",):
+                order.append(table.c.id)
+            rows = session.execute(select(table).order_by(*order)).mappings()
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(spec.header)
+            n = 0
+            for row in rows:
+                writer.writerow([format_cell(row[c.target]) for c in spec.columns])
+                n += 1
+            _write_atomically(folder / spec.name, out.getvalue())
+            report.files[spec.name] = n
+    return report
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_text(text, encoding="utf-8", newline="")
+    temporary.replace(path)
