@@ -5,7 +5,7 @@ The records API, matching, recruitment and outcomes endpoints arrive with their 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Annotated, Any
@@ -24,6 +24,15 @@ __all__ = ["create_app"]
 _templates = Jinja2Templates(directory=str(files("api") / "templates"))
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """A database session for one request, on the application's engine."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the application over ``engine`` (default: the database of the environment)."""
 
@@ -39,12 +48,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine if engine is not None else make_engine()
-
-    def get_session(request: Request) -> Any:
-        with Session(request.app.state.engine) as session:
-            yield session
-
-    SessionDep = Annotated[Session, Depends(get_session)]
 
     @app.get("/v1/health", tags=["service"], summary="Is the service up and its database ready?")
     def health(session: SessionDep) -> dict[str, Any]:

@@ -595,10 +595,10 @@ def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
     report = ImportReport()
     with session_scope(engine) as session:
         index = communities.index if communities else community_index(session)
-        if index is None:
+        if index is None and COMMUNITIES_FILE not in present:
             problems.add(COMMUNITIES_FILE, 0, "", "no communities in the database or the folder: "
                          "import communities.geojson first (or with the records)")
-        else:
+        elif index is not None:
             _derive_communities(files, index, problems)
         say("checking references")
         world = _World(session, files)
