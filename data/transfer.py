@@ -251,7 +251,8 @@ def _parse_communities(path: Path, problems: _Problems) -> _ParsedCommunities | 
         index = CommunityIndex.from_geojson(text)
     except GeoJSONError as exc:
         for p in exc.problems:
-            problems.add(COMMUNITIES_FILE, p.line or 1, p.where, p.message)
+            # a JSON syntax error's place is "column N": the column of FILE:LINE: column COL
+            problems.add(COMMUNITIES_FILE, p.line or 1, p.where.removeprefix("column "), p.message)
         return None
     repaired = {r.community_id for r in index.repairs}
     raw = json.loads(text)["features"]

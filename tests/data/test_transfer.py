@@ -180,7 +180,7 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     ("a second open episode", _append("episodes.csv", "C1,2025-01-01,41.87,-87.68,,\n"),
      "episodes.csv:5: column removed_on: overlaps the child's episode removed on 2024-01-01 (still open)"),
     ("broken GeoJSON", {"communities_geojson": '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}'},
-     "communities.geojson:3: column column 22: not valid JSON"),
+     "communities.geojson:3: column 22: not valid JSON"),
 ]
 
 
