@@ -74,7 +74,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _jsonable(value: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
-    return {k: (str(v) if not isinstance(v, int | float | str) else v) for k, v in asdict(value).items()}
+    return {
+        k: (str(v) if not isinstance(v, int | float | str) else v) for k, v in asdict(value).items()
+    }
 
 
 def _import(args: argparse.Namespace, folder: Path) -> int:
@@ -85,12 +87,27 @@ def _import(args: argparse.Namespace, folder: Path) -> int:
     except ImportFailed as failed:
         for problem in failed.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(failed.problems)} problem(s) in {folder}; nothing was imported",
-              file=sys.stderr)
+        print(
+            f"{len(failed.problems)} problem(s) in {folder}; nothing was imported", file=sys.stderr
+        )
         if getattr(args, "json", False):
-            print(json.dumps({"imported": False, "problems": [
-                {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
-                for p in failed.problems]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "imported": False,
+                        "problems": [
+                            {
+                                "file": p.file,
+                                "line": p.line,
+                                "column": p.column,
+                                "message": p.message,
+                            }
+                            for p in failed.problems
+                        ],
+                    },
+                    indent=2,
+                )
+            )
         return EXIT_BAD_INPUT
     elapsed = time.perf_counter() - start
     payload = {"imported": True, "runtime_s": round(elapsed, 2), **report.to_json()}
@@ -105,8 +122,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     engine = _engine(args)
     report = export_folder(engine, args.folder, progress=_progress(True))
-    _emit(args, {"out": str(args.folder), "files": report.files},
-          f"{report.summary()}\nexported to {args.folder}")
+    _emit(
+        args,
+        {"out": str(args.folder), "files": report.files},
+        f"{report.summary()}\nexported to {args.folder}",
+    )
     return EXIT_OK
 
 
@@ -126,8 +146,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with session_scope(engine) as session:
         summary = agency_summary(session)
     url = database_url(args.database_url)
-    _emit(args, {"database": describe_url(url), **summary.to_json()},
-          f"database {describe_url(url)}\n{summary.summary()}")
+    _emit(
+        args,
+        {"database": describe_url(url), **summary.to_json()},
+        f"database {describe_url(url)}\n{summary.summary()}",
+    )
     return EXIT_OK
 
 
@@ -140,10 +163,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(make_engine(url))
     # the workers build their own engine from the environment
     os.environ["FOSTERMATCH_DATABASE_URL"] = url
-    print(f"fostermatch serving {describe_url(url)} on http://{args.host}:{args.port}",
-          file=sys.stderr)
-    uvicorn.run("api.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info")
+    print(
+        f"fostermatch serving {describe_url(url)} on http://{args.host}:{args.port}",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return EXIT_OK
 
 
@@ -168,8 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     demo = commands.add_parser("demo", help="load the sample county and print its summary")
-    demo.add_argument("--if-empty", action="store_true",
-                      help="load the sample county only when the database holds no records")
+    demo.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="load the sample county only when the database holds no records",
+    )
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.set_defaults(func=cmd_demo)
 

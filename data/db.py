@@ -26,11 +26,11 @@ from sqlmodel import Session, create_engine
 __all__ = [
     "DATABASE_URL_ENV",
     "database_url",
+    "describe_url",
+    "is_current",
     "make_engine",
     "session_scope",
     "upgrade",
-    "is_current",
-    "describe_url",
 ]
 
 DATABASE_URL_ENV = "FOSTERMATCH_DATABASE_URL"

@@ -19,9 +19,9 @@ from data.models import Applicant, Child, Episode, Home, Partner, Placement
 
 __all__ = [
     "APPLICANT_STAGES",
+    "COMMUNITIES_FILE",
     "CONGREGATE_SETTINGS",
     "CSV_FILES",
-    "COMMUNITIES_FILE",
     "DISCHARGE_REASONS",
     "FAMILY_SETTINGS",
     "HOME_KINDS",

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from data.formats import CONGREGATE_SETTINGS
 from data.models import Child, Community, Episode, Home, Placement
@@ -26,35 +26,37 @@ OPEN_HOME_STATUSES = ("active", "on_hold")
 def free_beds(session: Session, home_ids: list[str] | None = None) -> dict[str, int]:
     """Free beds of every home that is not closed (or of the given homes), by home id."""
     occupied = (
-        select(Placement.home_id, func.count().label("n"))
-        .where(Placement.ended_on.is_(None), Placement.home_id.is_not(None))  # type: ignore[union-attr]
-        .group_by(Placement.home_id)
+        select(col(Placement.home_id), func.count().label("n"))
+        .where(col(Placement.ended_on).is_(None), col(Placement.home_id).is_not(None))
+        .group_by(col(Placement.home_id))
         .subquery()
     )
-    query = select(Home.id, Home.capacity, func.coalesce(occupied.c.n, 0)).outerjoin(
-        occupied, occupied.c.home_id == Home.id
+    query = select(col(Home.id), col(Home.capacity), func.coalesce(occupied.c.n, 0)).outerjoin(
+        occupied, occupied.c.home_id == col(Home.id)
     )
     if home_ids is None:
-        query = query.where(Home.status.in_(OPEN_HOME_STATUSES))  # type: ignore[attr-defined]
+        query = query.where(col(Home.status).in_(OPEN_HOME_STATUSES))
     else:
-        query = query.where(Home.id.in_(home_ids))  # type: ignore[attr-defined]
+        query = query.where(col(Home.id).in_(home_ids))
     return {hid: max(0, capacity - n) for hid, capacity, n in session.execute(query)}
 
 
 def _open_episode() -> Any:
-    return exists().where(Episode.child_id == Child.id, Episode.discharged_on.is_(None))  # type: ignore[union-attr]
+    return exists().where(
+        col(Episode.child_id) == col(Child.id), col(Episode.discharged_on).is_(None)
+    )
 
 
 def waiting_children(session: Session) -> list[str]:
     """Ids of the children waiting for a family home, sorted."""
     in_placement = exists().where(
         and_(
-            Placement.child_id == Child.id,
-            Placement.ended_on.is_(None),  # type: ignore[union-attr]
-            Placement.setting.not_in(CONGREGATE_SETTINGS),  # type: ignore[attr-defined]
+            col(Placement.child_id) == col(Child.id),
+            col(Placement.ended_on).is_(None),
+            col(Placement.setting).not_in(CONGREGATE_SETTINGS),
         )
     )
-    query = select(Child.id).where(_open_episode(), ~in_placement).order_by(Child.id)
+    query = select(col(Child.id)).where(_open_episode(), ~in_placement).order_by(col(Child.id))
     return list(session.execute(query).scalars())
 
 
@@ -86,7 +88,8 @@ class AgencySummary:
 def agency_summary(session: Session) -> AgencySummary:
     """Communities, open homes, free beds in active homes, children in care, waiting children."""
     beds = free_beds(session)
-    active = set(session.execute(select(Home.id).where(Home.status == "active")).scalars())
+    active_homes = select(col(Home.id)).where(col(Home.status) == "active")
+    active = set(session.execute(active_homes).scalars())
     return AgencySummary(
         communities=session.execute(select(func.count()).select_from(Community)).scalar_one(),
         homes=len(beds),

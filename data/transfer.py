@@ -15,15 +15,16 @@ import csv
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from shapely.geometry import mapping, shape
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from data.db import session_scope
@@ -53,6 +54,7 @@ __all__ = [
     "export_folder",
     "import_folder",
     "natural_key",
+    "table_of",
 ]
 
 Progress = Callable[[str], None]
@@ -117,8 +119,12 @@ class ImportReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "files": {
-                name: {"rows": c.rows, "inserted": c.inserted, "updated": c.updated,
-                       "unchanged": c.unchanged}
+                name: {
+                    "rows": c.rows,
+                    "inserted": c.inserted,
+                    "updated": c.updated,
+                    "unchanged": c.unchanged,
+                }
                 for name, c in self.files.items()
             },
             "repairs": self.repairs,
@@ -135,7 +141,12 @@ class ExportReport:
         return "\n".join(f"{name:<20} {n:>8} rows" for name, n in self.files.items())
 
 
-def natural_key(spec: FileSpec, row: Row) -> tuple[Any, ...]:
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy table of a SQLModel table class."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def natural_key(spec: FileSpec, row: Mapping[Any, Any]) -> tuple[Any, ...]:
     """The values a record is upserted by (its id, or its natural key for episodes)."""
     return tuple(row[k] for k in spec.key)
 
@@ -204,9 +215,7 @@ def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
         if name in positions:
             problems.add(spec.name, 1, name, "column appears twice in the header")
         elif name not in known:
-            problems.add(
-                spec.name, 1, name, f"unknown column; expected {', '.join(spec.header)}"
-            )
+            problems.add(spec.name, 1, name, f"unknown column; expected {', '.join(spec.header)}")
         else:
             positions[name] = i
     missing = [c.name for c in spec.columns if c.required and c.name not in positions]
@@ -218,9 +227,7 @@ def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
         if not any(cell.strip() for cell in record):
             continue  # blank lines carry nothing
         if len(record) != len(header):
-            problems.add(
-                spec.name, line, "", f"expected {len(header)} fields, found {len(record)}"
-            )
+            problems.add(spec.name, line, "", f"expected {len(header)} fields, found {len(record)}")
             continue
         row: Row = {}
         ok = True
@@ -296,9 +303,9 @@ def _row_problems(spec: FileSpec, row: Row) -> Iterator[tuple[str, str]]:
         if (row[lat] is None) != (row[lon] is None):
             yield (lat if row[lat] is None else lon), f"give both {lat} and {lon}, or neither"
     if spec is HOMES:
-        if row["age_min"] is not None and row["age_max"] is not None:
-            if row["age_min"] > row["age_max"]:
-                yield "age_max", f"age_max {row['age_max']} is below age_min {row['age_min']}"
+        low, high = row["age_min"], row["age_max"]
+        if low is not None and high is not None and low > high:
+            yield "age_max", f"age_max {row['age_max']} is below age_min {row['age_min']}"
         if row["closed_on"] is not None and row["status"] != "closed":
             yield "status", f"a home with closed_on must have status closed, not {row['status']}"
         if row["status"] == "closed" and row["closed_on"] is None:
@@ -339,7 +346,7 @@ class _World:
         self.files = files
         self.existing: dict[str, dict[tuple[Any, ...], Row]] = {}
         for spec in CSV_FILES:
-            table = spec.model.__table__  # type: ignore[attr-defined]
+            table = table_of(spec.model)
             rows = session.execute(select(table)).mappings()
             self.existing[spec.name] = {natural_key(spec, r): dict(r) for r in rows}
 
@@ -378,7 +385,9 @@ def _reference_checks(world: _World, problems: _Problems) -> None:
                 problems.add(spec.name, line, "child_id", f"unknown child {row['child_id']!r}")
             elif spec is EPISODES and row["removed_on"] < child["birth_date"]:
                 problems.add(
-                    spec.name, line, "removed_on",
+                    spec.name,
+                    line,
+                    "removed_on",
                     f"removed_on {row['removed_on']} is before the child's birth_date "
                     f"{child['birth_date']}",
                 )
@@ -396,7 +405,8 @@ def _timeline_checks(world: _World, problems: _Problems) -> None:
             for row, line in zip(parsed.rows, parsed.lines, strict=True):
                 lines[(spec.name, natural_key(spec, row))] = line
     touched = {
-        k[1][0] for k in lines  # child ids with a row in the folder
+        k[1][0]
+        for k in lines  # child ids with a row in the folder
     }
     if not touched:
         return
@@ -417,37 +427,50 @@ def _timeline_checks(world: _World, problems: _Problems) -> None:
 
     for child_id in sorted(touched):
         spells = sorted(episodes.get(child_id, []), key=lambda r: r["removed_on"])
-        for before, after in zip(spells, spells[1:], strict=False):
+        for before, after in pairwise(spells):
             if before["discharged_on"] is None or before["discharged_on"] > after["removed_on"]:
-                message = (
-                    f"overlaps the child's episode removed on {before['removed_on']}"
-                    + (" (still open)" if before["discharged_on"] is None else "")
+                message = f"overlaps the child's episode removed on {before['removed_on']}" + (
+                    " (still open)" if before["discharged_on"] is None else ""
                 )
                 report(EPISODES, after, "removed_on", message)
-                report(EPISODES, before, "discharged_on", f"overlaps the episode removed on "
-                       f"{after['removed_on']}")
+                report(
+                    EPISODES,
+                    before,
+                    "discharged_on",
+                    f"overlaps the episode removed on {after['removed_on']}",
+                )
         stays = sorted(placements.get(child_id, []), key=lambda r: r["started_on"])
         for row in stays:
             episode = _episode_of(spells, row["started_on"])
             if episode is None:
-                report(PLACEMENTS, row, "started_on",
-                       f"{row['started_on']} is not within any episode of child {child_id}")
+                report(
+                    PLACEMENTS,
+                    row,
+                    "started_on",
+                    f"{row['started_on']} is not within any episode of child {child_id}",
+                )
                 continue
             end = episode["discharged_on"]
             if end is not None and (row["ended_on"] is None or row["ended_on"] > end):
-                report(PLACEMENTS, row, "ended_on",
-                       f"the placement must end by the discharge on {end}")
-        for before, after in zip(stays, stays[1:], strict=False):
+                report(
+                    PLACEMENTS, row, "ended_on", f"the placement must end by the discharge on {end}"
+                )
+        for before, after in pairwise(stays):
             if before["ended_on"] is None or before["ended_on"] > after["started_on"]:
-                report(PLACEMENTS, after, "started_on",
-                       f"overlaps the child's {before['setting']} placement started on "
-                       f"{before['started_on']}")
+                report(
+                    PLACEMENTS,
+                    after,
+                    "started_on",
+                    f"overlaps the child's {before['setting']} placement started on "
+                    f"{before['started_on']}",
+                )
 
 
 def _episode_of(spells: Sequence[Row], day: date) -> Row | None:
     for spell in spells:
-        if spell["removed_on"] <= day and (spell["discharged_on"] is None
-                                           or day <= spell["discharged_on"]):
+        if spell["removed_on"] <= day and (
+            spell["discharged_on"] is None or day <= spell["discharged_on"]
+        ):
             return spell
     return None
 
@@ -460,12 +483,14 @@ def _derive_communities(
         for lat, lon, target in parsed.spec.points:
             lats = np.array([np.nan if r[lat] is None else r[lat] for r in parsed.rows])
             lons = np.array([np.nan if r[lon] is None else r[lon] for r in parsed.rows])
-            found = index.locate(lats, lons) if len(lats) else []
+            found: Iterable[str | None] = index.locate(lats, lons) if len(lats) else []
             for row, line, community in zip(parsed.rows, parsed.lines, found, strict=True):
                 row[target] = community
                 if community is None and row[lat] is not None:
                     problems.add(
-                        parsed.spec.name, line, lat,
+                        parsed.spec.name,
+                        line,
+                        lat,
                         f"({row[lat]}, {row[lon]}) is outside every community",
                     )
 
@@ -519,7 +544,7 @@ def _upsert(
             updates.append({**row, "id": old["id"]})
         else:
             counts.unchanged += 1
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     if inserts:
         session.execute(insert(table), inserts)
     if updates:
@@ -532,8 +557,8 @@ def _rederive_all(session: Session, index: CommunityIndex) -> None:
     """After the communities changed: recompute the derived community of every record."""
     for spec in CSV_FILES:
         for lat, lon, target in spec.points:
-            table = spec.model.__table__  # type: ignore[attr-defined]
-            pk = list(table.primary_key.columns)[0].name
+            table = table_of(spec.model)
+            pk = next(iter(table.primary_key.columns)).name
             rows = session.execute(
                 select(table.c[pk], table.c[lat], table.c[lon], table.c[target])
             ).all()
@@ -543,14 +568,14 @@ def _rederive_all(session: Session, index: CommunityIndex) -> None:
                 [np.nan if r[1] is None else r[1] for r in rows],
                 [np.nan if r[2] is None else r[2] for r in rows],
             )
-            changed = [
-                {pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c
-            ]
+            changed = [{pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c]
             if changed:
                 session.execute(update(spec.model), changed)
 
 
-def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | None = None) -> ImportReport:
+def import_folder(
+    engine: Engine, folder: str | Path, *, progress: Progress | None = None
+) -> ImportReport:
     """Import a folder of the §4 format in one transaction; raise ``ImportFailed`` on problems.
 
     Parameters
@@ -579,8 +604,16 @@ def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
         if name not in known and name.endswith((".csv", ".geojson")):
             problems.add(name, 0, "", f"unknown file; expected {', '.join(sorted(known))}")
     if not known.intersection(present):
-        raise ImportFailed([Problem(str(folder), 0, "", f"no file of the format here; expected "
-                                    f"{', '.join(sorted(known))}")])
+        raise ImportFailed(
+            [
+                Problem(
+                    str(folder),
+                    0,
+                    "",
+                    f"no file of the format here; expected {', '.join(sorted(known))}",
+                )
+            ]
+        )
 
     communities = None
     if COMMUNITIES_FILE in present:
@@ -597,8 +630,13 @@ def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
     with session_scope(engine) as session:
         index = communities.index if communities else community_index(session)
         if index is None and COMMUNITIES_FILE not in present:
-            problems.add(COMMUNITIES_FILE, 0, "", "no communities in the database or the folder: "
-                         "import communities.geojson first (or with the records)")
+            problems.add(
+                COMMUNITIES_FILE,
+                0,
+                "",
+                "no communities in the database or the folder: "
+                "import communities.geojson first (or with the records)",
+            )
         elif index is not None:
             _derive_communities(files, index, problems)
         say("checking references")
@@ -611,21 +649,30 @@ def import_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
         if communities is not None:
             say(f"writing {COMMUNITIES_FILE}")
             rows = [
-                {"id": c.id, "name": c.name, "child_population": c.child_population,
-                 "geometry": communities.geometries[c.id]}
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "child_population": c.child_population,
+                    "geometry": communities.geometries[c.id],
+                }
                 for c in communities.index.communities
             ]
-            old = {(r["id"],): dict(r) for r in
-                   session.execute(select(Community.__table__)).mappings()}  # type: ignore[attr-defined]
+            old = {
+                (r["id"],): dict(r) for r in session.execute(select(table_of(Community))).mappings()
+            }
             counts = _upsert(session, Community, ("id",), rows, old)
             report.files[COMMUNITIES_FILE] = counts
             report.repairs = [str(r) for r in communities.index.repairs]
-        groups = {r["sibling_group_id"] for r in files[CHILDREN.name].rows} - {None} if CHILDREN.name in files else set()
+        groups = (
+            {r["sibling_group_id"] for r in files[CHILDREN.name].rows} - {None}
+            if CHILDREN.name in files
+            else set()
+        )
         if groups:
             have = set(session.execute(select(SiblingGroup.id)).scalars())  # type: ignore[call-overload]
             new = sorted(groups - have)
             if new:
-                session.execute(insert(SiblingGroup.__table__), [{"id": g} for g in new])  # type: ignore[attr-defined]
+                session.execute(insert(table_of(SiblingGroup)), [{"id": g} for g in new])
         for spec in CSV_FILES:
             if spec.name in files:
                 say(f"writing {spec.name}")
@@ -649,7 +696,9 @@ def _natural_sort(value: str) -> tuple[int, int, str]:
     return (0, int(value), "") if value.isdigit() else (1, 0, value)
 
 
-def export_folder(engine: Engine, folder: str | Path, *, progress: Progress | None = None) -> ExportReport:
+def export_folder(
+    engine: Engine, folder: str | Path, *, progress: Progress | None = None
+) -> ExportReport:
     """Write every record in the database to ``folder`` in the §4 format.
 
     Files are written whole (to a temporary name, then renamed), sorted by id (episodes and
@@ -661,7 +710,7 @@ def export_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
     report = ExportReport()
     with Session(engine) as session:
         stored = sorted(
-            session.execute(select(Community.__table__)).mappings(),  # type: ignore[attr-defined]
+            session.execute(select(table_of(Community))).mappings(),
             key=lambda r: _natural_sort(r["id"]),
         )
         if stored:
@@ -669,24 +718,38 @@ def export_folder(engine: Engine, folder: str | Path, *, progress: Progress | No
             document = {
                 "type": "FeatureCollection",
                 "features": [
-                    {"type": "Feature",
-                     "properties": {"id": r["id"], "name": r["name"],
-                                    "child_population": r["child_population"]},
-                     "geometry": json.loads(r["geometry"])}
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "id": r["id"],
+                            "name": r["name"],
+                            "child_population": r["child_population"],
+                        },
+                        "geometry": json.loads(r["geometry"]),
+                    }
                     for r in stored
                 ],
             }
-            text = "\n".join(
-                ['{"type": "FeatureCollection", "features": ['] +
-                [json.dumps(f, separators=(",", ":"), ensure_ascii=False) + ("," if i < len(stored) - 1 else "")
-                 for i, f in enumerate(document["features"])] + ["]}"]
-            ) + "\n"
+            text = (
+                "\n".join(
+                    ['{"type": "FeatureCollection", "features": [']
+                    + [
+                        json.dumps(f, separators=(",", ":"), ensure_ascii=False)
+                        + ("," if i < len(stored) - 1 else "")
+                        for i, f in enumerate(document["features"])
+                    ]
+                    + ["]}"]
+                )
+                + "\n"
+            )
             _write_atomically(folder / COMMUNITIES_FILE, text)
             report.files[COMMUNITIES_FILE] = len(stored)
         for spec in CSV_FILES:
             say(f"writing {spec.name}")
-            table = spec.model.__table__  # type: ignore[attr-defined]
-            order = [table.c[k] for k in spec.key if k in ("id", "child_id", "started_on", "removed_on")]
+            table = table_of(spec.model)
+            order = [
+                table.c[k] for k in spec.key if k in ("id", "child_id", "started_on", "removed_on")
+            ]
             if "id" in table.c and spec.key != ("id",):
                 order.append(table.c.id)
             rows = session.execute(select(table).order_by(*order)).mappings()

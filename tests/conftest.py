@@ -68,12 +68,21 @@ def _square(x0: float, y0: float, size: float = 0.05) -> dict[str, object]:
 SMALL_COMMUNITIES = {
     "type": "FeatureCollection",
     "features": [
-        {"type": "Feature", "properties": {"id": "1", "name": "Northside", "child_population": 5000},
-         "geometry": _square(-87.70, 41.90)},
-        {"type": "Feature", "properties": {"id": "2", "name": "Southside", "child_population": 8000},
-         "geometry": _square(-87.70, 41.85)},
-        {"type": "Feature", "properties": {"id": "3", "name": "Westside", "child_population": None},
-         "geometry": _square(-87.75, 41.85)},
+        {
+            "type": "Feature",
+            "properties": {"id": "1", "name": "Northside", "child_population": 5000},
+            "geometry": _square(-87.70, 41.90),
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "2", "name": "Southside", "child_population": 8000},
+            "geometry": _square(-87.70, 41.85),
+        },
+        {
+            "type": "Feature",
+            "properties": {"id": "3", "name": "Westside", "child_population": None},
+            "geometry": _square(-87.75, 41.85),
+        },
     ],
 }
 

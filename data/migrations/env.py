@@ -1,9 +1,9 @@
 """Alembic environment: runs migrations on the connection handed over by ``data.db.upgrade``."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import data.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

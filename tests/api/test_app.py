@@ -26,7 +26,7 @@ def test_home_page_shows_the_summary(sqlite_engine: Engine, small_folder: Path) 
         response = client.get("/")
     assert response.status_code == 200
     assert "Children waiting for a family home" in response.text
-    assert "<td class=\"n\">2</td>" in response.text  # homes open; children in care
+    assert '<td class="n">2</td>' in response.text  # homes open; children in care
 
 
 def test_home_page_on_an_empty_database(sqlite_engine: Engine) -> None:

@@ -18,7 +18,9 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
-def test_import_then_export(db_url: str, tmp_path: Path, small_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_then_export(
+    db_url: str, tmp_path: Path, small_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """import prints what it wrote; export writes the same files back."""
     assert main(["import", str(small_folder)]) == 0
     assert "homes.csv" in capsys.readouterr().out
@@ -27,10 +29,13 @@ def test_import_then_export(db_url: str, tmp_path: Path, small_folder: Path, cap
     assert (tmp_path / "out" / "homes.csv").read_text(encoding="utf-8") == SMALL_FILES["homes.csv"]
 
 
-def test_import_errors_exit_2_with_file_line_column(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_errors_exit_2_with_file_line_column(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Bad input prints FILE:LINE: column COL: message for each problem and exits 2."""
     folder = write_small_folder(
-        tmp_path / "bad", homes_csv=SMALL_FILES["homes.csv"] + "H9,foster,active,41.92,-87.66,many,,,,,,,,,,,,,,\n"
+        tmp_path / "bad",
+        homes_csv=SMALL_FILES["homes.csv"] + "H9,foster,active,41.92,-87.66,many,,,,,,,,,,,,,,\n",
     )
     assert main(["import", str(folder)]) == 2
     err = capsys.readouterr().err
@@ -38,19 +43,28 @@ def test_import_errors_exit_2_with_file_line_column(db_url: str, tmp_path: Path,
     assert "nothing was imported" in err
 
 
-def test_import_json_lists_problems(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_json_lists_problems(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """With --json the problems are also printed as JSON objects."""
-    folder = write_small_folder(tmp_path / "bad", children_csv=SMALL_FILES["children.csv"] + "C9,never,female,,,,,,,,,,,,,\n")
+    folder = write_small_folder(
+        tmp_path / "bad",
+        children_csv=SMALL_FILES["children.csv"] + "C9,never,female,,,,,,,,,,,,,\n",
+    )
     assert main(["import", str(folder), "--json"]) == 2
     payload = json.loads(capsys.readouterr().out)
     assert payload["imported"] is False
     assert payload["problems"][0] == {
-        "file": "children.csv", "line": 5, "column": "birth_date",
+        "file": "children.csv",
+        "line": 5,
+        "column": "birth_date",
         "message": "expected a date as YYYY-MM-DD, got 'never'",
     }
 
 
-def test_import_missing_folder(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_missing_folder(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A folder that does not exist is a clear error, not a traceback."""
     assert main(["import", str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err

@@ -14,8 +14,16 @@ def test_migrations_create_every_table(engine: Engine) -> None:
     """After upgrade the schema is current and holds every record table."""
     assert is_current(engine)
     assert set(inspect(engine).get_table_names()) >= {
-        "communities", "homes", "children", "sibling_groups", "episodes", "placements",
-        "applicants", "partners", "change_counters", "alembic_version",
+        "communities",
+        "homes",
+        "children",
+        "sibling_groups",
+        "episodes",
+        "placements",
+        "applicants",
+        "partners",
+        "change_counters",
+        "alembic_version",
     }
 
 

@@ -23,7 +23,9 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
-            columns = [c for c in table.columns if not (table.name in SURROGATE_KEYS and c.name == "id")]
+            columns = [
+                c for c in table.columns if not (table.name in SURROGATE_KEYS and c.name == "id")
+            ]
             rows = connection.execute(select(*columns)).all()
             out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
@@ -39,8 +41,13 @@ def test_import_small_folder(engine: Engine, small_folder: Path) -> None:
     """Every file of a valid folder lands, with derived communities."""
     report = import_folder(engine, small_folder)
     assert {name: c.inserted for name, c in report.files.items()} == {
-        "communities.geojson": 3, "homes.csv": 3, "children.csv": 3, "episodes.csv": 3,
-        "placements.csv": 4, "applicants.csv": 2, "partners.csv": 1,
+        "communities.geojson": 3,
+        "homes.csv": 3,
+        "children.csv": 3,
+        "episodes.csv": 3,
+        "placements.csv": 4,
+        "applicants.csv": 2,
+        "partners.csv": 1,
     }
     with Session(engine) as session:
         h2 = session.get(Home, "H2")
@@ -64,7 +71,9 @@ def test_import_twice_changes_nothing(engine: Engine, small_folder: Path) -> Non
 def test_upsert_updates_changed_rows(engine: Engine, tmp_path: Path, small_folder: Path) -> None:
     """A changed row is updated in place, new rows are added, and the change counter moves."""
     import_folder(engine, small_folder)
-    homes = SMALL_FILES["homes.csv"].replace("H1,foster,active,41.92,-87.66,3", "H1,foster,active,41.92,-87.66,4")
+    homes = SMALL_FILES["homes.csv"].replace(
+        "H1,foster,active,41.92,-87.66,3", "H1,foster,active,41.92,-87.66,4"
+    )
     homes += "H4,therapeutic,on_hold,41.93,-87.65,2,,,,,therapeutic,en,,,,,,2026-01-01,,\n"
     second = tmp_path / "second"
     second.mkdir()
@@ -77,7 +86,9 @@ def test_upsert_updates_changed_rows(engine: Engine, tmp_path: Path, small_folde
         assert session.get(ChangeCounter, "records").value == 2  # type: ignore[union-attr]
 
 
-def test_placement_end_is_updated_by_natural_key(engine: Engine, tmp_path: Path, small_folder: Path) -> None:
+def test_placement_end_is_updated_by_natural_key(
+    engine: Engine, tmp_path: Path, small_folder: Path
+) -> None:
     """Closing an open placement updates the same record instead of adding a second one."""
     import_folder(engine, small_folder)
     folder = tmp_path / "later"
@@ -89,10 +100,16 @@ def test_placement_end_is_updated_by_natural_key(engine: Engine, tmp_path: Path,
         encoding="utf-8",
     )
     report = import_folder(engine, folder)
-    assert (report.files["placements.csv"].inserted, report.files["placements.csv"].updated) == (1, 1)
+    assert (report.files["placements.csv"].inserted, report.files["placements.csv"].updated) == (
+        1,
+        1,
+    )
     with Session(engine) as session:
         rows = session.execute(select(Placement).where(Placement.child_id == "C2")).scalars().all()
-        assert sorted((p.setting, p.ended_on is None) for p in rows) == [("kin_home", True), ("shelter", False)]
+        assert sorted((p.setting, p.ended_on is None) for p in rows) == [
+            ("kin_home", True),
+            ("shelter", False),
+        ]
 
 
 def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_folder: Path) -> None:
@@ -113,7 +130,9 @@ def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_fo
     other.dispose()
 
 
-def test_export_writes_communities_geojson(sqlite_engine: Engine, tmp_path: Path, small_folder: Path) -> None:
+def test_export_writes_communities_geojson(
+    sqlite_engine: Engine, tmp_path: Path, small_folder: Path
+) -> None:
     """The exported communities are a FeatureCollection with id, name and child population."""
     import_folder(sqlite_engine, small_folder)
     export_folder(sqlite_engine, tmp_path / "out")
@@ -137,56 +156,131 @@ def _append(name: str, line: str) -> dict[str, str]:
 
 
 BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
-    ("malformed CSV: a quote never closed", _append("homes.csv", 'H9,"foster,active\n'),
-     "homes.csv:5: malformed CSV"),
-    ("a row with too few fields", _append("homes.csv", "H9,foster,active\n"),
-     "homes.csv:5: expected 20 fields, found 3"),
-    ("an unknown code", _append("homes.csv", "H9,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column kind: unknown code 'castle'"),
-    ("an unknown code in a list", _append("children.csv", "C9,2015-01-01,female,,,,,,,,flying,,,,,\n"),
-     "children.csv:5: column needs: unknown code 'flying'"),
-    ("a bad date", _append("children.csv", "C9,2015-02-30,female,,,,,,,,,,,,,\n"),
-     "children.csv:5: column birth_date: expected a date as YYYY-MM-DD, got '2015-02-30'"),
-    ("a duplicate id", _append("homes.csv", "H1,foster,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column id: duplicate id: first on line 2"),
-    ("a placement of a missing child", _append("placements.csv", "C99,shelter,,2024-01-01,,\n"),
-     "placements.csv:6: column child_id: unknown child 'C99'"),
-    ("a placement in a missing home", {"placements_csv": PLACEMENTS.replace("C1,kin_home,H2", "C1,kin_home,H77")},
-     "placements.csv:3: column home_id: unknown home 'H77'"),
-    ("an episode of a missing child", _append("episodes.csv", "C99,2024-01-01,41.87,-87.68,,\n"),
-     "episodes.csv:5: column child_id: unknown child 'C99'"),
-    ("a kin home named for a missing child", _append("homes.csv", "H9,kin,active,41.92,-87.66,1,,,,,,,,,,,C42,,,\n"),
-     "homes.csv:5: column kin_of: unknown child 'C42'"),
-    ("latitude out of range", _append("homes.csv", "H9,foster,active,95.5,-87.66,1,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column latitude: latitude out of range: 95.5 is not in [-90, 90]"),
-    ("longitude not a number", _append("partners.csv", "P9,Name,faith,41.87,west,,\n"),
-     "partners.csv:3: column longitude: expected a longitude in decimal degrees, got 'west'"),
-    ("a point outside every community", _append("homes.csv", "H9,foster,active,40.0,-87.66,1,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column latitude: (40.0, -87.66) is outside every community"),
-    ("a required value empty", _append("homes.csv", "H9,foster,active,41.92,-87.66,,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column capacity: required value is empty"),
-    ("a required column missing", {"homes_csv": SMALL_FILES["homes.csv"].replace("capacity,", "beds,", 1)},
-     "homes.csv:1: column beds: unknown column"),
-    ("a negative capacity", _append("homes.csv", "H9,foster,active,41.92,-87.66,-1,,,,,,,,,,,,,,\n"),
-     "homes.csv:5: column capacity: expected a whole number >= 0"),
-    ("a discharge before the removal", _append("episodes.csv", "C3,2024-05-01,41.86,-87.72,2024-04-01,reunification\n"),
-     "episodes.csv:5: column discharged_on: discharged_on is before removed_on"),
-    ("overlapping placements", _append("placements.csv", "C2,foster_home,H1,2024-03-01,,\n"),
-     "placements.csv:6: column started_on: overlaps the child's shelter placement started on 2024-01-01"),
-    ("a placement outside every episode", _append("placements.csv", "C3,shelter,,2021-01-01,2021-02-01,move\n"),
-     "placements.csv:6: column started_on: 2021-01-01 is not within any episode of child C3"),
-    ("a home in a congregate setting", _append("placements.csv", "C3,group_home,H1,2022-06-01,2022-06-01,move\n"),
-     "placements.csv:6: column home_id: only family settings have a home"),
-    ("a second open episode", _append("episodes.csv", "C1,2025-01-01,41.87,-87.68,,\n"),
-     "episodes.csv:5: column removed_on: overlaps the child's episode removed on 2024-01-01 (still open)"),
-    ("broken GeoJSON", {"communities_geojson": '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}'},
-     "communities.geojson:3: column 22: not valid JSON"),
+    (
+        "malformed CSV: a quote never closed",
+        _append("homes.csv", 'H9,"foster,active\n'),
+        "homes.csv:5: malformed CSV",
+    ),
+    (
+        "a row with too few fields",
+        _append("homes.csv", "H9,foster,active\n"),
+        "homes.csv:5: expected 20 fields, found 3",
+    ),
+    (
+        "an unknown code",
+        _append("homes.csv", "H9,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column kind: unknown code 'castle'",
+    ),
+    (
+        "an unknown code in a list",
+        _append("children.csv", "C9,2015-01-01,female,,,,,,,,flying,,,,,\n"),
+        "children.csv:5: column needs: unknown code 'flying'",
+    ),
+    (
+        "a bad date",
+        _append("children.csv", "C9,2015-02-30,female,,,,,,,,,,,,,\n"),
+        "children.csv:5: column birth_date: expected a date as YYYY-MM-DD, got '2015-02-30'",
+    ),
+    (
+        "a duplicate id",
+        _append("homes.csv", "H1,foster,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column id: duplicate id: first on line 2",
+    ),
+    (
+        "a placement of a missing child",
+        _append("placements.csv", "C99,shelter,,2024-01-01,,\n"),
+        "placements.csv:6: column child_id: unknown child 'C99'",
+    ),
+    (
+        "a placement in a missing home",
+        {"placements_csv": PLACEMENTS.replace("C1,kin_home,H2", "C1,kin_home,H77")},
+        "placements.csv:3: column home_id: unknown home 'H77'",
+    ),
+    (
+        "an episode of a missing child",
+        _append("episodes.csv", "C99,2024-01-01,41.87,-87.68,,\n"),
+        "episodes.csv:5: column child_id: unknown child 'C99'",
+    ),
+    (
+        "a kin home named for a missing child",
+        _append("homes.csv", "H9,kin,active,41.92,-87.66,1,,,,,,,,,,,C42,,,\n"),
+        "homes.csv:5: column kin_of: unknown child 'C42'",
+    ),
+    (
+        "latitude out of range",
+        _append("homes.csv", "H9,foster,active,95.5,-87.66,1,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column latitude: latitude out of range: 95.5 is not in [-90, 90]",
+    ),
+    (
+        "longitude not a number",
+        _append("partners.csv", "P9,Name,faith,41.87,west,,\n"),
+        "partners.csv:3: column longitude: expected a longitude in decimal degrees, got 'west'",
+    ),
+    (
+        "a point outside every community",
+        _append("homes.csv", "H9,foster,active,40.0,-87.66,1,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column latitude: (40.0, -87.66) is outside every community",
+    ),
+    (
+        "a required value empty",
+        _append("homes.csv", "H9,foster,active,41.92,-87.66,,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column capacity: required value is empty",
+    ),
+    (
+        "a required column missing",
+        {"homes_csv": SMALL_FILES["homes.csv"].replace("capacity,", "beds,", 1)},
+        "homes.csv:1: column beds: unknown column",
+    ),
+    (
+        "a negative capacity",
+        _append("homes.csv", "H9,foster,active,41.92,-87.66,-1,,,,,,,,,,,,,,\n"),
+        "homes.csv:5: column capacity: expected a whole number >= 0",
+    ),
+    (
+        "a discharge before the removal",
+        _append("episodes.csv", "C3,2024-05-01,41.86,-87.72,2024-04-01,reunification\n"),
+        "episodes.csv:5: column discharged_on: discharged_on is before removed_on",
+    ),
+    (
+        "overlapping placements",
+        _append("placements.csv", "C2,foster_home,H1,2024-03-01,,\n"),
+        "placements.csv:6: column started_on: overlaps the child's shelter placement started on 2024-01-01",
+    ),
+    (
+        "a placement outside every episode",
+        _append("placements.csv", "C3,shelter,,2021-01-01,2021-02-01,move\n"),
+        "placements.csv:6: column started_on: 2021-01-01 is not within any episode of child C3",
+    ),
+    (
+        "a home in a congregate setting",
+        _append("placements.csv", "C3,group_home,H1,2022-06-01,2022-06-01,move\n"),
+        "placements.csv:6: column home_id: only family settings have a home",
+    ),
+    (
+        "a second open episode",
+        _append("episodes.csv", "C1,2025-01-01,41.87,-87.68,,\n"),
+        "episodes.csv:5: column removed_on: overlaps the child's episode removed on 2024-01-01 (still open)",
+    ),
+    (
+        "broken GeoJSON",
+        {
+            "communities_geojson": '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature",,}\n]}'
+        },
+        "communities.geojson:3: column 22: not valid JSON",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "replace", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("label", "replace", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
 def test_bad_input_is_reported_and_nothing_is_written(
-    engine: Engine, tmp_path: Path, small_folder: Path, label: str, replace: dict[str, str], expected: str
+    engine: Engine,
+    tmp_path: Path,
+    small_folder: Path,
+    label: str,
+    replace: dict[str, str],
+    expected: str,
 ) -> None:
     """Each kind of bad input names file, line and column, and leaves the database unchanged."""
     import_folder(engine, small_folder)
@@ -205,20 +299,27 @@ def test_bad_input_is_reported_and_nothing_is_written(
     assert dump(engine) == before
 
 
-def test_every_problem_is_reported_not_only_the_first(sqlite_engine: Engine, tmp_path: Path) -> None:
+def test_every_problem_is_reported_not_only_the_first(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
     """Problems in several rows and files are all listed, in file and line order."""
     folder = write_small_folder(
         tmp_path / "bad",
-        homes_csv=SMALL_FILES["homes.csv"] + "H8,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"
+        homes_csv=SMALL_FILES["homes.csv"]
+        + "H8,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"
         + "H9,foster,active,41.92,-87.66,x,,,,,,,,,,,,,,\n",
         children_csv=SMALL_FILES["children.csv"] + "C9,yesterday,female,,,,,,,,,,,,,\n",
     )
     with pytest.raises(ImportFailed) as failed:
         import_folder(sqlite_engine, folder)
     assert [str(p).split(": ")[0] for p in failed.value.problems] == [
-        "homes.csv:5:", "homes.csv:6:", "children.csv:5:",
+        "homes.csv:5:",
+        "homes.csv:6:",
+        "children.csv:5:",
     ] or [f"{p.file}:{p.line}" for p in failed.value.problems] == [
-        "homes.csv:5", "homes.csv:6", "children.csv:5",
+        "homes.csv:5",
+        "homes.csv:6",
+        "children.csv:5",
     ]
     assert dump(sqlite_engine)["homes"] == []
 
@@ -228,9 +329,11 @@ def test_geojson_feature_problems_name_the_line(sqlite_engine: Engine, tmp_path:
     folder = write_small_folder(tmp_path / "bad")
     document = json.loads((folder / "communities.geojson").read_text(encoding="utf-8"))
     del document["features"][1]["properties"]["id"]
-    text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(
-        json.dumps(f) for f in document["features"]
-    ) + "\n]}"
+    text = (
+        '{"type": "FeatureCollection", "features": [\n'
+        + ",\n".join(json.dumps(f) for f in document["features"])
+        + "\n]}"
+    )
     (folder / "communities.geojson").write_text(text, encoding="utf-8")
     with pytest.raises(ImportFailed) as failed:
         import_folder(sqlite_engine, folder)
@@ -242,7 +345,9 @@ def test_geojson_feature_problems_name_the_line(sqlite_engine: Engine, tmp_path:
 def test_not_utf8_is_reported(sqlite_engine: Engine, tmp_path: Path) -> None:
     """A file that is not UTF-8 is named with the line of the first bad byte."""
     folder = write_small_folder(tmp_path / "bad")
-    data = SMALL_FILES["partners.csv"].encode() + "P2,Caf\u00e9,faith,41.87,-87.67,,\n".encode("latin-1")
+    data = SMALL_FILES["partners.csv"].encode() + "P2,Caf\u00e9,faith,41.87,-87.67,,\n".encode(
+        "latin-1"
+    )
     (folder / "partners.csv").write_bytes(data)
     with pytest.raises(ImportFailed) as failed:
         import_folder(sqlite_engine, folder)
