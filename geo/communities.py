@@ -89,6 +89,17 @@ class Community:
         return LatLon.from_shapely(self.geometry.centroid)
 
 
+def _looks_like_json(source: str) -> bool:
+    """True when a string is GeoJSON text rather than a path.
+
+    Any JSON document (also a broken one, or one that is not an object) starts with ``{`` or
+    ``[``, no path normally does; a blank string is taken as text so that it is reported as
+    "not valid JSON" rather than as a missing file.
+    """
+    start = source.lstrip("\ufeff \t\r\n")
+    return not start or start[0] in "{["
+
+
 def _line_of(text: str, index: int) -> int:
     return text.count("\n", 0, index) + 1
 
@@ -170,7 +181,7 @@ class CommunityIndex:
         self.repairs: tuple[GeometryRepair, ...] = tuple(repairs)
         self.ids: tuple[str, ...] = tuple(ids)
         self._by_id = {c.id: c for c in self.communities}
-        self._ids_array = np.array(self.ids + (None,), dtype=object)  # last slot: outside
+        self._ids_array = np.array((*self.ids, None), dtype=object)  # last slot: outside
         self._geometries = [c.geometry for c in self.communities]
         for geometry in self._geometries:
             shapely.prepare(geometry)
@@ -188,7 +199,10 @@ class CommunityIndex:
         name_property: str = "name",
         population_property: str = "child_population",
     ) -> CommunityIndex:
-        """Read communities from a GeoJSON FeatureCollection (a path, its text, or a dict).
+        """Read communities from a GeoJSON FeatureCollection.
+
+        ``source`` is a ``Path``, a path string, the JSON text (a string starting with
+        ``{`` or ``[``) or the parsed dict. Files are UTF-8, with or without a BOM.
 
         Every feature needs an id and a name (property names configurable: the raw Chicago
         file uses ``area_numbe`` and ``community``) and a Polygon or MultiPolygon geometry.
@@ -201,10 +215,12 @@ class CommunityIndex:
         """
         if isinstance(source, Mapping):
             text = json.dumps(source)
-        elif isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
-            text = Path(source).read_text(encoding="utf-8")
+        elif isinstance(source, Path) or not _looks_like_json(source):
+            # utf-8-sig: files saved by spreadsheet and GIS tools on Windows often start
+            # with a byte order mark, which json.loads refuses
+            text = Path(source).read_text(encoding="utf-8-sig")
         else:
-            text = source
+            text = source.removeprefix("\ufeff")
         problems: list[GeoProblem] = []
         communities: list[Community] = []
         repairs: list[GeometryRepair] = []
@@ -278,18 +294,21 @@ class CommunityIndex:
         Parameters
         ----------
         lats, lons
-            Latitudes and longitudes in degrees, arrays of the same length. NaN gives None.
+            Latitudes and longitudes in degrees, arrays of the same shape (scalars count as
+            one point). NaN gives None.
 
         Returns
         -------
         numpy.ndarray
-            Object array of ids (str) or None, one per point. A point on a shared boundary
-            goes to the community listed first.
+            Object array of ids (str) or None, one per point, in the shape of the input
+            (at least 1-D). A point on a shared boundary goes to the community listed first.
         """
-        lat = np.atleast_1d(np.asarray(lats, dtype=np.float64))
-        lon = np.atleast_1d(np.asarray(lons, dtype=np.float64))
-        if lat.shape != lon.shape:
-            raise ValueError(f"lats and lons differ in shape: {lat.shape} and {lon.shape}")
+        lat_in = np.atleast_1d(np.asarray(lats, dtype=np.float64))
+        lon_in = np.atleast_1d(np.asarray(lons, dtype=np.float64))
+        if lat_in.shape != lon_in.shape:
+            raise ValueError(f"lats and lons differ in shape: {lat_in.shape} and {lon_in.shape}")
+        # work on flat views: the indices below are positions in the flattened input
+        lat, lon = lat_in.ravel(), lon_in.ravel()
         found = np.full(lat.shape, len(self.ids), dtype=np.intp)
         finite = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
         # bounding-box candidates from the tree, then an exact test per community against
@@ -301,11 +320,12 @@ class CommunityIndex:
             candidates = candidates[found[candidates] == len(self.ids)]
             hit = shapely.intersects_xy(self._geometries[k], lon[candidates], lat[candidates])
             found[candidates[hit]] = k
-        return self._ids_array[found]
+        return self._ids_array[found].reshape(lat_in.shape)
 
     def locate_one(self, point: LatLon) -> str | None:
         """The id of the community containing one point, or None."""
-        return self.locate([point.lat], [point.lon])[0]  # type: ignore[no-any-return]
+        found: str | None = self.locate([point.lat], [point.lon])[0]
+        return found
 
     def neighbours(self, community_id: str) -> frozenset[str]:
         """Ids of the communities that touch this one (not including itself)."""
@@ -388,7 +408,8 @@ def _community_from_feature(
 
     geometry, geometry_problem = _polygonal(feature.get("geometry"))
     if geometry_problem:
-        problems.append(GeoProblem(line, f"{where}.geometry", geometry_problem))
+        member, message = geometry_problem
+        problems.append(GeoProblem(line, f"{where}.geometry{member}", message))
     if problems or geometry is None:
         return None, problems, None
 
@@ -398,7 +419,11 @@ def _community_from_feature(
         reason = explain_validity(geometry)
         repaired = _polygonal_part(shapely.make_valid(geometry))
         if repaired is None or repaired.is_empty:
-            return None, [GeoProblem(line, f"{where}.geometry", f"invalid and not repairable: {reason}")], None
+            return (
+                None,
+                [GeoProblem(line, f"{where}.geometry", f"invalid and not repairable: {reason}")],
+                None,
+            )
         geometry = repaired
         repair = GeometryRepair(community_id, line, reason)
     assert isinstance(name, str)
@@ -411,21 +436,24 @@ def _community_from_feature(
     return community, [], repair
 
 
-def _polygonal(raw: Any) -> tuple[Polygon | MultiPolygon | None, str | None]:
+def _polygonal(
+    raw: Any,
+) -> tuple[Polygon | MultiPolygon | None, tuple[str, str] | None]:
+    """The geometry, or the problem as (JSON path below ``geometry``, message)."""
     if not isinstance(raw, dict):
-        return None, "missing geometry"
+        return None, ("", "missing geometry")
     kind = raw.get("type")
     if kind not in ("Polygon", "MultiPolygon"):
-        return None, f"expected a Polygon or MultiPolygon, got {kind!r}"
+        return None, (".type", f"expected a Polygon or MultiPolygon, got {kind!r}")
     try:
         geometry = shape(raw)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        return None, f"malformed coordinates: {exc}"
+        return None, (".coordinates", f"malformed coordinates: {exc}")
     if geometry.is_empty:
-        return None, "empty geometry"
+        return None, (".coordinates", "empty geometry")
     bad = _out_of_range(geometry)
     if bad:
-        return None, bad
+        return None, (".coordinates", bad)
     return geometry, None
 
 
