@@ -79,36 +79,26 @@ def _jsonable(value: Any) -> dict[str, Any]:
     }
 
 
+def _print_problems(args: argparse.Namespace, folder: Path, failed: ImportFailed) -> int:
+    for problem in failed.problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(failed.problems)} problem(s) in {folder}; nothing was imported", file=sys.stderr)
+    if getattr(args, "json", False):
+        problems = [
+            {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
+            for p in failed.problems
+        ]
+        print(json.dumps({"imported": False, "problems": problems}, indent=2))
+    return EXIT_BAD_INPUT
+
+
 def _import(args: argparse.Namespace, folder: Path) -> int:
     engine = _engine(args)
     start = time.perf_counter()
     try:
         report = import_folder(engine, folder, progress=_progress(True))
     except ImportFailed as failed:
-        for problem in failed.problems:
-            print(problem, file=sys.stderr)
-        print(
-            f"{len(failed.problems)} problem(s) in {folder}; nothing was imported", file=sys.stderr
-        )
-        if getattr(args, "json", False):
-            print(
-                json.dumps(
-                    {
-                        "imported": False,
-                        "problems": [
-                            {
-                                "file": p.file,
-                                "line": p.line,
-                                "column": p.column,
-                                "message": p.message,
-                            }
-                            for p in failed.problems
-                        ],
-                    },
-                    indent=2,
-                )
-            )
-        return EXIT_BAD_INPUT
+        return _print_problems(args, folder, failed)
     elapsed = time.perf_counter() - start
     payload = {"imported": True, "runtime_s": round(elapsed, 2), **report.to_json()}
     _emit(args, payload, f"{report.summary()}\nimported {folder} in {elapsed:.1f} s")
@@ -138,7 +128,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from data.generate import generate
 
         generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=_progress(True))
-        report = import_folder(engine, SAMPLE_DIR, progress=_progress(True))
+        try:
+            report = import_folder(engine, SAMPLE_DIR, progress=_progress(True))
+        except ImportFailed as failed:
+            return _print_problems(args, SAMPLE_DIR, failed)
         if not args.json:
             print(f"sample county (seed {SAMPLE_SEED}) loaded from {SAMPLE_DIR}:")
             print(report.summary())
