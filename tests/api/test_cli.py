@@ -74,3 +74,25 @@ def test_db_upgrade(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     """db upgrade reports the database it migrated."""
     assert main(["db", "upgrade"]) == 0
     assert "latest schema" in capsys.readouterr().out
+
+
+def test_demo_loads_the_sample_county_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """demo loads the county into var/ of the working folder; --if-empty then leaves it alone."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FOSTERMATCH_DATABASE_URL", raising=False)
+    assert main(["demo", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "var" / "fostermatch.db").exists()
+    assert first["communities"] == 77 and first["children_in_care"] > 1000 and first["waiting"] > 0
+    assert main(["demo", "--if-empty", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+
+
+def test_generate_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """generate --json reports what it wrote."""
+    assert main(["generate", "--seed", "3", "--out", str(tmp_path / "g"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["seed"] == 3 and payload["communities"] == 77
+    assert (tmp_path / "g" / "placements.csv").exists()
