@@ -78,6 +78,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from data.formats import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, PLACEMENT_SETTINGS
 from geo import CommunityIndex
 
 __all__ = ["DEFAULT_AS_OF", "SCALES", "GenerationSummary", "ScaleTargets", "generate"]
@@ -260,27 +261,23 @@ APPLICANT_WITHDRAW_DAYS = (14, 120)  # a dropout is recorded as withdrawn this l
 
 # == codes ================================================================================
 
-SETTINGS = (
-    "pre_adoptive",
-    "kin_home",
-    "foster_home",
-    "group_home",
-    "institution",
-    "independent_living",
-    "runaway",
-    "trial_home_visit",
-    "shelter",
+# the codes are the import format's; the simulation works with their positions
+SETTINGS = PLACEMENT_SETTINGS
+S_PRE_ADOPTIVE, S_KIN, S_FOSTER, S_GROUP, S_INSTITUTION = (
+    SETTINGS.index(s)
+    for s in ("pre_adoptive", "kin_home", "foster_home", "group_home", "institution")
 )
-S_PRE_ADOPTIVE, S_KIN, S_FOSTER, S_GROUP, S_INSTITUTION = 0, 1, 2, 3, 4
-S_SIL, S_RUNAWAY, S_THV, S_SHELTER, S_NONE = 5, 6, 7, 8, -1
+S_SIL, S_RUNAWAY, S_THV, S_SHELTER = (
+    SETTINGS.index(s) for s in ("independent_living", "runaway", "trial_home_visit", "shelter")
+)
+S_NONE = -1
 FAMILY_SETTINGS = (S_PRE_ADOPTIVE, S_KIN, S_FOSTER)
 CONGREGATE_SETTINGS = (S_GROUP, S_INSTITUTION)
 
-HOME_KINDS = ("kin", "foster", "therapeutic", "pre_adoptive")
-K_KIN, K_FOSTER, K_THERAPEUTIC, K_PRE_ADOPTIVE = 0, 1, 2, 3
-ACCEPTS_SEX = ("any", "female", "male")
+K_KIN, K_FOSTER, K_THERAPEUTIC, K_PRE_ADOPTIVE = (
+    HOME_KINDS.index(k) for k in ("kin", "foster", "therapeutic", "pre_adoptive")
+)
 SEXES = ("unknown", "female", "male")  # index 0 = unknown, so sex code == accepts code
-CAPABILITIES = ("medical", "behavioral", "developmental", "therapeutic", "infant")
 NEED_MEDICAL, NEED_BEHAVIORAL, NEED_DEVELOPMENTAL, NEED_THERAPEUTIC, CAP_INFANT = 1, 2, 4, 8, 16
 # probability of each need by age band at first entry (0-5, 6-12, 13-17); invented shapes:
 # behavioural needs rise steeply with age
