@@ -439,7 +439,11 @@ def _timeline_checks(world: _World, problems: _Problems) -> None:
                     "discharged_on",
                     f"overlaps the episode removed on {after['removed_on']}",
                 )
-        stays = sorted(placements.get(child_id, []), key=lambda r: r["started_on"])
+        # same-day moves: a placement that ended the day it started comes before the next one
+        stays = sorted(
+            placements.get(child_id, []),
+            key=lambda r: (r["started_on"], r["ended_on"] or date.max),
+        )
         for row in stays:
             episode = _episode_of(spells, row["started_on"])
             if episode is None:

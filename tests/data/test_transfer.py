@@ -370,3 +370,18 @@ def test_unknown_file_is_refused(sqlite_engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ImportFailed) as failed:
         import_folder(sqlite_engine, folder)
     assert str(failed.value.problems[0]).startswith("home.csv:0: unknown file")
+
+
+def test_two_moves_on_one_day_in_any_row_order(engine: Engine, tmp_path: Path) -> None:
+    """A placement that starts and ends on the day of a move is accepted whatever the row order.
+
+    The database returns rows in no particular order, so the timeline check must not depend on it.
+    """
+    placements = SMALL_FILES["placements.csv"].replace(
+        "C2,shelter,,2024-01-01,,\n",
+        "C2,foster_home,H1,2024-01-05,,\nC2,shelter,,2024-01-01,2024-01-05,move\nC2,kin_home,H2,2024-01-05,2024-01-05,disruption\n",
+    )
+    folder = write_small_folder(tmp_path / "moves", placements_csv=placements)
+    report = import_folder(engine, folder)
+    assert report.files["placements.csv"].inserted == 6
+    assert not import_folder(engine, folder).changed
