@@ -63,7 +63,7 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True, slots=True, order=True)
 class Problem:
-    """Something wrong in an imported folder: file, line (1 = header), column, what."""
+    """Something wrong in an imported folder: file, line (1 = header, 0 = whole file), column."""
 
     file: str
     line: int
@@ -71,8 +71,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        line = f"{self.line}:" if self.line else ""  # 0: the file as a whole
         where = f" column {self.column}:" if self.column else ""
-        return f"{self.file}:{self.line}:{where} {self.message}"
+        return f"{self.file}:{line}{where} {self.message}"
 
 
 class ImportFailed(Exception):

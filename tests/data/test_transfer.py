@@ -369,7 +369,7 @@ def test_unknown_file_is_refused(sqlite_engine: Engine, tmp_path: Path) -> None:
     (folder / "home.csv").write_text("id\n", encoding="utf-8")
     with pytest.raises(ImportFailed) as failed:
         import_folder(sqlite_engine, folder)
-    assert str(failed.value.problems[0]).startswith("home.csv:0: unknown file")
+    assert str(failed.value.problems[0]).startswith("home.csv: unknown file")
 
 
 def test_two_moves_on_one_day_in_any_row_order(engine: Engine, tmp_path: Path) -> None:
