@@ -1,0 +1,60 @@
+"""The matching engine: eligibility rules, scoring factors and ranked, explained matches.
+
+A pure engine: it takes plain, typed inputs (:class:`Child`, :class:`Home`,
+:class:`Communities`, a columnar :class:`HomeSnapshot` and a :class:`Policy`) and returns
+plain results. It never imports the database or the web application; the service layer in
+``api/`` builds its inputs from the records.
+
+Typical use::
+
+    policy = load_policy()
+    snapshot = HomeSnapshot(homes, as_of=today)        # once, reused across requests
+    result = rank([child], snapshot, communities, policy, limit=10)
+    print(result.summary())
+    result.to_json()                                    # DESIGN.md section 12
+
+Exceptions: :class:`InputError` (a child, home or community that cannot be used) and
+:class:`PolicyError` (a policy file or value), both subclasses of ``ValueError``.
+"""
+
+from matching.eligibility import Eligibility, eligibility
+from matching.factors import FACTORS, Factor, Pairing, Scores, factor_named, score
+from matching.inputs import Child, Communities, Home, InputError
+from matching.languages import language_name
+from matching.near_miss import NearMiss
+from matching.policy import Policy, PolicyError, Weights, load_policy
+from matching.rank import Candidate, FactorScore, RankResult, rank
+from matching.request import Context, Request
+from matching.rules import RULES, HardRule, rule_named
+from matching.snapshot import HomeSnapshot
+
+__all__ = [
+    "FACTORS",
+    "RULES",
+    "Candidate",
+    "Child",
+    "Communities",
+    "Context",
+    "Eligibility",
+    "Factor",
+    "FactorScore",
+    "HardRule",
+    "Home",
+    "HomeSnapshot",
+    "InputError",
+    "NearMiss",
+    "Pairing",
+    "Policy",
+    "PolicyError",
+    "RankResult",
+    "Request",
+    "Scores",
+    "Weights",
+    "eligibility",
+    "factor_named",
+    "language_name",
+    "load_policy",
+    "rank",
+    "rule_named",
+    "score",
+]

@@ -1,0 +1,182 @@
+"""Timing :func:`matching.rank` on seeded random homes (for ``fostermatch bench``).
+
+Speed is measured here, never asserted by tests (DESIGN.md section 11: ranked matches for one
+request over 50,000 homes in under 5 ms). The instance is random but seeded, with the
+attribute mix of a real agency (a third of homes full, most taking any sex, a few kin homes,
+several languages); homes and removal addresses are spread uniformly over a box, so the
+box's size sets how many homes are within the radius.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from geo import LatLon
+from matching.inputs import NEEDS, Child, Communities, Home
+from matching.policy import Policy, load_policy
+from matching.rank import rank
+from matching.snapshot import HomeSnapshot
+
+__all__ = ["CHICAGO_BOX", "ILLINOIS_BOX", "RankTimings", "random_instance", "time_rank"]
+
+# (south, west, north, east) in degrees
+CHICAGO_BOX = (41.64, -87.94, 42.03, -87.52)  # a dense county: most homes within 25 km
+ILLINOIS_BOX = (36.97, -91.51, 42.51, -87.50)  # a state: a few hundred homes within 25 km
+AS_OF = date(2026, 1, 1)
+_LANGUAGES = ("en", "es", "pl", "zh", "ar", "ur", "vi", "ko", "tl", "so", "fr", "ru", "ase")
+_FAITHS = ("protestant", "catholic", "muslim", "jewish", "buddhist", "hindu", "orthodox")
+_OFFERS = ("halal diet", "kosher diet", "vegetarian diet", "Deaf/ASL", "LGBTQ+ affirming")
+_TRIBES = ("Ho-Chunk Nation", "Oneida Nation", "Menominee Indian Tribe of Wisconsin")
+
+
+@dataclass(frozen=True, slots=True)
+class RankTimings:
+    """Milliseconds per :func:`rank` call over one snapshot."""
+
+    homes: int
+    requests: int
+    median_ms: float
+    p95_ms: float
+    mean_candidates: float
+    snapshot_build_s: float
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "homes": self.homes,
+            "requests": self.requests,
+            "median_ms": round(self.median_ms, 2),
+            "p95_ms": round(self.p95_ms, 2),
+            "mean_candidates": round(self.mean_candidates, 1),
+            "snapshot_build_s": round(self.snapshot_build_s, 2),
+        }
+
+
+def _communities(box: tuple[float, float, float, float], side: int) -> Communities:
+    """A grid of ``side`` x ``side`` square communities over the box, touching by edge."""
+    names = {f"{r}-{c}": f"Area {r}-{c}" for r in range(side) for c in range(side)}
+    adjacency = {
+        f"{r}-{c}": [f"{r + 1}-{c}"] * (r + 1 < side) + [f"{r}-{c + 1}"] * (c + 1 < side)
+        for r in range(side)
+        for c in range(side)
+    }
+    return Communities(names, adjacency)
+
+
+def _cell(lat: float, lon: float, box: tuple[float, float, float, float], side: int) -> str:
+    south, west, north, east = box
+    r = min(int((lat - south) / (north - south) * side), side - 1)
+    c = min(int((lon - west) / (east - west) * side), side - 1)
+    return f"{r}-{c}"
+
+
+def random_instance(
+    n_homes: int,
+    n_children: int,
+    *,
+    box: tuple[float, float, float, float] = ILLINOIS_BOX,
+    seed: int = 0,
+) -> tuple[list[Home], list[Child], Communities]:
+    """Seeded random homes and children (single children: the common request) in a box."""
+    rng = np.random.default_rng(seed)
+    side = 20
+    communities = _communities(box, side)
+    south, west, north, east = box
+    homes = []
+    for i in range(n_homes):
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        kind = str(
+            rng.choice(["foster", "kin", "therapeutic", "pre_adoptive"], p=[0.55, 0.3, 0.07, 0.08])
+        )
+        capacity = int(rng.integers(1, 6))
+        age_min, age_max = [(None, None), (0, 5), (0, 11), (5, 17), (11, 17)][int(rng.integers(5))]
+        homes.append(
+            Home(
+                id=f"H{i:06d}",
+                kind=kind,  # type: ignore[arg-type]  # drawn from the codes above
+                location=LatLon(lat, lon),
+                community=_cell(lat, lon, box, side),
+                capacity=capacity,
+                free_beds=int(rng.integers(0, capacity + 1)),
+                status="active" if rng.random() < 0.9 else "on_hold",
+                age_min=age_min,
+                age_max=age_max,
+                accepts_sex=str(rng.choice(["any", "female", "male"], p=[0.85, 0.08, 0.07])),  # type: ignore[arg-type]
+                max_siblings=int(rng.integers(1, capacity + 1)) if rng.random() < 0.2 else None,
+                capabilities=frozenset(c for c in (*NEEDS, "infant") if rng.random() < 0.3),
+                languages=("en",)
+                + ((str(rng.choice(_LANGUAGES[1:])),) if rng.random() < 0.25 else ()),
+                religion=str(rng.choice(_FAITHS)) if rng.random() < 0.5 else None,
+                cultural_offers=frozenset(o for o in _OFFERS if rng.random() < 0.05),
+                tribe=str(rng.choice(_TRIBES)) if rng.random() < 0.01 else None,
+                kin_of=frozenset({f"C{int(rng.integers(n_children)):06d}"})
+                if kind == "kin"
+                else frozenset(),
+                licensed=kind != "kin" or rng.random() < 0.7,
+                placements_last_year=int(rng.poisson(0.8)),
+                last_placed_on=AS_OF - timedelta(days=int(rng.integers(1, 2000)))
+                if rng.random() < 0.8
+                else None,
+            )
+        )
+    children = []
+    for i in range(n_children):
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        children.append(
+            Child(
+                id=f"C{i:06d}",
+                age=int(rng.integers(0, 18)),
+                sex=str(rng.choice(["female", "male"])),  # type: ignore[arg-type]
+                removal=LatLon(lat, lon),
+                removal_community=_cell(lat, lon, box, side),
+                languages=(str(rng.choice(_LANGUAGES, p=[0.7] + [0.3 / 12] * 12)), "en"),
+                religion=str(rng.choice(_FAITHS)) if rng.random() < 0.3 else None,
+                cultural_needs=frozenset(o for o in _OFFERS if rng.random() < 0.03),
+                icwa="yes" if rng.random() < 0.01 else "no",
+                tribe=str(rng.choice(_TRIBES)) if rng.random() < 0.01 else None,
+                needs=frozenset(n for n in NEEDS if rng.random() < 0.15),
+                school=LatLon(lat + rng.normal(0, 0.02), lon + rng.normal(0, 0.02))
+                if rng.random() < 0.7
+                else None,
+            )
+        )
+    return homes, children, communities
+
+
+def time_rank(
+    n_homes: int = 50_000,
+    requests: int = 300,
+    *,
+    box: tuple[float, float, float, float] = ILLINOIS_BOX,
+    seed: int = 0,
+    policy: Policy | None = None,
+    limit: int = 10,
+) -> RankTimings:
+    """Median and 95th percentile of :func:`rank` for single children, snapshot built once.
+
+    A few warm-up calls run first and are not counted (first-call allocations).
+    """
+    policy = policy or load_policy()
+    homes, children, communities = random_instance(n_homes, requests, box=box, seed=seed)
+    start = time.perf_counter()
+    snapshot = HomeSnapshot(homes, as_of=AS_OF)
+    build_s = time.perf_counter() - start
+    for child in children[:5]:
+        rank([child], snapshot, communities, policy, limit=limit)
+    times, found = [], []
+    for child in children:
+        start = time.perf_counter()
+        result = rank([child], snapshot, communities, policy, limit=limit)
+        times.append((time.perf_counter() - start) * 1000.0)
+        found.append(result.eligible_homes)
+    return RankTimings(
+        homes=n_homes,
+        requests=requests,
+        median_ms=float(np.median(times)),
+        p95_ms=float(np.percentile(times, 95)),
+        mean_candidates=float(np.mean(found)),
+        snapshot_build_s=build_s,
+    )

@@ -1,0 +1,234 @@
+"""Which homes can take which of the children: every hard rule, applied once, vectorised.
+
+:func:`eligibility` runs the rules of :data:`matching.rules.RULES` in their fixed order over
+every home, and returns the candidate homes with the children each one takes (all of them,
+or for a sibling group that no single home can take whole, the largest part it can), the
+ICWA tier of each, and how many homes each rule removed. It is the shared first step of
+ranking and, later, of the placement plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.policy import Policy
+from matching.request import Context, Request
+from matching.rules import RULES, ChildRule, IcwaOrder, SizeRule
+from matching.snapshot import HomeSnapshot
+
+__all__ = ["Eligibility", "eligibility"]
+
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+Positions = NDArray[np.intp]
+
+# Parts of a sibling group are found by trying every sub-group, largest first. Groups larger
+# than this (almost never seen) take their part greedily instead: still valid, maybe smaller.
+MAX_ENUMERATED_GROUP = 12
+
+
+@dataclass(frozen=True, eq=False)
+class Eligibility:
+    """The homes that can take some or all of a request's children, and why the others can't.
+
+    Attributes
+    ----------
+    context
+        The request, snapshot and policy.
+    positions
+        Snapshot positions of the candidate homes, ascending.
+    takes
+        ``(children, candidates)``: the children each candidate would take. A candidate
+        takes all of them, or (for a group) the largest part it can, separations respected;
+        among parts of the same size, the one with the most children it is kin of.
+    whole
+        Per candidate: it takes every child of the request.
+    kin
+        Per candidate: it is a kin home of any of the request's children.
+    tiers
+        Per candidate: ICWA tier 1-4 of the children it takes (the worst of them), 0 when
+        it takes no child under ICWA or the rule is off.
+    best_tier
+        The tier proposed (the best present), or None.
+    excluded
+        Rule name -> homes it removed, every rule in order; the counts add up to the number
+        of homes minus the candidates.
+    not_whole
+        For a group: rule name -> candidates kept from taking the whole group by it (the
+        first such rule in order).
+    passes
+        Rule name -> which homes pass it for the whole request (every rule but ICWA's).
+    """
+
+    context: Context
+    positions: Positions
+    takes: BoolArray
+    whole: BoolArray
+    kin: BoolArray
+    tiers: IntArray
+    best_tier: int | None
+    excluded: Mapping[str, int]
+    not_whole: Mapping[str, int]
+    passes: Mapping[str, BoolArray]
+
+    @property
+    def count(self) -> int:
+        """Number of candidate homes."""
+        return len(self.positions)
+
+
+def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eligibility:
+    """Apply every hard rule to every home for one request.
+
+    A home is a candidate when it can take at least one of the children: every child rule
+    allows that child there, it has a free bed, and the ICWA order keeps it. A home is
+    counted as removed by the first rule (in :data:`~matching.rules.RULES` order) after which
+    it can take none of the children.
+    """
+    ctx = Context(request, snapshot, policy)
+    k, n = request.size, len(snapshot)
+    alive = np.ones((k, n), dtype=np.bool_)  # (child, home) pairs every rule so far allows
+    room = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    has_room = np.ones(n, dtype=np.bool_)
+    home_alive = np.ones(n, dtype=np.bool_)
+    alive_count = n
+    excluded: dict[str, int] = {}
+    passes: dict[str, BoolArray] = {}
+    icwa = None
+    for rule in RULES:
+        if isinstance(rule, IcwaOrder):
+            icwa = rule
+            continue
+        if not rule.applies(policy):
+            excluded[rule.name] = 0
+            passes[rule.name] = np.ones(n, dtype=np.bool_)
+            continue
+        if isinstance(rule, ChildRule):
+            masks = rule.masks(ctx)
+            alive &= masks
+            passes[rule.name] = np.asarray(
+                masks[0] if masks.shape[0] == 1 else masks.all(axis=0), dtype=np.bool_
+            )
+        elif isinstance(rule, SizeRule):
+            rule_room = rule.room(ctx)
+            room = np.minimum(room, rule_room)
+            has_room = room >= 1
+            passes[rule.name] = rule_room >= k
+        else:  # a group rule decides which children may live together, not which homes
+            passes[rule.name] = rule.evaluate(ctx)
+        # homes only ever drop out, so the removed are the difference of two counts
+        home_alive = (alive[0] if k == 1 else alive.any(axis=0)) & has_room
+        still = int(np.count_nonzero(home_alive))
+        excluded[rule.name] = alive_count - still
+        alive_count = still
+
+    positions = np.flatnonzero(home_alive)
+    alive_c = alive[:, positions]
+    room_c = room[positions]
+    kin_by_child = ctx.kin_by_child[:, positions]
+    whole = alive_c.all(axis=0) & (room_c >= k) & (not request.internally_separated)
+    takes = alive_c.copy()
+    if k > 1 and not whole.all():
+        part = ~whole
+        takes[:, part] = _largest_parts(
+            request, alive_c[:, part], room_c[part], kin_by_child[:, part]
+        )
+
+    # ICWA: only the best tier present is proposed
+    assert icwa is not None
+    tiers = np.zeros(len(positions), dtype=np.int64)
+    best_tier: int | None = None
+    removed_by_icwa = 0
+    if icwa.applies(policy) and any(c.under_icwa for c in request.children):
+        tiers = np.where(takes, icwa.tiers(ctx, positions), 0).max(axis=0, initial=0)
+        if (tiers > 0).any():
+            best_tier = int(tiers[tiers > 0].min())
+            keep = (tiers == 0) | (tiers == best_tier)
+            removed_by_icwa = int(np.count_nonzero(~keep))
+            positions, takes, whole, tiers = (
+                positions[keep],
+                takes[:, keep],
+                whole[keep],
+                tiers[keep],
+            )
+    excluded[icwa.name] = removed_by_icwa
+
+    not_whole: dict[str, int] = {}
+    if k > 1:
+        blocked = ~whole
+        for rule in RULES:
+            if rule.name in passes:
+                stops = blocked & ~passes[rule.name][positions]
+                if stops.any():
+                    not_whole[rule.name] = int(np.count_nonzero(stops))
+                blocked &= ~stops
+
+    return Eligibility(
+        context=ctx,
+        positions=positions,
+        takes=takes,
+        whole=whole,
+        kin=ctx.kin[positions],
+        tiers=tiers,
+        best_tier=best_tier,
+        excluded=MappingProxyType(excluded),
+        not_whole=MappingProxyType(not_whole),
+        passes=MappingProxyType(passes),
+    )
+
+
+def _largest_parts(request: Request, alive: BoolArray, room: IntArray, kin: BoolArray) -> BoolArray:
+    """For homes that cannot take the whole group: the largest part each can take.
+
+    Sub-groups are tried largest first; within a size, the one with the most children the
+    home is kin of wins, then the first in id order. A sub-group qualifies at a home when
+    every child in it may go there, the home has room for all of them, and no two of them
+    are separated. Every home passed in can take at least one child, so every home gets a
+    part.
+    """
+    k, m = alive.shape
+    takes = np.zeros((k, m), dtype=np.bool_)
+    if k > MAX_ENUMERATED_GROUP:
+        return _greedy_parts(request, alive, room)
+    todo = np.ones(m, dtype=np.bool_)
+    for size in range(min(k, int(room.max())), 0, -1):
+        best_kin = np.full(m, -1, dtype=np.int64)
+        best = np.full(m, -1, dtype=np.int64)
+        tried: list[tuple[int, ...]] = []
+        for combo in combinations(range(k), size):
+            if not request.separation_free(combo):
+                continue
+            members = np.array(combo, dtype=np.intp)
+            ok = todo & (room >= size) & alive[members].all(axis=0)
+            if not ok.any():
+                continue
+            kin_count = kin[members].sum(axis=0)
+            better = ok & (kin_count > best_kin)
+            best_kin[better] = kin_count[better]
+            best[better] = len(tried)
+            tried.append(combo)
+        for index, combo in enumerate(tried):
+            takes[np.ix_(np.array(combo, dtype=np.intp), np.flatnonzero(best == index))] = True
+        todo &= best < 0
+        if not todo.any():
+            break
+    return takes
+
+
+def _greedy_parts(request: Request, alive: BoolArray, room: IntArray) -> BoolArray:
+    """Parts for very large groups: children in id order, skipping separated ones."""
+    k, m = alive.shape
+    takes = np.zeros((k, m), dtype=np.bool_)
+    for j in range(m):
+        chosen: list[int] = []
+        for i in range(k):
+            if len(chosen) < room[j] and alive[i, j] and request.separation_free([*chosen, i]):
+                chosen.append(i)
+        takes[chosen, j] = True
+    return takes

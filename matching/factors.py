@@ -1,0 +1,590 @@
+"""The scoring factors: how well a home fits, each a value in 0..1 with a plain-language reason.
+
+One factor, one unit. Each has a ``name`` (its weight's key in the policy), a ``label``,
+``kind = "soft"``, :meth:`Factor.applies` (does it say anything about these children: no
+school on record, no school factor), vectorised :meth:`Factor.values` over the candidate
+homes of a :class:`Pairing`, and :meth:`Factor.reason` for one home, in words a caseworker
+reads. Reasons are built only for the homes shown.
+
+A home's score is the weighted sum of the values of the factors that apply (``points``),
+divided by their total weight (``score``, always in 0..1). Because the same factors apply to
+every home of a request, dividing changes no order; it makes scores comparable between
+children.
+
+Per-child factors are averaged over the children the home would take; a home that takes
+none of the children a factor applies to (a part of a group) gets a neutral 0.5 from it.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo.distance import haversine_km
+from matching.inputs import MAX_AGE, Communities
+from matching.languages import language_name
+from matching.policy import Policy
+from matching.request import Context, Request, join_words
+from matching.snapshot import HomeSnapshot
+
+__all__ = [
+    "FACTORS",
+    "AgeFit",
+    "CapacityFit",
+    "Distance",
+    "Factor",
+    "FaithCulture",
+    "Freshness",
+    "Kinship",
+    "Language",
+    "LoadSpreading",
+    "Pairing",
+    "SameCommunity",
+    "SchoolContinuity",
+    "Scores",
+    "SiblingsTogether",
+    "factor_named",
+    "score",
+]
+
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+Positions = NDArray[np.intp]
+
+NEUTRAL = 0.5  # a factor that applies to the request but not to the children a home takes
+AGE_WINDOW = 3  # years either side of the child's age that count as "close" (age fit)
+OLDEST_CHILD = 17  # an open-ended age range counts as 0-17 for the age fit of a minor
+
+
+@dataclass(frozen=True, eq=False)
+class Pairing:
+    """Candidate homes with the children each would take: what factors score.
+
+    Parameters
+    ----------
+    context
+        The request, snapshot and policy.
+    communities
+        Names and adjacency, for the community factor and the reasons.
+    positions
+        Snapshot positions of the homes to score.
+    takes
+        ``(children, homes)``: which children each home would take (at least one each).
+    """
+
+    context: Context
+    communities: Communities
+    positions: Positions
+    takes: BoolArray
+
+    @property
+    def request(self) -> Request:
+        return self.context.request
+
+    @property
+    def snapshot(self) -> HomeSnapshot:
+        return self.context.snapshot
+
+    @property
+    def policy(self) -> Policy:
+        return self.context.policy
+
+    @cached_property
+    def taken(self) -> IntArray:
+        """How many children each home takes."""
+        taken: IntArray = self.takes.sum(axis=0)
+        return taken
+
+    @cached_property
+    def distances_by_child(self) -> FloatArray:
+        """``(children, homes)``: km from each child's removal address."""
+        return self.context.distances_km(self.positions)
+
+    @cached_property
+    def school_distances_km(self) -> FloatArray:
+        """``(children, homes)``: km from each child's school of origin (NaN: none)."""
+        s, homes = self.snapshot, self.positions
+        children = self.request.children
+        lat = np.array([c.school.lat if c.school else np.nan for c in children])[:, None]
+        lon = np.array([c.school.lon if c.school else np.nan for c in children])[:, None]
+        return haversine_km(lat, lon, s.lat[homes][None, :], s.lon[homes][None, :])
+
+    @cached_property
+    def distance_km(self) -> FloatArray:
+        """Per home: km from the removal address of the farthest child it takes."""
+        d: FloatArray = np.where(self.takes, self.distances_by_child, 0.0).max(axis=0)
+        return d
+
+    def mean_over_taken(self, values: FloatArray, applies: Sequence[bool]) -> FloatArray:
+        """Average per-child values over the children each home takes that they apply to.
+
+        ``values`` is ``(children, homes)``; ``applies`` says per child whether the factor
+        says anything about them. A home taking none of those gets :data:`NEUTRAL`.
+        """
+        if self.request.size == 1:  # the common case: one child, taken by every home
+            return values[0] if applies[0] else np.full(values.shape[1], NEUTRAL)
+        weight = self.takes & np.asarray(applies, dtype=np.bool_)[:, None]
+        count = weight.sum(axis=0)
+        total = np.where(weight, values, 0.0).sum(axis=0)
+        return np.where(count > 0, total / np.maximum(count, 1), NEUTRAL)
+
+    def taken_ids(self, j: int) -> list[int]:
+        """Indices of the children home ``j`` takes."""
+        return [int(i) for i in np.flatnonzero(self.takes[:, j])]
+
+    def who(self, i: int) -> str:
+        """The words for child ``i``: "the child" for one child, else the id."""
+        return "the child" if self.request.size == 1 else self.request.ids[i]
+
+    def whose(self, i: int) -> str:
+        return "the child's" if self.request.size == 1 else f"{self.request.ids[i]}'s"
+
+
+class Factor(ABC):
+    """A soft criterion: a value in 0..1 per home, weighted by the policy."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    kind: ClassVar[str] = "soft"
+
+    def applies(self, request: Request) -> bool:
+        """False when the factor has nothing to say about these children."""
+        return True
+
+    def weight(self, policy: Policy) -> float:
+        """The factor's weight in the policy."""
+        return policy.weights.of(self.name)
+
+    @abstractmethod
+    def values(self, pairing: Pairing) -> FloatArray:
+        """The factor's value in 0..1 for every home of the pairing."""
+
+    @abstractmethod
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        """Why home ``j`` of the pairing gets ``value``, in plain language."""
+
+    def __repr__(self) -> str:
+        return f"<factor {self.name}: {self.label}>"
+
+
+# -- the factors -------------------------------------------------------------------------------
+
+
+class Kinship(Factor):
+    """1 for a kin home of any of the children (licensed or provisionally approved), else 0."""
+
+    name = "kinship"
+    label = "Kinship"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        return pairing.context.kin[pairing.positions].astype(np.float64)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        if not value:
+            return "not a kin home"
+        position = int(pairing.positions[j])
+        kin = pairing.context.kin_by_child[:, position]
+        if pairing.request.size == 1:
+            named = "named for this child"
+        elif kin.all():
+            named = f"named for all {pairing.request.size} children"
+        else:
+            named = f"named for {join_words(pairing.request.ids[i] for i in np.flatnonzero(kin))}"
+        if pairing.snapshot.licensed[position]:
+            return f"kin: {named}"
+        return f"kin, provisionally approved: {named}"
+
+
+class SiblingsTogether(Factor):
+    """Siblings kept together: 1 when the home takes the whole group, less for a part.
+
+    The value is ``(children taken - 1) / (group size - 1)``: a home taking one child of a
+    group of three scores 0, two of three 0.5.
+    """
+
+    name = "siblings_together"
+    label = "Siblings together"
+
+    def applies(self, request: Request) -> bool:
+        return request.size > 1
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        return (pairing.taken - 1) / max(pairing.request.size - 1, 1)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        k, taken = pairing.request.size, int(pairing.taken[j])
+        if taken == k:
+            return f"takes all {k} siblings together"
+        ids = join_words(pairing.request.ids[i] for i in pairing.taken_ids(j))
+        return f"takes {taken} of the {k} siblings ({ids}): the group would be split"
+
+
+class SameCommunity(Factor):
+    """The home is in the removal community (1), a neighbouring one (partial) or another (0)."""
+
+    name = "same_community"
+    label = "Same community"
+
+    def applies(self, request: Request) -> bool:
+        return any(c.removal_community is not None for c in request.children)
+
+    def _relation(self, pairing: Pairing) -> FloatArray:
+        s, p = pairing.snapshot, pairing.policy
+        home_community = s.community[pairing.positions]
+        out = np.zeros((pairing.request.size, len(pairing.positions)))
+        for i, child in enumerate(pairing.request.children):
+            if child.removal_community is None:
+                continue
+            neighbours = [
+                s.community_code(c) for c in pairing.communities.neighbours(child.removal_community)
+            ]
+            # a lookup table by community code (shifted past the "none" and "unknown" codes)
+            credit = np.zeros(len(s.community_ids) + 2)
+            known = [c for c in neighbours if c >= 0]
+            credit[np.array(known, dtype=np.intp) + 2] = p.neighbour_partial
+            own = s.community_code(child.removal_community)
+            if own >= 0:
+                credit[own + 2] = 1.0
+            out[i] = credit[home_community + 2]
+        return out
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        applies = [c.removal_community is not None for c in pairing.request.children]
+        return pairing.mean_over_taken(self._relation(pairing), applies)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        position = int(pairing.positions[j])
+        distance = f"{pairing.distance_km[j]:.1f} km from the removal address"
+        home = pairing.snapshot.homes[position].community
+        removal = [
+            community
+            for i in pairing.taken_ids(j)
+            if (community := pairing.request.children[i].removal_community) is not None
+        ]
+        if not removal:
+            return f"{distance}; the removal community is not on record"
+        if home is None:
+            return f"{distance}, outside the agency's communities"
+        name = pairing.communities.name(home)
+        if home in removal:
+            return f"{distance}, same community: {name}"
+        if any(home in pairing.communities.neighbours(r) for r in removal):
+            return f"{distance}, neighbouring community: {name}"
+        removed_in = join_words(dict.fromkeys(pairing.communities.name(r) for r in removal))
+        return f"{distance}, another community: {name} (removed in {removed_in})"
+
+
+class Distance(Factor):
+    """Near the removal address: ``0.5 ** (km / distance_half_km)``."""
+
+    name = "distance"
+    label = "Near the removal address"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        return 0.5 ** (pairing.distance_km / pairing.policy.distance_half_km)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        distance = float(pairing.distance_km[j])
+        text = f"{distance:.1f} km from the removal address"
+        if distance > pairing.policy.radius_km:
+            return f"{text}, beyond the {pairing.policy.radius_km:g} km radius (kin are exempt)"
+        return text
+
+
+class SchoolContinuity(Factor):
+    """Near the school of origin: ``0.5 ** (km / school_half_km)``, when a school is known."""
+
+    name = "school"
+    label = "School continuity"
+
+    def applies(self, request: Request) -> bool:
+        return any(c.school is not None for c in request.children)
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        applies = [c.school is not None for c in pairing.request.children]
+        closeness = 0.5 ** (
+            np.nan_to_num(pairing.school_distances_km) / pairing.policy.school_half_km
+        )
+        return pairing.mean_over_taken(closeness, applies)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        children = [i for i in pairing.taken_ids(j) if pairing.request.children[i].school]
+        if not children:
+            return "none of the children it would take has a school of origin on record"
+        distances = pairing.school_distances_km[:, j]
+        if pairing.request.size == 1:
+            return f"{distances[0]:.1f} km from the school of origin"
+        return "; ".join(f"{distances[i]:.1f} km from {pairing.whose(i)} school" for i in children)
+
+
+class Language(Factor):
+    """Speaks the child's first language (1), another of their languages (partial), none (0)."""
+
+    name = "language"
+    label = "Language"
+
+    def applies(self, request: Request) -> bool:
+        return any(c.languages for c in request.children)
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        s, partial = pairing.snapshot, pairing.policy.language_partial
+        out = np.zeros((pairing.request.size, len(pairing.positions)))
+        for i, child in enumerate(pairing.request.children):
+            if not child.languages:
+                continue
+            other = np.zeros(len(pairing.positions), dtype=np.bool_)
+            for code in child.languages[1:]:
+                other |= s.speaks(code)[pairing.positions]
+            first = s.speaks(child.languages[0])[pairing.positions]
+            out[i] = np.where(first, 1.0, np.where(other, partial, 0.0))
+        return pairing.mean_over_taken(out, [bool(c.languages) for c in pairing.request.children])
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        home = pairing.snapshot.homes[int(pairing.positions[j])]
+        parts: dict[str, list[str]] = {}  # phrase -> children it describes
+        for i in pairing.taken_ids(j):
+            child = pairing.request.children[i]
+            if not child.languages:
+                continue
+            first = language_name(child.languages[0])
+            others = [code for code in child.languages[1:] if code in home.languages]
+            if child.languages[0] in home.languages:
+                phrase = f"speaks {first}, {{whose}} first language"
+            elif others:
+                spoken = join_words(language_name(c) for c in others)
+                phrase = f"speaks {spoken}, another of {{whose}} languages (first: {first})"
+            else:
+                names = join_words(language_name(c) for c in child.languages)
+                phrase = f"does not speak {{whose}} languages ({names})"
+            parts.setdefault(phrase, []).append(pairing.request.ids[i])
+        if not parts:
+            return "no language on record for the children it would take"
+        if len(parts) == 1:
+            phrase, ids = next(iter(parts.items()))
+            if pairing.request.size == 1:
+                return phrase.format(whose="the child's")
+            return phrase.format(whose=f"{ids[0]}'s" if len(ids) == 1 else "the children's")
+        return "; ".join(
+            f"{join_words(ids)}: {p.format(whose='their')}" for p, ids in parts.items()
+        )
+
+
+class FaithCulture(Factor):
+    """Share of the child's faith and named cultural needs that the home meets."""
+
+    name = "faith_culture"
+    label = "Faith and cultural needs"
+
+    def applies(self, request: Request) -> bool:
+        return any(c.religion or c.cultural_needs for c in request.children)
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        s = pairing.snapshot
+        out = np.zeros((pairing.request.size, len(pairing.positions)))
+        applies = []
+        for i, child in enumerate(pairing.request.children):
+            items = len(child.cultural_needs) + (child.religion is not None)
+            applies.append(items > 0)
+            if not items:
+                continue
+            met = np.zeros(len(pairing.positions))
+            if child.religion is not None:
+                met += s.religion[pairing.positions] == s.religion_code(child.religion)
+            for need in child.cultural_needs:
+                met += s.offers(need)[pairing.positions]
+            out[i] = met / items
+        return pairing.mean_over_taken(out, applies)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        home = pairing.snapshot.homes[int(pairing.positions[j])]
+        children = [pairing.request.children[i] for i in pairing.taken_ids(j)]
+        whose = "the child's" if pairing.request.size == 1 else "the children's"
+        faiths = sorted({c.religion for c in children if c.religion})
+        needs = sorted({n for c in children for n in c.cultural_needs})
+        parts = []
+        for faith in faiths:
+            shared = "shares" if faith == home.religion else "does not share"
+            parts.append(f"{shared} {whose} faith ({faith})")
+        offered = [n for n in needs if n in home.cultural_offers]
+        missing = [n for n in needs if n not in home.cultural_offers]
+        if offered:
+            parts.append(f"offers {join_words(offered)}")
+        if missing:
+            parts.append(f"does not offer {join_words(missing)}")
+        return "; ".join(parts) or "no faith or cultural need on record for the children it takes"
+
+
+class AgeFit(Factor):
+    """How much of the home's age range is close to the child's age (within 3 years).
+
+    A home taking ages 11-17 has chosen teenagers; one taking 0-17 has no preference. The
+    value is the share of the whole years in the home's range that lie within 3 years of
+    the child's age: 6/7 = 0.86 for a 15-year-old in an 11-17 home, 6/18 = 0.33 in a 0-17
+    home. An open upper limit counts as 17 (21 for a young adult).
+    """
+
+    name = "age_fit"
+    label = "Age fit"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        s = pairing.snapshot
+        ages = pairing.request.ages[:, None]
+        low = s.age_min[pairing.positions][None, :]
+        open_end = np.where(ages > OLDEST_CHILD, MAX_AGE, OLDEST_CHILD)
+        high = np.minimum(s.age_max[pairing.positions][None, :], open_end)
+        close = np.minimum(high, ages + AGE_WINDOW) - np.maximum(low, ages - AGE_WINDOW) + 1
+        # (a child of a group that this home does not take may be outside its range: the
+        # clips keep that harmless, and mean_over_taken ignores the value anyway)
+        share = np.clip(close, 0, None) / np.maximum(high - low + 1, 1)
+        return pairing.mean_over_taken(share.astype(np.float64), [True] * pairing.request.size)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        position = int(pairing.positions[j])
+        low = int(pairing.snapshot.age_min[position])
+        high = int(pairing.snapshot.age_max[position])
+        ages = [int(pairing.request.ages[i]) for i in pairing.taken_ids(j)]
+        takes = "takes any age" if (low, high) == (0, MAX_AGE) else f"takes ages {low}-{high}"
+        if pairing.request.size == 1:
+            return f"{takes}; the child is {ages[0]}"
+        return f"{takes}; the children are {join_words(str(a) for a in ages)}"
+
+
+class CapacityFit(Factor):
+    """The share of the home's free beds the children would use (keep big homes for groups)."""
+
+    name = "capacity_fit"
+    label = "Capacity fit"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        free = pairing.snapshot.free_beds[pairing.positions]
+        return pairing.taken / np.maximum(free, 1)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        free = int(pairing.snapshot.free_beds[int(pairing.positions[j])])
+        taken = int(pairing.taken[j])
+        if free == taken:
+            return "uses its only free bed" if free == 1 else f"uses all {free} free beds"
+        return f"uses {taken} of {free} free beds (keeps room for a sibling group)"
+
+
+def _ago(days: float) -> str:
+    if days < 14:
+        return f"{int(days)} {'day' if int(days) == 1 else 'days'} ago"
+    if days < 60:
+        return f"{int(days // 7)} weeks ago"
+    if days < 730:
+        return f"{int(days // 30.44)} months ago"
+    return f"{int(days // 365.25)} years ago"
+
+
+class Freshness(Factor):
+    """Recently active homes answer: ``0.5 ** (days since the last placement / half-life)``.
+
+    A home with no placement on record gets 0.5, as if its last placement were one half-life
+    ago: it may be new and keen, or dormant.
+    """
+
+    name = "freshness"
+    label = "Availability freshness"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        days = pairing.snapshot.days_since_placed[pairing.positions]
+        fresh = 0.5 ** (days / pairing.policy.freshness_half_life_days)
+        return np.where(np.isnan(days), NEUTRAL, fresh)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        days = float(pairing.snapshot.days_since_placed[int(pairing.positions[j])])
+        if math.isnan(days):
+            return "no placement on record"
+        return f"last took a child {_ago(days)}"
+
+
+class LoadSpreading(Factor):
+    """Spread children over many families: ``exp(-strength * placements in the last year)``."""
+
+    name = "load_spreading"
+    label = "Load spreading"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        recent = pairing.snapshot.placements_last_year[pairing.positions]
+        return np.exp(-pairing.policy.load_spreading * recent)
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+        recent = int(pairing.snapshot.placements_last_year[int(pairing.positions[j])])
+        if recent == 0:
+            return "no placements in the last year"
+        return f"{recent} {'placement' if recent == 1 else 'placements'} in the last year"
+
+
+FACTORS: tuple[Factor, ...] = (
+    Kinship(),
+    SiblingsTogether(),
+    SameCommunity(),
+    Distance(),
+    SchoolContinuity(),
+    Language(),
+    FaithCulture(),
+    AgeFit(),
+    CapacityFit(),
+    Freshness(),
+    LoadSpreading(),
+)
+
+
+def factor_named(name: str) -> Factor:
+    """The factor with this name (``KeyError`` listing the names when unknown)."""
+    for factor in FACTORS:
+        if factor.name == name:
+            return factor
+    raise KeyError(f"no factor {name!r}; the factors are {', '.join(f.name for f in FACTORS)}")
+
+
+@dataclass(frozen=True, eq=False)
+class Scores:
+    """Factor values and scores for the homes of a pairing.
+
+    Attributes
+    ----------
+    factors
+        The factors that apply to the request, in :data:`FACTORS` order.
+    weights
+        Their weights.
+    values
+        ``(factors, homes)``: each factor's value in 0..1.
+    points
+        Per home: the weighted sum of the values.
+    total_weight
+        The sum of the weights (the most points a home can get).
+    score
+        Per home: ``points / total_weight``, in 0..1 (0 when every weight is 0).
+    """
+
+    factors: tuple[Factor, ...]
+    weights: FloatArray
+    values: FloatArray
+    points: FloatArray
+    total_weight: float
+    score: FloatArray
+
+
+def score(pairing: Pairing) -> Scores:
+    """Every applicable factor for every home of the pairing, weighted and summed."""
+    factors = tuple(f for f in FACTORS if f.applies(pairing.request))
+    weights = np.array([f.weight(pairing.policy) for f in factors], dtype=np.float64)
+    m = len(pairing.positions)
+    values = np.zeros((len(factors), m))
+    for row, factor in enumerate(factors):
+        # clip guards the 0..1 promise against rounding (0.5 ** tiny, 7/7.0000001)
+        values[row] = np.clip(factor.values(pairing), 0.0, 1.0)
+    points = weights @ values if m else np.zeros(0)
+    total = float(weights.sum())
+    normalised = points / total if total > 0 else np.zeros(m)
+    return Scores(factors, weights, values, points, total, np.clip(normalised, 0.0, 1.0))

@@ -1,0 +1,439 @@
+"""Ranked, explained matches for one child or one sibling group.
+
+:func:`rank` answers the coordinator's question "a child needs a home tonight: which homes,
+in what order, and why?". The order is:
+
+1. kin homes of these children, before every other home (kin first: even when further
+   away or only provisionally approved, which the candidate shows);
+2. within kin and within non-kin, homes that take the whole group before homes that take
+   a part of it (``takes_all_siblings: false``);
+3. then by score, highest first; ties by home id.
+
+Every candidate carries its factors (value, weight, contribution, reason), and the result
+says how many homes each hard rule removed and which near misses are closest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.eligibility import Eligibility, eligibility
+from matching.factors import Pairing, Scores, score
+from matching.inputs import Child, Communities, InputError
+from matching.near_miss import NearMiss, near_misses
+from matching.policy import Policy
+from matching.request import Request, join_words
+from matching.rules import rule_named
+from matching.snapshot import HomeSnapshot
+
+__all__ = ["Candidate", "FactorScore", "RankResult", "rank"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactorScore:
+    """One factor's part in a candidate's score: ``contribution = value * weight``."""
+
+    name: str
+    label: str
+    value: float
+    weight: float
+    contribution: float
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": round(self.value, 3),
+            "weight": self.weight,
+            "contribution": round(self.contribution, 3),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A proposed home.
+
+    Attributes
+    ----------
+    rank
+        1 for the first.
+    home_id
+        The home.
+    score
+        Weighted factor sum divided by the total weight, 0..1.
+    points
+        The weighted factor sum itself.
+    takes_all_siblings
+        The home takes every child of the request (always True for one child).
+    children
+        Ids of the children it would take.
+    distance_km
+        Haversine km from the removal address (of the farthest child it takes), to 0.1 km.
+    community, community_id
+        The home's community (name and id), or None outside every community.
+    kin
+        A kin home of any of these children.
+    licensed
+        False: provisionally approved only (a kin home).
+    icwa_tier
+        ICWA tier 1-4 for a child under ICWA, else None.
+    factors
+        Every applicable factor, in a fixed order.
+    """
+
+    rank: int
+    home_id: str
+    score: float
+    points: float
+    takes_all_siblings: bool
+    children: tuple[str, ...]
+    distance_km: float
+    community: str | None
+    community_id: str | None
+    kin: bool
+    licensed: bool
+    icwa_tier: int | None
+    factors: tuple[FactorScore, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The candidate as in DESIGN.md §12 (with ``children``, ``licensed``, ``points``)."""
+        return {
+            "rank": self.rank,
+            "home_id": self.home_id,
+            "score": round(self.score, 3),
+            "points": round(self.points, 3),
+            "takes_all_siblings": self.takes_all_siblings,
+            "children": list(self.children),
+            "distance_km": self.distance_km,
+            "community": self.community,
+            "community_id": self.community_id,
+            "kin": self.kin,
+            "licensed": self.licensed,
+            "icwa_tier": self.icwa_tier,
+            "factors": [f.to_json() for f in self.factors],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RankResult:
+    """Ranked matches for one request, with the evidence for them.
+
+    Attributes
+    ----------
+    children
+        The children asked about, by id.
+    homes
+        Homes considered (the snapshot's size).
+    eligible_homes
+        Homes that can take all or part of the children.
+    whole_group_homes
+        Of those, homes that take every child.
+    excluded
+        Rule name -> homes it removed (every rule, in order; they add up to
+        ``homes - eligible_homes``).
+    not_whole
+        For a group: rule name -> eligible homes that this rule kept from taking the whole
+        group.
+    icwa_tier
+        The ICWA tier proposed, or None.
+    candidates
+        The best ``limit`` candidates, in rank order.
+    near_misses
+        The nearest homes failing one relaxable rule.
+    suggestions
+        What would make near misses qualify, one sentence per rule.
+    notes
+        Facts the coordinator must know (a safety separation inside the group).
+    message
+        When nothing qualifies, or no home takes the whole group: why, in a sentence.
+    """
+
+    children: tuple[str, ...]
+    homes: int
+    eligible_homes: int
+    whole_group_homes: int
+    excluded: Mapping[str, int]
+    not_whole: Mapping[str, int]
+    icwa_tier: int | None
+    candidates: tuple[Candidate, ...]
+    near_misses: tuple[NearMiss, ...]
+    suggestions: tuple[str, ...]
+    notes: tuple[str, ...]
+    message: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md §12 "Ranked matches" shape, plus a few keys of our own."""
+        return {
+            "children": list(self.children),
+            "eligible_homes": self.eligible_homes,
+            "excluded": dict(self.excluded),
+            "near_misses": [m.to_json() for m in self.near_misses],
+            "candidates": [c.to_json() for c in self.candidates],
+            "homes": self.homes,
+            "whole_group_homes": self.whole_group_homes,
+            "not_whole": dict(self.not_whole),
+            "icwa_tier": self.icwa_tier,
+            "suggestions": list(self.suggestions),
+            "notes": list(self.notes),
+            "message": self.message,
+        }
+
+    def summary(self) -> str:
+        """A readable report for a terminal: the candidates table, then the evidence."""
+        who = join_words(self.children)
+        lines = [
+            f"Matches for {who}: {self.eligible_homes} of {self.homes} homes eligible"
+            + (
+                f", {self.whole_group_homes} take all {len(self.children)}"
+                if len(self.children) > 1
+                else ""
+            )
+            + (f"; ICWA tier {self.icwa_tier}" if self.icwa_tier is not None else ""),
+        ]
+        lines += [f"  {note}" for note in self.notes]
+        if self.message:
+            lines.append(f"  {self.message}")
+        if self.candidates:
+            header = ("#", "home", "score", "all", "km", "community", "kin", "tier", "why")
+            rows = [header]
+            for c in self.candidates:
+                kin = ("kin" if c.licensed else "kin*") if c.kin else ""
+                reasons = "; ".join(f.reason for f in _strongest(c.factors))
+                rows.append(
+                    (
+                        str(c.rank),
+                        c.home_id,
+                        f"{c.score:.2f}",
+                        "yes" if c.takes_all_siblings else f"{len(c.children)}",
+                        f"{c.distance_km:.1f}",
+                        c.community or "-",
+                        kin,
+                        str(c.icwa_tier) if c.icwa_tier is not None else "",
+                        reasons,
+                    )
+                )
+            widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+            right = {0, 2, 4}
+            for r in rows:
+                cells = [
+                    r[i].rjust(widths[i]) if i in right else r[i].ljust(widths[i])
+                    for i in range(len(widths))
+                ]
+                lines.append("  " + "  ".join(cells) + "  " + r[-1])
+            if any(c.kin and not c.licensed for c in self.candidates):
+                lines.append("  kin* = provisionally approved, not yet licensed")
+        removed = {k: v for k, v in self.excluded.items() if v}
+        if removed:
+            lines.append(
+                "Excluded: " + ", ".join(f"{rule_named(k).label} {v}" for k, v in removed.items())
+            )
+        if self.near_misses:
+            lines.append("Near misses:")
+            lines += [f"  {m.home_id}: {m.detail}" for m in self.near_misses]
+        return "\n".join(lines)
+
+
+def _strongest(factors: Sequence[FactorScore], count: int = 3) -> list[FactorScore]:
+    """What speaks for a home, for a one-line "why": its best factors by contribution.
+
+    Only factors valued above one half count as speaking for the home (a neutral or poor
+    value is no reason to choose it). A reason already said inside another shown reason
+    ("2.1 km from the removal address" within "2.1 km from the removal address, same
+    community: ...") is left out.
+    """
+    ranked = sorted(factors, key=lambda f: -f.contribution)
+    good = [f for f in ranked if f.value > 0.5 and f.contribution > 0] or ranked[:1]
+    shown: list[FactorScore] = []
+    for factor in good:
+        if len(shown) == count:
+            break
+        if not any(
+            factor.reason in other.reason or other.reason in factor.reason for other in shown
+        ):
+            shown.append(factor)
+    return shown
+
+
+def rank(
+    children: Sequence[Child],
+    snapshot: HomeSnapshot,
+    communities: Communities,
+    policy: Policy,
+    *,
+    limit: int = 10,
+) -> RankResult:
+    """Rank the homes for one child or one whole sibling group.
+
+    Parameters
+    ----------
+    children
+        One child, or every child of a sibling group (placed together when a home can take
+        them all, else in parts).
+    snapshot
+        The homes.
+    communities
+        Community names and adjacency (every community of the homes and children).
+    policy
+        Weights, radius and the jurisdiction profile.
+    limit
+        How many candidates to return (>= 0); counts cover every home regardless.
+
+    Returns
+    -------
+    RankResult
+        Candidates in rank order (kin first, then whole-group homes, then score, then id),
+        the exclusion counts, near misses and, when nothing qualifies, why.
+
+    Raises
+    ------
+    InputError
+        A child or home names a community ``communities`` does not know.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be a whole number >= 0, got {limit!r}")
+    request = Request(children)
+    _check_communities(request, snapshot, communities)
+    found = eligibility(request, snapshot, policy)
+    pairing = Pairing(found.context, communities, found.positions, found.takes)
+    scores = score(pairing)
+    order = _top(found, scores.score, limit)
+    candidates = tuple(
+        _candidate(found, pairing, scores, int(j), place) for place, j in enumerate(order, start=1)
+    )
+    listed, suggestions = near_misses(found)
+    notes = _notes(request)
+    return RankResult(
+        children=request.ids,
+        homes=len(snapshot),
+        eligible_homes=found.count,
+        whole_group_homes=int(np.count_nonzero(found.whole)),
+        excluded=found.excluded,
+        not_whole=found.not_whole,
+        icwa_tier=found.best_tier,
+        candidates=candidates,
+        near_misses=tuple(listed),
+        suggestions=tuple(suggestions),
+        notes=notes,
+        message=_message(found, suggestions),
+    )
+
+
+def _top(found: Eligibility, score: NDArray[np.float64], limit: int) -> NDArray[np.intp]:
+    """Indices of the best ``limit`` candidates, in rank order.
+
+    The order is kin, then whole group, then score, then home id. With thousands of
+    candidates only the best few need sorting: a partial selection on one combined key
+    (the band, then the score) keeps every candidate that could be in the top ``limit``,
+    ties included, and only those are sorted by all the keys.
+    """
+    chosen = np.arange(len(found.positions))
+    if len(chosen) > 4 * limit:
+        key = 2.0 * (2 * found.kin + found.whole) + score  # score is in 0..1: bands stay apart
+        cut = np.partition(key, len(key) - limit)[len(key) - limit] if limit else np.inf
+        chosen = np.flatnonzero(key >= cut)
+    ids = found.context.snapshot.id_order[found.positions[chosen]]
+    order = np.lexsort((ids, -score[chosen], ~found.whole[chosen], ~found.kin[chosen]))
+    return chosen[order][:limit]
+
+
+def _check_communities(request: Request, snapshot: HomeSnapshot, communities: Communities) -> None:
+    for child in request.children:
+        if child.removal_community is not None and child.removal_community not in communities:
+            raise InputError(
+                "Child",
+                child.id,
+                "removal_community",
+                f"unknown community {child.removal_community!r}",
+            )
+    unknown = set(snapshot.community_ids) - communities.ids
+    if unknown:
+        home = next(h for h in snapshot.homes if h.community in unknown)
+        raise InputError("Home", home.id, "community", f"unknown community {home.community!r}")
+
+
+def _candidate(
+    found: Eligibility, pairing: Pairing, scores: Scores, j: int, place: int
+) -> Candidate:
+    position = int(found.positions[j])
+    home = pairing.snapshot.homes[position]
+    factors = tuple(
+        FactorScore(
+            name=factor.name,
+            label=factor.label,
+            value=float(scores.values[row, j]),
+            weight=float(scores.weights[row]),
+            contribution=float(scores.values[row, j] * scores.weights[row]),
+            reason=factor.reason(pairing, j, float(scores.values[row, j])),
+        )
+        for row, factor in enumerate(scores.factors)
+    )
+    tier = int(found.tiers[j])
+    return Candidate(
+        rank=place,
+        home_id=home.id,
+        score=float(scores.score[j]),
+        points=float(scores.points[j]),
+        takes_all_siblings=bool(found.whole[j]),
+        children=tuple(pairing.request.ids[i] for i in pairing.taken_ids(j)),
+        distance_km=round(float(pairing.distance_km[j]), 1),
+        community=None if home.community is None else pairing.communities.name(home.community),
+        community_id=home.community,
+        kin=bool(found.kin[j]),
+        licensed=home.licensed,
+        icwa_tier=tier if tier > 0 else None,
+        factors=factors,
+    )
+
+
+def _notes(request: Request) -> tuple[str, ...]:
+    notes = []
+    for i, j in request.separated:
+        a, b = request.ids[i], request.ids[j]
+        notes.append(
+            f"{a} and {b} must not live together (safety separation): "
+            "no home can take the whole group"
+        )
+    return tuple(notes)
+
+
+def _message(found: Eligibility, suggestions: Sequence[str]) -> str | None:
+    """Why nothing (or no home for the whole group) qualifies, in a sentence or two."""
+    request = found.context.request
+    n = found.context.n
+    near = f" Nearest near misses: {'; '.join(suggestions)}." if suggestions else ""
+    if found.count == 0:
+        who = join_words(request.ids)
+        if n == 0:
+            return f"No home qualifies for {who}: there are no homes to consider."
+        # "not active" is rarely the useful answer (closed homes may be in the snapshot):
+        # name it only when nothing else removed a home
+        counts = {k: v for k, v in found.excluded.items() if v}
+        pick = {k: v for k, v in counts.items() if k != "inactive"} or counts
+        worst = max(pick, key=lambda k: pick[k])
+        label = rule_named(worst).label
+        return (
+            f'No home qualifies for {who}: the rule "{label}" removed the most homes '
+            f"({pick[worst]} of {n}).{near}"
+        )
+    if request.size > 1 and not found.whole.any():
+        if request.separated:
+            pairs = "; ".join(
+                f"{request.ids[i]} and {request.ids[j]} must not live together"
+                for i, j in request.separated
+            )
+            return (
+                f"No home can take all {request.size} children together: {pairs} "
+                "(safety separation). The candidates take parts of the group."
+            )
+        blockers = ", ".join(f'"{rule_named(k).label}" {v}' for k, v in found.not_whole.items())
+        return (
+            f"No home can take all {request.size} children together; the eligible homes "
+            f"take part of the group (kept from the whole group by: {blockers}).{near}"
+        )
+    return None

@@ -1,0 +1,237 @@
+"""Ranked matches on tiny named instances: kin first, whole groups first, near misses, the §12 shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from matching import InputError, RankResult
+
+if TYPE_CHECKING:
+    from .conftest import Town
+
+
+def ids(result: RankResult) -> list[str]:
+    return [c.home_id for c in result.candidates]
+
+
+def test_kin_forty_km_away_outranks_a_foster_home_next_door(town: Town) -> None:
+    """Two homes, one kin 40 km away and one foster home 1 km away speaking the child's language: kin wins."""
+    child = town.child(languages=("es",))
+    homes = [
+        town.home("H-near", km=1.0, languages=("es",)),
+        town.home("H-kin", km=40.0, kind="kin", kin_of=frozenset({"C1"}), languages=("en",)),
+    ]
+    result = town.rank([child], homes)
+    assert ids(result) == ["H-kin", "H-near"]
+    assert result.candidates[0].distance_km == 40.0
+    # kin first is a band, not a weight: without the kinship weight kin scores lower, still first
+    unweighted = dataclasses.replace(town.policy.weights, kinship=0.0)
+    policy = dataclasses.replace(town.policy, weights=unweighted)
+    result = town.rank([child], homes, policy)
+    assert ids(result) == ["H-kin", "H-near"]
+    assert result.candidates[0].score < result.candidates[1].score
+
+
+def test_provisionally_approved_kin_still_comes_first(town: Town) -> None:
+    """A relative not yet licensed outranks a licensed foster home, and is shown as provisional."""
+    homes = [
+        town.home("H-foster", km=0.5),
+        town.home("H-gran", km=8.0, kind="kin", kin_of=frozenset({"C1"}), licensed=False),
+    ]
+    first = town.rank([town.child()], homes).candidates[0]
+    assert (first.home_id, first.kin, first.licensed) == ("H-gran", True, False)
+    assert first.to_json()["licensed"] is False
+
+
+def test_a_home_for_the_whole_group_outranks_a_closer_home_for_part_of_it(town: Town) -> None:
+    """Three siblings: a home 20 km away takes all three, one 1 km away takes two; the whole-group home is first."""
+    group = [town.child(f"C{i}") for i in (1, 2, 3)]
+    homes = [
+        town.home("H-part", km=1.0, capacity=2, free_beds=2),
+        town.home("H-whole", km=20.0, capacity=3, free_beds=3),
+    ]
+    result = town.rank(group, homes)
+    assert ids(result) == ["H-whole", "H-part"]
+    assert [c.takes_all_siblings for c in result.candidates] == [True, False]
+    assert result.candidates[1].children == ("C1", "C2")
+    assert (result.whole_group_homes, result.eligible_homes) == (1, 2)
+    assert result.message is None
+
+
+def test_kin_of_the_group_comes_before_non_kin_even_for_part_of_it(town: Town) -> None:
+    """A grandmother with one free bed outranks a foster home taking both siblings: kin first, then whole groups."""
+    group = [town.child("C1"), town.child("C2")]
+    homes = [
+        town.home("H-foster", capacity=2, free_beds=2),
+        town.home("H-gran", kind="kin", kin_of=frozenset({"C1", "C2"})),
+    ]
+    result = town.rank(group, homes)
+    assert ids(result) == ["H-gran", "H-foster"]
+    assert [c.takes_all_siblings for c in result.candidates] == [False, True]
+
+
+def test_a_split_prefers_the_children_the_home_is_kin_of(town: Town) -> None:
+    """An aunt of C2 only, with one bed, takes C2 (not C1, first by id)."""
+    group = [town.child("C1"), town.child("C2")]
+    aunt = town.home("H-aunt", kind="kin", kin_of=frozenset({"C2"}))
+    result = town.rank(group, [aunt])
+    assert result.candidates[0].children == ("C2",)
+    assert result.candidates[0].factors[0].reason == "kin, named for C2".replace(",", ":")
+
+
+def test_a_group_that_no_home_takes_whole_is_explained(town: Town) -> None:
+    """Three siblings and only two-bed homes: the message says the group would be split and what is closest."""
+    group = [town.child(f"C{i}") for i in (1, 2, 3)]
+    homes = [
+        town.home("H1", capacity=2, free_beds=2),
+        town.home("H2", capacity=3, free_beds=3, max_siblings=2),
+    ]
+    result = town.rank(group, homes)
+    assert result.whole_group_homes == 0
+    assert result.message == (
+        "No home can take all 3 children together; the eligible homes take part of the group "
+        '(kept from the whole group by: "Enough free beds" 1, '
+        '"Sibling group within the home\'s limit" 1). Nearest near misses: '
+        "1 home would take all 3 children with 1 more free bed; "
+        "1 home would take all 3 children if it accepted 3 siblings."
+    )
+    assert [(m.home_id, m.rule, m.detail) for m in result.near_misses] == [
+        ("H1", "no_free_bed", "2 free beds; the group needs 3"),
+        ("H2", "max_siblings", "takes at most 2 siblings; the group has 3"),
+    ]
+
+
+def test_nothing_within_the_radius_names_the_radius_that_would_work(town: Town) -> None:
+    """Homes at 26, 28, 30.2 and 45 km: 3 homes would qualify with a 31 km radius."""
+    homes = [town.home(f"H{km}", km=km) for km in (26.0, 28.0, 30.2, 45.0)]
+    result = town.rank([town.child()], homes)
+    assert result.eligible_homes == 0 and result.candidates == ()
+    assert result.suggestions == ("3 homes would qualify with a 31 km radius",)
+    assert result.message == (
+        'No home qualifies for C1: the rule "Within the search radius (kin exempt)" removed the '
+        "most homes (4 of 4). Nearest near misses: 3 homes would qualify with a 31 km radius."
+    )
+    assert [(m.home_id, m.detail) for m in result.near_misses] == [
+        ("H26.0", "26.0 km; the radius is 25 km"),
+        ("H28.0", "28.0 km; the radius is 25 km"),
+        ("H30.2", "30.2 km; the radius is 25 km"),
+    ]
+
+
+def test_near_misses_on_age_beds_and_sex_say_what_would_qualify(town: Town) -> None:
+    """Two homes for 0-11 and one for 0-14 miss a 15-year-old; a full home and a boys' home miss too."""
+    homes = [
+        town.home("H1", age_min=0, age_max=11),
+        town.home("H2", age_min=0, age_max=11),
+        town.home("H3", age_min=0, age_max=14),
+        town.home("H4", free_beds=0, capacity=2),
+        town.home("H5", accepts_sex="male"),
+        town.home("H6", age_min=0, age_max=11, accepts_sex="male"),  # two rules: no near miss
+    ]
+    result = town.rank([town.child(age=15)], homes)
+    assert result.suggestions == (
+        "1 home would qualify with a free bed",
+        "1 home would qualify if it accepted female children",
+        "3 homes would qualify if they accepted age 15",
+    )
+    assert {m.home_id for m in result.near_misses} == {"H1", "H2", "H3", "H4", "H5"}
+    detail = {m.home_id: m.detail for m in result.near_misses}
+    assert detail["H3"] == "takes ages 0-14; the child is 15"
+    assert detail["H5"] == "accepts male children only; the child is female"
+    assert detail["H4"] == "no free bed; the child needs 1"
+    assert result.message is not None
+    assert result.message.startswith(
+        'No home qualifies for C1: the rule "Age within the home\'s range"'
+    )
+
+
+def test_closed_homes_are_not_named_as_the_main_reason(town: Town) -> None:
+    """Many closed homes and one far home: the message names the radius, not "Home active"."""
+    homes = [town.home(f"H{i}", status="closed") for i in range(5)] + [town.home("H9", km=90.0)]
+    result = town.rank([town.child()], homes)
+    assert result.message is not None and "search radius" in result.message
+    assert result.near_misses == ()
+
+
+def test_the_json_has_the_ranked_matches_shape_of_design_section_12(town: Town) -> None:
+    """Every key of the §12 example is present, with the same types, and it serialises."""
+    group = [town.child("C1"), town.child("C2")]
+    homes = [
+        town.home("H1", capacity=2, free_beds=2),
+        town.home("H2", km=30.0, capacity=2, free_beds=2),
+    ]
+    data = json.loads(json.dumps(town.rank(group, homes).to_json()))
+    assert {"children", "eligible_homes", "excluded", "near_misses", "candidates"} <= set(data)
+    assert data["children"] == ["C1", "C2"]
+    assert isinstance(data["eligible_homes"], int)
+    assert all(isinstance(v, int) for v in data["excluded"].values())
+    assert data["near_misses"][0].keys() >= {"home_id", "rule", "detail"}
+    candidate = data["candidates"][0]
+    assert candidate.keys() >= {
+        "rank",
+        "home_id",
+        "score",
+        "takes_all_siblings",
+        "distance_km",
+        "community",
+        "kin",
+        "icwa_tier",
+        "factors",
+    }
+    assert (candidate["rank"], candidate["community"], candidate["icwa_tier"]) == (
+        1,
+        "Lower West Side",
+        None,
+    )
+    assert 0.0 <= candidate["score"] <= 1.0
+    assert candidate["factors"][0].keys() >= {"name", "value", "weight", "contribution", "reason"}
+
+
+def test_the_summary_is_a_readable_table(town: Town) -> None:
+    """summary() names the children, the homes, the exclusions and the near misses."""
+    homes = [town.home("H1", km=2.1), town.home("H2", km=26.0), town.home("H3", status="on_hold")]
+    text = town.rank([town.child()], homes).summary()
+    assert text.splitlines()[0] == "Matches for C1: 1 of 3 homes eligible"
+    assert "H1" in text and "Lower West Side" in text
+    assert "same community: Lower West Side" in text
+    assert "Excluded: Home active (licensed, or kin provisionally approved) 1" in text
+    assert "H2: 26.0 km; the radius is 25 km" in text
+
+
+def test_the_same_children_and_homes_in_any_order_give_the_same_result(town: Town) -> None:
+    """Shuffling the children and the homes changes nothing; equal scores are ordered by home id."""
+    a, b = town.child("C1"), town.child("C2")
+    homes = [town.home(f"H{i}", km=2.0, capacity=2, free_beds=2) for i in (3, 1, 2)]
+    first = town.rank([a, b], homes).to_json()
+    second = town.rank([b, a], list(reversed(homes))).to_json()
+    assert first == second
+    assert [c["home_id"] for c in first["candidates"]] == ["H1", "H2", "H3"]
+
+
+def test_limit_cuts_the_list_not_the_counts(town: Town) -> None:
+    """limit=1 returns one candidate but counts every eligible home; a negative limit is refused."""
+    homes = [town.home(f"H{i}", km=float(i)) for i in range(1, 5)]
+    result = town.rank([town.child()], homes, limit=1)
+    assert (len(result.candidates), result.eligible_homes) == (1, 4)
+    assert town.rank([town.child()], homes, limit=0).candidates == ()
+    with pytest.raises(ValueError, match="limit must be a whole number >= 0"):
+        town.rank([town.child()], homes, limit=-1)
+
+
+def test_an_unknown_community_is_an_input_error(town: Town) -> None:
+    """A child removed in a community the engine was not told about names the child and field."""
+    with pytest.raises(InputError, match="Child C1: removal_community: unknown community 'Z'"):
+        town.rank([town.child(removal_community="Z")], [town.home("H1")])
+    with pytest.raises(InputError, match="Home H1: community: unknown community 'Z'"):
+        town.rank([town.child()], [town.home("H1", community="Z")])
+
+
+def test_no_homes_at_all(town: Town) -> None:
+    """An empty snapshot gives an empty, explained result."""
+    result = town.rank([town.child()], [])
+    assert result.eligible_homes == 0
+    assert result.message == "No home qualifies for C1: there are no homes to consider."
