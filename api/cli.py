@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from api.matching_service import (
+        ChildNotFound,
+        ChildNotInCare,
+        load_group,
+        load_matching_inputs,
+    )
+    from matching import load_policy, rank
+
+    if args.limit < 0:
+        print("fostermatch match: --limit must be 0 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    policy = load_policy(args.policy)
+    engine = _engine(args)
+    with Session(engine) as session:
+        try:
+            children = load_group(session, args.child_id, as_of=args.as_of)
+        except (ChildNotFound, ChildNotInCare) as exc:
+            print(f"fostermatch match: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        inputs = load_matching_inputs(session, as_of=args.as_of)
+    result = rank(children, inputs.snapshot, inputs.communities, policy, limit=args.limit)
+    _emit(args, result.to_json(), result.summary())
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -217,6 +246,26 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("folder", metavar="DIR")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
+
+    match = commands.add_parser(
+        "match", help="rank the homes for a child (with their waiting siblings), explained"
+    )
+    match.add_argument("child_id", metavar="CHILD_ID")
+    match.add_argument("--limit", type=int, default=10, help="how many homes to list (10)")
+    match.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="the matching date, YYYY-MM-DD (default: today): ages, free beds",
+    )
+    match.add_argument(
+        "--policy",
+        type=Path,
+        default=None,
+        help="a policy TOML file (default: the shipped matching/policy.toml)",
+    )
+    match.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
+    match.set_defaults(func=cmd_match)
 
     exp = commands.add_parser("export", help="export every record to a folder")
     exp.add_argument("folder", metavar="DIR", type=Path)

@@ -1,0 +1,244 @@
+"""From the records to the matching engine: the one place where rows become engine inputs.
+
+The engine (``matching``) never sees the database; this module reads the records with a
+session and builds its typed inputs: every home that is not closed as a
+:class:`matching.Home` in a columnar :class:`matching.HomeSnapshot`, the communities with
+their adjacency, and a child (with the rest of their sibling group) as :class:`matching.Child`.
+Race and ethnicity are never read here (MEPA): the engine has no field for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from data.formats import CONGREGATE_SETTINGS
+from data.models import Child as ChildRecord
+from data.models import Episode, Placement
+from data.models import Home as HomeRecord
+from data.queries import free_beds
+from data.transfer import community_index
+from geo import LatLon
+from matching import Child, Communities, Home, HomeSnapshot
+
+__all__ = [
+    "ChildNotFound",
+    "ChildNotInCare",
+    "MatchingInputs",
+    "age_on",
+    "load_group",
+    "load_matching_inputs",
+]
+
+
+class ChildNotFound(LookupError):
+    """No child with this id in the records."""
+
+    def __init__(self, child_id: str) -> None:
+        self.child_id = child_id
+        super().__init__(f"unknown child {child_id!r}: no child with this id in the records")
+
+
+class ChildNotInCare(LookupError):
+    """The child has no open episode, so there is nobody to place."""
+
+    def __init__(self, child_id: str) -> None:
+        self.child_id = child_id
+        super().__init__(
+            f"child {child_id!r} is not in care (no open episode): "
+            "only children in care are matched"
+        )
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in whole years on ``day`` (a birthday on 29 February counts on 1 March)."""
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return max(0, years)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingInputs:
+    """What the engine needs besides the children: the homes and the communities."""
+
+    snapshot: HomeSnapshot
+    communities: Communities
+    as_of: date
+
+
+def load_matching_inputs(session: Session, *, as_of: date | None = None) -> MatchingInputs:
+    """Every home that is not closed, as a snapshot on ``as_of`` (default today)."""
+    as_of = as_of or date.today()
+    index = community_index(session)
+    communities = Communities.from_index(index) if index is not None else Communities({})
+    beds = free_beds(session)  # homes that are not closed
+    year_ago = as_of - timedelta(days=365)
+    recent = dict(
+        session.execute(
+            select(col(Placement.home_id), func.count())
+            .where(col(Placement.home_id).is_not(None), col(Placement.started_on) > year_ago)
+            .group_by(col(Placement.home_id))
+        ).all()
+    )
+    last = dict(
+        session.execute(
+            select(col(Placement.home_id), func.max(col(Placement.started_on)))
+            .where(col(Placement.home_id).is_not(None))
+            .group_by(col(Placement.home_id))
+        ).all()
+    )
+    records = session.execute(
+        select(HomeRecord).where(col(HomeRecord.id).in_(list(beds))).order_by(col(HomeRecord.id))
+    ).scalars()
+    homes = [
+        Home(
+            id=h.id,
+            kind=h.kind,
+            status=h.status,
+            location=LatLon(h.latitude, h.longitude),
+            community=h.community_id,
+            capacity=h.capacity,
+            free_beds=beds[h.id],
+            age_min=h.age_min,
+            age_max=h.age_max,
+            accepts_sex=h.accepts_sex,
+            max_siblings=h.max_siblings,
+            capabilities=frozenset(h.capabilities),
+            languages=tuple(h.languages),
+            religion=h.religion,
+            cultural_offers=frozenset(h.cultural_offers),
+            tribe=h.tribe,
+            tribe_licensed=bool(h.tribe_licensed),
+            kin_of=frozenset(h.kin_of),
+            # a home without a licence date is provisionally approved (typically kin)
+            licensed=h.licensed_on is not None and h.licensed_on <= as_of,
+            placements_last_year=int(recent.get(h.id, 0)),
+            last_placed_on=last.get(h.id),
+        )
+        for h in records
+    ]
+    return MatchingInputs(HomeSnapshot(homes, as_of=as_of), communities, as_of)
+
+
+def _open_episode(session: Session, child_id: str) -> Episode | None:
+    return (
+        session.execute(
+            select(Episode)
+            .where(col(Episode.child_id) == child_id, col(Episode.discharged_on).is_(None))
+            .order_by(col(Episode.removed_on).desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+def _waiting_since(session: Session, child_id: str, episode: Episode) -> date | None:
+    """When the child started waiting for a family home; None when they live in one."""
+    current = (
+        session.execute(
+            select(Placement).where(
+                col(Placement.child_id) == child_id, col(Placement.ended_on).is_(None)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if current is None:
+        last_end = session.execute(
+            select(func.max(col(Placement.ended_on))).where(
+                col(Placement.child_id) == child_id,
+                col(Placement.started_on) >= episode.removed_on,
+            )
+        ).scalar_one()
+        return last_end or episode.removed_on
+    if current.setting in CONGREGATE_SETTINGS:
+        return current.started_on
+    return None
+
+
+def _homes_of(session: Session, child_ids: frozenset[str]) -> frozenset[str]:
+    """The homes where these children live now (open placements in a family home)."""
+    if not child_ids:
+        return frozenset()
+    rows = session.execute(
+        select(col(Placement.home_id)).where(
+            col(Placement.child_id).in_(sorted(child_ids)),
+            col(Placement.ended_on).is_(None),
+            col(Placement.home_id).is_not(None),
+        )
+    ).scalars()
+    return frozenset(h for h in rows if h is not None)
+
+
+def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of: date) -> Child:
+    # the engine sees only the children it places: a child this one must be kept apart from
+    # who already lives in a home makes that home excluded (a recorded safety reason)
+    separated_homes = _homes_of(session, frozenset(record.separate_from))
+    school = None
+    if record.school_latitude is not None and record.school_longitude is not None:
+        school = LatLon(record.school_latitude, record.school_longitude)
+    return Child(
+        id=record.id,
+        age=age_on(record.birth_date, as_of),
+        sex=record.sex,  # type: ignore[arg-type]
+        removal=LatLon(episode.removal_latitude, episode.removal_longitude),
+        removal_community=episode.removal_community_id,
+        languages=tuple(record.languages),
+        religion=record.religion,
+        cultural_needs=frozenset(record.cultural_needs),
+        tribe=record.tribe,
+        icwa=record.icwa,  # type: ignore[arg-type]
+        needs=frozenset(record.needs),
+        sibling_group=record.sibling_group_id,
+        separate_from=frozenset(record.separate_from),
+        excluded_homes=frozenset(record.excluded_homes) | separated_homes,
+        school=school,
+        waiting_since=_waiting_since(session, record.id, episode),
+    )
+
+
+def load_group(session: Session, child_id: str, *, as_of: date | None = None) -> Sequence[Child]:
+    """The child and the siblings in care who are matched with them.
+
+    A child in a sibling group is matched with the group: the named child first, then every
+    sibling in care who is also waiting for a family home (siblings settled in a family
+    home stay where they are), in id order.
+
+    Raises
+    ------
+    ChildNotFound
+        No child has this id.
+    ChildNotInCare
+        The child has no open episode.
+    """
+    as_of = as_of or date.today()
+    record = session.get(ChildRecord, child_id)
+    if record is None:
+        raise ChildNotFound(child_id)
+    episode = _open_episode(session, child_id)
+    if episode is None:
+        raise ChildNotInCare(child_id)
+    group = [_engine_child(session, record, episode, as_of)]
+    if record.sibling_group_id is None:
+        return group
+    siblings = session.execute(
+        select(ChildRecord)
+        .where(
+            col(ChildRecord.sibling_group_id) == record.sibling_group_id,
+            col(ChildRecord.id) != child_id,
+        )
+        .order_by(col(ChildRecord.id))
+    ).scalars()
+    for sibling in siblings:
+        sibling_episode = _open_episode(session, sibling.id)
+        if sibling_episode is None:
+            continue
+        child = _engine_child(session, sibling, sibling_episode, as_of)
+        if child.waiting_since is not None:
+            group.append(child)
+    return group
