@@ -176,6 +176,15 @@ def cmd_match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from api.bench import run_bench, table
+
+    sections = [s.strip() for s in args.only.split(",")] if args.only else None
+    results = run_bench(sections, seed=args.seed, progress=_progress(True))
+    _emit(args, results, table(results))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -266,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
     match.set_defaults(func=cmd_match)
+
+    bench = commands.add_parser("bench", help="measure the speed targets of DESIGN.md §11")
+    bench.add_argument("--only", help="comma-separated sections (default: all built)")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
 
     exp = commands.add_parser("export", help="export every record to a folder")
     exp.add_argument("folder", metavar="DIR", type=Path)

@@ -1,0 +1,76 @@
+"""``fostermatch bench``: the numbers of DESIGN.md §11, measured on seeded instances.
+
+Speed is measured here and reported, never asserted by tests. Each section is present only
+when the part it measures is built; a section not built yet is absent, never faked.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SECTIONS", "machine", "run_bench", "table"]
+
+
+def machine() -> str:
+    """A one-line description of this machine: cores, CPU, memory, Python."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        first = meminfo.read_text(encoding="utf-8").splitlines()[0]
+        memory = f", {int(first.split()[1]) / 1024 / 1024:.0f} GiB"
+    return f"{os.cpu_count()} cores, {cpu}{memory}, Python {platform.python_version()}"
+
+
+def _rank(seed: int) -> dict[str, Any]:
+    from matching.bench import ILLINOIS_BOX, time_rank
+
+    return time_rank(50_000, 300, box=ILLINOIS_BOX, seed=seed).to_json()
+
+
+SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {"rank": _rank}
+
+
+def run_bench(
+    sections: list[str] | None = None,
+    *,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the chosen sections (all by default) and return the §12 benchmark JSON."""
+    chosen = sections or list(SECTIONS)
+    unknown = [s for s in chosen if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown bench section {unknown[0]!r}; choose from {', '.join(SECTIONS)}")
+    out: dict[str, Any] = {"machine": machine()}
+    for name in chosen:
+        if progress:
+            progress(f"measuring {name}")
+        out[name] = SECTIONS[name](seed)
+    return out
+
+
+def table(results: dict[str, Any]) -> str:
+    """The benchmark as a readable table."""
+    lines = [f"machine: {results['machine']}", "", f"{'measure':<40} {'value':>14}"]
+    rank = results.get("rank")
+    if rank:
+        lines += [
+            f"{'rank: homes':<40} {rank['homes']:>14,}",
+            f"{'rank: requests':<40} {rank['requests']:>14,}",
+            f"{'rank: median ms':<40} {rank['median_ms']:>14.2f}",
+            f"{'rank: p95 ms':<40} {rank['p95_ms']:>14.2f}",
+            f"{'rank: mean eligible homes':<40} {rank['mean_candidates']:>14.1f}",
+            f"{'rank: snapshot build s':<40} {rank['snapshot_build_s']:>14.2f}",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""`fostermatch bench`: the measured sections and their shape (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.bench import machine, table
+from api.cli import main
+
+
+def test_bench_rank_section(capsys: pytest.CaptureFixture[str]) -> None:
+    """bench --only rank --json gives the §12 rank keys over 50,000 homes, and a table."""
+    assert main(["bench", "--only", "rank", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert results["rank"]["homes"] == 50_000
+    assert {"median_ms", "p95_ms"} <= set(results["rank"])
+    assert "cores" in results["machine"]
+    assert "rank: median ms" in table(results)
+
+
+def test_unknown_section_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown section name is a clear error with exit status 2."""
+    assert main(["bench", "--only", "speed"]) == 2
+    assert "unknown bench section 'speed'" in capsys.readouterr().err
+
+
+def test_machine_names_cores_and_python() -> None:
+    """The machine line says how many cores and which Python."""
+    assert "Python 3." in machine()
