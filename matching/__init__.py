@@ -13,24 +13,32 @@ Typical use::
     print(result.summary())
     result.to_json()                                    # DESIGN.md section 12
 
+    placement = plan(waiting, snapshot, communities, policy, time_limit_s=10, seed=0)
+    assert not validate(waiting, snapshot, communities, policy, placement)
+    baseline = greedy(waiting, snapshot, communities, policy)   # today's practice
+
 Exceptions: :class:`InputError` (a child, home or community that cannot be used) and
 :class:`PolicyError` (a policy file or value), both subclasses of ``ValueError``.
 """
 
 from matching.eligibility import Eligibility, eligibility
 from matching.factors import FACTORS, Factor, Pairing, Scores, factor_named, score
+from matching.greedy import greedy
 from matching.inputs import Child, Communities, Home, InputError
 from matching.languages import language_name
 from matching.near_miss import NearMiss
+from matching.plan import Assignment, PlanResult, Unplaced, plan
 from matching.policy import Policy, PolicyError, Weights, load_policy
 from matching.rank import Candidate, FactorScore, RankResult, rank
 from matching.request import Context, Request
 from matching.rules import RULES, HardRule, rule_named
 from matching.snapshot import HomeSnapshot
+from matching.validate import Violation, validate
 
 __all__ = [
     "FACTORS",
     "RULES",
+    "Assignment",
     "Candidate",
     "Child",
     "Communities",
@@ -44,17 +52,23 @@ __all__ = [
     "InputError",
     "NearMiss",
     "Pairing",
+    "PlanResult",
     "Policy",
     "PolicyError",
     "RankResult",
     "Request",
     "Scores",
+    "Unplaced",
+    "Violation",
     "Weights",
     "eligibility",
     "factor_named",
+    "greedy",
     "language_name",
     "load_policy",
+    "plan",
     "rank",
     "rule_named",
     "score",
+    "validate",
 ]

@@ -10,7 +10,7 @@ box's size sets how many homes are within the radius.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,7 +21,15 @@ from matching.policy import Policy, load_policy
 from matching.rank import rank
 from matching.snapshot import HomeSnapshot
 
-__all__ = ["CHICAGO_BOX", "ILLINOIS_BOX", "RankTimings", "random_instance", "time_rank"]
+__all__ = [
+    "CHICAGO_BOX",
+    "ILLINOIS_BOX",
+    "RankTimings",
+    "compare_plan_greedy",
+    "plan_instance",
+    "random_instance",
+    "time_rank",
+]
 
 # (south, west, north, east) in degrees
 CHICAGO_BOX = (41.64, -87.94, 42.03, -87.52)  # a dense county: most homes within 25 km
@@ -180,3 +188,80 @@ def time_rank(
         mean_candidates=float(np.mean(found)),
         snapshot_build_s=build_s,
     )
+
+
+def plan_instance(
+    n_homes: int = 10_000,
+    n_children: int = 2_000,
+    *,
+    box: tuple[float, float, float, float] = ILLINOIS_BOX,
+    seed: int = 0,
+) -> tuple[list[Home], list[Child], Communities]:
+    """:func:`random_instance` with a quarter of the children in sibling groups of 2 or 3.
+
+    Members of a group share the first member's removal address and school, as siblings
+    removed together do.
+    """
+    homes, children, communities = random_instance(n_homes, n_children, box=box, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    grouped: list[Child] = []
+    i = group = 0
+    while i < len(children):
+        size = int(rng.choice([1, 2, 3], p=[0.75, 0.17, 0.08]))
+        members = children[i : i + size]
+        if len(members) > 1:
+            first = members[0]
+            members = [
+                replace(
+                    c,
+                    sibling_group=f"G{group:05d}",
+                    removal=first.removal,
+                    removal_community=first.removal_community,
+                    school=first.school,
+                )
+                for c in members
+            ]
+            group += 1
+        grouped += members
+        i += size
+    return homes, grouped, communities
+
+
+def compare_plan_greedy(
+    n_homes: int = 10_000,
+    n_children: int = 2_000,
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    policy: Policy | None = None,
+) -> dict[str, object]:
+    """Plan and greedy on the same seeded instance: runtime, status, gap and the comparison."""
+    from matching.greedy import greedy
+    from matching.plan import plan
+
+    policy = policy or load_policy()
+    homes, children, communities = plan_instance(n_homes, n_children, seed=seed)
+    snapshot = HomeSnapshot(homes, as_of=AS_OF)
+    planned = plan(children, snapshot, communities, policy, time_limit_s=time_limit_s, seed=seed)
+    baseline = greedy(children, snapshot, communities, policy)
+    keys = (
+        "placed",
+        "sibling_groups",
+        "sibling_groups_whole",
+        "own_community",
+        "mean_distance_km",
+        "kin",
+    )
+    return {
+        "plan": {
+            "children": len(children),
+            "homes": n_homes,
+            "runtime_s": round(planned.runtime_s, 2),
+            "gap": planned.gap,
+            "status": planned.status,
+        },
+        "plan_vs_greedy": {
+            "plan": {k: planned.to_json()["summary"].get(k) for k in keys},
+            "greedy": {k: baseline.to_json()["summary"].get(k) for k in keys},
+        },
+    }

@@ -34,6 +34,13 @@ PUBLIC = {
     "rank",
     "rule_named",
     "score",
+    "Assignment",
+    "PlanResult",
+    "Unplaced",
+    "Violation",
+    "greedy",
+    "plan",
+    "validate",
 }
 
 

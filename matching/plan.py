@@ -1,0 +1,716 @@
+"""The placement plan: every waiting child at once, one CP-SAT model.
+
+:func:`plan` answers the coordinator's question "these children are waiting tonight: which
+home for each, so that as many as possible get a family, and the best families?". It reuses
+the engine's eligibility (every hard rule, vectorised) and scoring (every factor, with its
+reasons); the model only decides who goes where among the eligible pairs.
+
+The model reads in the usual order:
+
+data
+    Per sibling group (or single child): :func:`~matching.eligibility.eligibility` gives the
+    candidate homes and the part of the group each takes; the best ``keep`` homes by score
+    (kin homes always) become the child's options, each scored for that child alone.
+variables
+    One boolean per (child, candidate home): the child is placed there.
+constraints
+    A child in at most one home; never more children in a home than its free beds; never
+    more of one sibling group than the home's ``max_siblings``; children with a safety
+    separation never in the same home; kin first (a single child goes to a home not named
+    for them only when every kin home named for them is full); a sibling group split (more
+    than one home) only when no candidate home that takes it whole still has the beds for
+    it. The ICWA order is already applied by eligibility: a child under ICWA has options
+    only in the best tier eligible for it.
+objective
+    Lexicographic: first the most children placed; then, with that count fixed, the most
+    score points (integer-scaled by :func:`integer_points`): each child's points scored
+    alone, plus the "siblings together" weight per child of a group kept whole, minus
+    ``policy.split_penalty`` per extra home a sibling group uses.
+solve
+    Two CP-SAT solves sharing a time limit, the second hinted with the first's solution.
+    The reported bound and gap are those of the second (score) stage, so they measure the
+    quality of the score once the number placed is at its maximum (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matching.eligibility import Eligibility, eligibility
+from matching.factors import Pairing, Scores, score
+from matching.inputs import Child, Communities, InputError
+from matching.near_miss import near_misses
+from matching.policy import Policy
+from matching.rank import FactorScore, _check_communities, _message
+from matching.request import Context, Request
+from matching.rules import RULES, ChildRule
+from matching.snapshot import HomeSnapshot
+
+__all__ = ["Assignment", "PlanResult", "Unplaced", "integer_points", "plan"]
+
+DEFAULT_KEEP = 30  # candidate homes kept per child (kin homes always kept)
+POINTS_SCALE = 1000  # score points enter CP-SAT as thousandths
+DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan on any machine
+
+Progress = Callable[[str], None]
+
+
+def integer_points(points: float) -> int:
+    """Score points as the integers CP-SAT optimises: thousandths of a point, rounded."""
+    return round(points * POINTS_SCALE)
+
+
+# -- the result ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """One child placed in one home, with the explanation of that pairing."""
+
+    child_id: str
+    home_id: str
+    score: float
+    points: float
+    distance_km: float
+    kin: bool
+    own_community: bool
+    factors: tuple[FactorScore, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "child_id": self.child_id,
+            "home_id": self.home_id,
+            "score": round(self.score, 3),
+            "points": round(self.points, 3),
+            "distance_km": self.distance_km,
+            "kin": self.kin,
+            "factors": [f.to_json() for f in self.factors],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    """A child the plan could not place, with the reasons that bind."""
+
+    child_id: str
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"child_id": self.child_id, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """A placement plan and its evidence.
+
+    Attributes
+    ----------
+    method
+        ``cp-sat`` or ``greedy``.
+    status
+        ``optimal``, ``feasible``, ``infeasible`` or ``unknown``.
+    objective, bound
+        The score stage's objective (integer points, see :func:`integer_points`, minus the
+        split penalties) and CP-SAT's bound on it; None when not solved (greedy: no bound).
+    gap
+        ``(bound - objective) / max(1, objective)`` on the score stage, None without a bound.
+    runtime_s, seed
+        Wall-clock seconds; the solver seed.
+    assignments, unplaced
+        Every waiting child is in exactly one of them.
+    summary_figures
+        ``children``, ``placed``, ``sibling_groups``, ``sibling_groups_whole``,
+        ``own_community``, ``mean_distance_km``, ``kin``.
+    """
+
+    method: str
+    status: str
+    objective: int | None
+    bound: int | None
+    gap: float | None
+    runtime_s: float
+    seed: int
+    assignments: tuple[Assignment, ...]
+    unplaced: tuple[Unplaced, ...]
+    summary_figures: dict[str, Any] = field(default_factory=dict)
+
+    def placement(self) -> dict[str, str]:
+        """Child id -> home id."""
+        return {a.child_id: a.home_id for a in self.assignments}
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as in DESIGN.md section 12 ("Placement plan")."""
+        return {
+            "method": self.method,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": None if self.gap is None else round(self.gap, 6),
+            "runtime_s": round(self.runtime_s, 3),
+            "seed": self.seed,
+            "assignments": [a.to_json() for a in self.assignments],
+            "unplaced": [u.to_json() for u in self.unplaced],
+            "summary": dict(self.summary_figures),
+        }
+
+    def summary(self) -> str:
+        """A readable report: the figures, then every assignment and every unplaced child."""
+        f = self.summary_figures
+        gap = "" if self.gap is None else f", gap {self.gap:.4%}"
+        lines = [
+            f"Plan ({self.method}): {self.status}{gap}, {self.runtime_s:.2f} s, seed {self.seed}",
+            f"  placed {f['placed']} of {f['children']} children; sibling groups kept whole "
+            f"{f['sibling_groups_whole']} of {f['sibling_groups']}; own community "
+            f"{f['own_community']}; kin {f['kin']}; mean distance {f['mean_distance_km']} km",
+        ]
+        for a in self.assignments:
+            why = "; ".join(x.reason for x in sorted(a.factors, key=lambda x: -x.contribution)[:2])
+            lines.append(
+                f"  {a.child_id} -> {a.home_id}  score {a.score:.2f}  {a.distance_km:.1f} km"
+                f"{'  kin' if a.kin else ''}  {why}"
+            )
+        for u in self.unplaced:
+            lines.append(f"  {u.child_id} not placed: {' '.join(u.reasons)}")
+        return "\n".join(lines)
+
+
+# -- the data: candidates per child, from eligibility and scoring ----------------------------
+
+
+@dataclass(eq=False)
+class _Child:
+    """One waiting child's options: candidate homes, each scored for this child alone."""
+
+    child: Child
+    group: int
+    positions: np.ndarray  # snapshot positions of the options
+    points: np.ndarray  # weighted factor sum per option
+    pairing: Pairing
+    scores: Scores
+
+
+@dataclass(eq=False)
+class _Group:
+    """A sibling group (or a single child) and its eligibility as one request."""
+
+    members: list[int]  # indices into Table.children
+    found: Eligibility
+    whole_positions: np.ndarray  # homes taking the whole group
+    whole_distance_km: np.ndarray  # per such home: km for the farthest member
+
+
+@dataclass(eq=False)
+class Table:
+    """Every waiting child's candidate homes: the data the plan and the greedy baseline share."""
+
+    snapshot: HomeSnapshot
+    communities: Communities
+    policy: Policy
+    children: list[_Child]
+    groups: list[_Group]
+    index: dict[str, int]
+
+
+def waiting_order(children: Sequence[Child]) -> list[Child]:
+    """Children in waiting order: longest waiting first (unknown last), then by id."""
+    return sorted(children, key=lambda c: (c.waiting_since or date.max, c.id))
+
+
+def build_table(
+    children: Sequence[Child],
+    snapshot: HomeSnapshot,
+    communities: Communities,
+    policy: Policy,
+    keep: int | None,
+) -> Table:
+    """Candidate homes per child; ``keep`` best per child by score (kin always), None = all."""
+    seen: set[str] = set()
+    for child in children:
+        if child.id in seen:
+            raise InputError("Child", child.id, "id", "passed twice in one plan")
+        seen.add(child.id)
+    ordered = sorted(children, key=lambda c: c.id)
+    by_group: dict[str, list[Child]] = {}
+    units: list[list[Child]] = []
+    for child in ordered:
+        if child.sibling_group is None:
+            units.append([child])
+        elif child.sibling_group in by_group:
+            by_group[child.sibling_group].append(child)
+        else:
+            by_group[child.sibling_group] = [child]
+            units.append(by_group[child.sibling_group])
+    table = Table(snapshot, communities, policy, [], [], {})
+    for unit in units:
+        request = Request(unit)
+        _check_communities(request, snapshot, communities)
+        found = eligibility(request, snapshot, policy)
+        group_pairing = Pairing(found.context, communities, found.positions, found.takes)
+        group_scores = score(group_pairing)
+        kept = _kept(found, group_scores.score, keep)
+        g = len(table.groups)
+        members: list[int] = []
+        allowed = _allowed(found) if request.size > 1 else found.takes
+        for i, child in enumerate(request.children):
+            cols = kept[allowed[i, kept]]
+            positions = found.positions[cols]
+            if request.size == 1:  # the group's scores are the child's: keep the kept columns
+                pairing = Pairing(found.context, communities, positions, found.takes[:, cols])
+                scores = _columns(group_scores, cols)
+            else:  # each sibling is scored alone; keeping them together is the split penalty
+                ctx = Context(Request([child]), snapshot, policy)
+                pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
+                scores = score(pairing)
+            table.index[child.id] = len(table.children)
+            members.append(len(table.children))
+            table.children.append(_Child(child, g, positions, scores.points, pairing, scores))
+        whole = np.flatnonzero(found.whole)
+        table.groups.append(
+            _Group(members, found, found.positions[whole], group_pairing.distance_km[whole])
+        )
+    return table
+
+
+def _allowed(found: Eligibility) -> np.ndarray:
+    """``(children, candidates)``: each child alone may go to the home (every child rule).
+
+    A home that takes part of a group may still take another of its children than the part
+    eligibility chose; the plan decides which. A child under ICWA keeps only the homes whose
+    tier eligibility proposed for it.
+    """
+    ctx = found.context
+    out = np.ones((ctx.request.size, found.count), dtype=np.bool_)
+    for rule in RULES:
+        if isinstance(rule, ChildRule) and rule.applies(ctx.policy):
+            out &= rule.masks(ctx)[:, found.positions]
+    icwa = np.array([c.under_icwa for c in ctx.request.children], dtype=np.bool_)
+    out &= found.takes | ~icwa[:, None]
+    return out
+
+
+def _columns(scores: Scores, cols: np.ndarray) -> Scores:
+    """The scores of some of the homes."""
+    return Scores(
+        scores.factors,
+        scores.weights,
+        scores.values[:, cols],
+        scores.points[cols],
+        scores.total_weight,
+        scores.score[cols],
+    )
+
+
+def _kept(found: Eligibility, group_score: np.ndarray, keep: int | None) -> np.ndarray:
+    """Candidate columns kept: kin homes, then the best ``keep`` by score (ties by home id)."""
+    m = found.count
+    if keep is None or m <= keep:
+        return np.arange(m)
+    ids = found.context.snapshot.id_order[found.positions]
+    order = np.lexsort((ids, -group_score))
+    chosen = np.zeros(m, dtype=np.bool_)
+    chosen[order[:keep]] = True
+    # a group also keeps its best whole-group homes, so "whole when possible" can be chosen
+    if found.context.request.size > 1:
+        whole_order = order[found.whole[order]]
+        chosen[whole_order[:keep]] = True
+    chosen |= found.kin
+    return np.flatnonzero(chosen)
+
+
+# -- the model ----------------------------------------------------------------------------------
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution through the caller's ``progress`` function."""
+
+    def __init__(self, stage: str, progress: Progress) -> None:
+        super().__init__()
+        self.stage = stage
+        self.progress = progress
+
+    def on_solution_callback(self) -> None:
+        self.progress(
+            f"{self.stage}: objective {self.objective_value:.0f}, "
+            f"bound {self.best_objective_bound:.0f}, {self.wall_time:.2f} s"
+        )
+
+
+@dataclass(eq=False)
+class _Model:
+    """The CP-SAT model and its decision variables, with domain verbs."""
+
+    model: cp_model.CpModel
+    table: Table
+    # (child index, option index) -> "the child is placed in that home"
+    place: dict[tuple[int, int], cp_model.IntVar]
+    extra_homes: list[tuple[int, cp_model.IntVar]]  # (group, homes used beyond the first)
+    together: list[tuple[int, cp_model.IntVar]]  # (group, every member placed in one home)
+
+    def placed(self) -> cp_model.LinearExpr:
+        """Children placed."""
+        return cp_model.LinearExpr.sum(list(self.place.values()))
+
+    def points(self) -> cp_model.LinearExpr:
+        """Score points (integers) minus the split penalty per extra home of a group."""
+        penalty = integer_points(self.table.policy.split_penalty)
+        variables: list[cp_model.IntVar] = []
+        coefficients: list[int] = []
+        for (c, o), var in self.place.items():
+            variables.append(var)
+            coefficients.append(integer_points(float(self.table.children[c].points[o])))
+        for _, extra in self.extra_homes:
+            variables.append(extra)
+            coefficients.append(-penalty)
+        for g, whole in self.together:
+            variables.append(whole)
+            coefficients.append(together_points(self.table, g))
+        return cp_model.LinearExpr.weighted_sum(variables, coefficients)
+
+    def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        """Child index -> option index, from a solved model."""
+        return {c: o for (c, o), var in self.place.items() if solver.value(var)}
+
+
+def _build(table: Table) -> _Model:
+    model = cp_model.CpModel()
+    s = table.snapshot
+
+    # variables: one per (child, candidate home)
+    place: dict[tuple[int, int], cp_model.IntVar] = {}
+    at_home: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    for c, entry in enumerate(table.children):
+        for o, position in enumerate(entry.positions):
+            var = model.new_bool_var(f"place_{entry.child.id}_{s.ids[int(position)]}")
+            place[c, o] = var
+            at_home.setdefault(int(position), []).append((c, var))
+
+    # a child is placed in at most one home
+    for c, entry in enumerate(table.children):
+        model.add_at_most_one(place[c, o] for o in range(len(entry.positions)))
+
+    # a home never takes more children than it has free beds
+    for position, pairs in at_home.items():
+        if len(pairs) > s.free_beds[position]:
+            model.add(sum(var for _, var in pairs) <= int(s.free_beds[position]))
+
+    # a home never takes more of one sibling group than its sibling limit
+    for position, pairs in at_home.items():
+        by_group: dict[int, list[cp_model.IntVar]] = {}
+        for c, var in pairs:
+            by_group.setdefault(table.children[c].group, []).append(var)
+        for group_vars in by_group.values():
+            if len(group_vars) > s.max_siblings[position]:
+                model.add(sum(group_vars) <= int(s.max_siblings[position]))
+
+    # children with a recorded safety separation never live in the same home
+    for pairs in at_home.values():
+        here = {table.children[c].child.id: var for c, var in pairs}
+        for c, var in pairs:
+            for other in table.children[c].child.separate_from:
+                if other in here and other > table.children[c].child.id:
+                    model.add_at_most_one([var, here[other]])
+
+    # kin first: a single child goes to a home not named for them only when every kin home
+    # named for them is full (for a sibling group, keeping it together comes first and
+    # kinship is a weight: a rule here would often leave one sibling without a home)
+    for c, entry in enumerate(table.children):
+        if len(table.groups[entry.group].members) > 1:
+            continue
+        own = [
+            o
+            for o, position in enumerate(entry.positions)
+            if entry.child.id in s.homes[int(position)].kin_of
+        ]
+        if not own:
+            continue
+        others = [place[c, o] for o in range(len(entry.positions)) if o not in own]
+        if not others:
+            continue
+        elsewhere = model.new_bool_var(f"{entry.child.id}_not_with_kin")
+        model.add(sum(others) == elsewhere)
+        for o in own:
+            p = int(entry.positions[o])
+            model.add(sum(var for _, var in at_home[p]) >= int(s.free_beds[p])).only_enforce_if(
+                elsewhere
+            )
+
+    # a sibling group uses one home; splitting it costs the split penalty per extra home,
+    # and is allowed only when no home that takes the whole group still has the beds for it
+    extra_homes: list[tuple[int, cp_model.IntVar]] = []
+    together: list[tuple[int, cp_model.IntVar]] = []
+    for g, group in enumerate(table.groups):
+        k = len(group.members)
+        if k < 2:
+            continue
+        uses: dict[int, cp_model.IntVar] = {}
+        for c in group.members:
+            for o, position in enumerate(table.children[c].positions):
+                p = int(position)
+                if p not in uses:
+                    uses[p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
+                model.add_implication(place[c, o], uses[p])
+        extra = model.new_int_var(0, k - 1, f"group{g}_extra_homes")
+        model.add(extra >= sum(uses.values()) - 1)
+        split = model.new_bool_var(f"group{g}_split")
+        model.add(sum(uses.values()) <= 1 + (k - 1) * split)
+        rooms = []
+        for position in group.whole_positions:
+            p = int(position)
+            others = [var for c, var in at_home.get(p, []) if table.children[c].group != g]
+            rooms.append((p, others))
+        if any(int(s.free_beds[p]) - len(others) >= k for p, others in rooms):
+            # a home the other children can never fill takes the group whole: never split
+            model.add(split == 0)
+            rooms = []
+        for p, others in rooms:
+            # free beds left for this group at p, if it were split: must be fewer than k
+            model.add(int(s.free_beds[p]) - sum(others) <= k - 1).only_enforce_if(split)
+        extra_homes.append((g, extra))
+        # the group is together: every member placed, all in one home (not split)
+        whole = model.new_bool_var(f"group{g}_together")
+        members = [
+            place[c, o] for c in group.members for o in range(len(table.children[c].positions))
+        ]
+        model.add(k * whole <= sum(members))
+        model.add(whole + split <= 1)
+        together.append((g, whole))
+
+    return _Model(model, table, place, extra_homes, together)
+
+
+def _solver(time_limit_s: float, seed: int, workers: int | None) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = workers or DEFAULT_WORKERS
+    # CP-SAT's parallel search is repeatable for a fixed seed and worker count when it ends
+    # by proof, not by the time limit; interleaved search would be repeatable even then,
+    # but proves optimality many times slower (measured: 2.4 s against 0.05 s on 40 children)
+    solver.parameters.interleave_search = False
+    return solver
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "unknown",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+def plan(
+    children: Sequence[Child],
+    snapshot: HomeSnapshot,
+    communities: Communities,
+    policy: Policy,
+    *,
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    keep: int = DEFAULT_KEEP,
+) -> PlanResult:
+    """Place every waiting child at once: most children first, then the best score.
+
+    Parameters
+    ----------
+    children
+        The waiting children; siblings share ``sibling_group``.
+    snapshot, communities, policy
+        The homes, community names and adjacency, and the matching policy.
+    time_limit_s
+        Wall-clock seconds for both solver stages together.
+    seed, workers
+        CP-SAT's random seed and worker count (default 8); the same input, seed and worker
+        count give the same plan.
+    progress
+        Called with a line of text at each improving solution.
+    keep
+        Candidate homes kept per child, best by score (kin homes always kept).
+
+    Returns
+    -------
+    PlanResult
+        With ``method="cp-sat"``.
+    """
+    if time_limit_s <= 0:
+        raise ValueError(f"time_limit_s must be > 0, got {time_limit_s!r}")
+    if keep < 1:
+        raise ValueError(f"keep must be >= 1, got {keep!r}")
+    started = time.perf_counter()
+    table = build_table(children, snapshot, communities, policy, keep)
+    built = _build(table)
+    say = progress or (lambda _: None)
+    say(f"model: {len(table.children)} children, {len(built.place)} candidate pairs")
+
+    # objective, stage 1: the most children placed, starting from today's practice (a hint:
+    # on large, dense instances the solver may otherwise find no plan in the time limit)
+    from matching.greedy import place_in_waiting_order  # greedy imports this module
+
+    start = place_in_waiting_order(table, kin_first=True)
+    built.model.clear_hints()
+    for (c, o), var in built.place.items():
+        built.model.add_hint(var, start.get(c) == o)
+    built.model.maximize(built.placed())
+    first = _solver(time_limit_s - (time.perf_counter() - started), seed, workers)
+    status1 = first.solve(built.model, _Progress("children placed", say))
+    if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return finish(table, "cp-sat", _STATUS[status1], {}, None, None, started, seed)
+    chosen = built.extract(first)
+    most = len(chosen)
+
+    # objective, stage 2: with that many placed, the most score points. (Holding the count
+    # by a dominating weight instead of this constraint avoids a second presolve of a
+    # global sum, but measured worse at 2,000 children: the solver lost the count.)
+    built.model.add(built.placed() >= most)
+    built.model.clear_hints()
+    for (c, o), var in built.place.items():
+        built.model.add_hint(var, chosen.get(c) == o)
+    built.model.maximize(built.points())
+    left = time_limit_s - (time.perf_counter() - started)
+    second = _solver(left, seed, workers)
+    status2 = second.solve(built.model, _Progress("score", say)) if left > 0 else cp_model.UNKNOWN
+    objective: int | None = None
+    bound: int | None = None
+    status = "feasible"
+    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = built.extract(second)
+        objective = round(second.objective_value)
+        bound = math.floor(second.best_objective_bound + 1e-6)
+        both_optimal = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
+        status = "optimal" if both_optimal else "feasible"
+    else:  # no time left for the score: the first stage's plan, its score, no bound
+        objective = score_points(table, chosen)
+    return finish(table, "cp-sat", status, chosen, objective, bound, started, seed)
+
+
+# -- from a placement to a result (shared with the greedy baseline) ---------------------------
+
+
+def together_points(table: Table, g: int) -> int:
+    """Points for a sibling group placed whole in one home: the "siblings together" factor
+    at its full value, for every member (the members are scored alone, without it)."""
+    k = len(table.groups[g].members)
+    return integer_points(table.policy.weights.siblings_together * k) if k > 1 else 0
+
+
+def score_points(table: Table, chosen: dict[int, int]) -> int:
+    """The score stage's objective for a placement: integer points minus split penalties,
+    plus the points of the sibling groups kept together."""
+    gain = sum(integer_points(float(table.children[c].points[o])) for c, o in chosen.items())
+    penalty = 0
+    for g, group in enumerate(table.groups):
+        homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
+        penalty += max(len(homes) - 1, 0)
+        if len(group.members) > 1 and len(homes) == 1 and all(c in chosen for c in group.members):
+            gain += together_points(table, g)
+    return gain - penalty * integer_points(table.policy.split_penalty)
+
+
+def finish(
+    table: Table,
+    method: str,
+    status: str,
+    chosen: dict[int, int],
+    objective: int | None,
+    bound: int | None,
+    started: float,
+    seed: int,
+) -> PlanResult:
+    """The result for a placement: assignments explained, reasons for the unplaced, figures."""
+    s = table.snapshot
+    assignments: list[Assignment] = []
+    unplaced: list[Unplaced] = []
+    distances: list[float] = []
+    for c, entry in enumerate(table.children):
+        child = entry.child
+        if c not in chosen:
+            unplaced.append(Unplaced(child.id, _reasons(table, c)))
+            continue
+        o = chosen[c]
+        position = int(entry.positions[o])
+        home = s.homes[position]
+        scores, pairing = entry.scores, entry.pairing
+        factors = tuple(
+            FactorScore(
+                name=factor.name,
+                label=factor.label,
+                value=float(scores.values[row, o]),
+                weight=float(scores.weights[row]),
+                contribution=float(scores.values[row, o] * scores.weights[row]),
+                reason=factor.reason(pairing, o, float(scores.values[row, o])),
+            )
+            for row, factor in enumerate(scores.factors)
+        )
+        distance = float(pairing.distances_by_child[0, o])
+        distances.append(distance)
+        assignments.append(
+            Assignment(
+                child_id=child.id,
+                home_id=home.id,
+                score=float(scores.score[o]),
+                points=float(scores.points[o]),
+                distance_km=round(distance, 1),
+                kin=child.id in home.kin_of,
+                own_community=home.community is not None
+                and home.community == child.removal_community,
+                factors=factors,
+            )
+        )
+    groups = [g for g in table.groups if len(g.members) > 1]
+    whole = sum(
+        1
+        for g in groups
+        if all(c in chosen for c in g.members)
+        and len({int(table.children[c].positions[chosen[c]]) for c in g.members}) == 1
+    )
+    figures = {
+        "children": len(table.children),
+        "placed": len(assignments),
+        "sibling_groups": len(groups),
+        "sibling_groups_whole": whole,
+        "own_community": sum(a.own_community for a in assignments),
+        "mean_distance_km": round(float(np.mean(distances)), 2) if distances else 0.0,
+        "kin": sum(a.kin for a in assignments),
+    }
+    gap = None
+    if objective is not None and bound is not None:
+        gap = max(bound - objective, 0) / max(1, objective)
+    return PlanResult(
+        method=method,
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        runtime_s=time.perf_counter() - started,
+        seed=seed,
+        assignments=tuple(sorted(assignments, key=lambda a: a.child_id)),
+        unplaced=tuple(sorted(unplaced, key=lambda u: u.child_id)),
+        summary_figures=figures,
+    )
+
+
+def _reasons(table: Table, c: int) -> tuple[str, ...]:
+    """Why a child is not placed: no eligible home (the rule that removed most), or taken."""
+    entry = table.children[c]
+    found = table.groups[entry.group].found
+    count = len(entry.positions)
+    if count:
+        if count == 1:
+            return ("its only eligible home was given to other children",)
+        return (f"its {count} eligible homes were given to other children",)
+    if found.count == 0:
+        _, suggestions = near_misses(found)
+        message = _message(found, suggestions)
+        if message:
+            return (message,)
+    return ("no eligible home takes this child, with or without the siblings",)

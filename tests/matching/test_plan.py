@@ -1,0 +1,319 @@
+"""The placement plan: tiny named instances, brute-force optima, and properties."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matching import (
+    Child,
+    Context,
+    Home,
+    Pairing,
+    PlanResult,
+    Request,
+    greedy,
+    plan,
+    score,
+    validate,
+)
+from matching.plan import integer_points
+
+from .conftest import Town
+
+TRIBE = "Oneida Nation"
+
+
+def run(town: Town, children: Sequence[Child], homes: Sequence[Home], **kw: object) -> PlanResult:
+    """Plan for the children over the homes under the town's policy."""
+    return plan(children, town.snapshot(homes), town.communities, town.policy, **kw)  # type: ignore[arg-type]
+
+
+def homes_of(result: PlanResult) -> dict[str, str]:
+    return result.placement()
+
+
+# -- tiny named instances -----------------------------------------------------------------------
+
+
+def test_two_children_two_homes_the_plan_places_both_where_greedy_places_one(town: Town) -> None:
+    """H1 takes any age and is nearest, H2 only teenagers: the teenager waiting first must not take H1."""
+    teen = town.child("C1", age=14, waiting_since=date(2026, 1, 1))
+    young = town.child("C2", age=8, waiting_since=date(2026, 2, 1))
+    homes = [town.home("H1", km=1.0), town.home("H2", km=2.0, age_min=12, age_max=17)]
+    result = run(town, [teen, young], homes)
+    assert homes_of(result) == {"C1": "H2", "C2": "H1"}
+    assert result.status == "optimal" and result.gap == 0.0
+    baseline = greedy([teen, young], town.snapshot(homes), town.communities, town.policy)
+    assert homes_of(baseline) == {"C1": "H1"}
+    assert [u.child_id for u in baseline.unplaced] == ["C2"]
+    assert baseline.unplaced[0].reasons == ("its only eligible home was given to other children",)
+
+
+def test_two_children_one_bed_the_better_match_gets_it(town: Town) -> None:
+    """One bed and two children: it goes to the child who speaks the family's language."""
+    speaks = town.child("C1", languages=("es",))
+    other = town.child("C2", languages=("pl",))
+    homes = [town.home("H1", languages=("es",))]
+    result = run(town, [speaks, other], homes)
+    assert homes_of(result) == {"C1": "H1"}
+    assert result.summary_figures["placed"] == 1
+
+
+def test_a_sibling_group_is_kept_whole_where_greedy_splits_it(town: Town) -> None:
+    """A single child waiting first takes the nearest (two-bed) home under greedy, splitting the pair."""
+    first = town.child("X", waiting_since=date(2026, 1, 1))
+    a = town.child("S1", sibling_group="G", waiting_since=date(2026, 2, 1))
+    b = town.child("S2", sibling_group="G", waiting_since=date(2026, 2, 1))
+    homes = [
+        town.home("H-big", km=1.0, free_beds=2),
+        town.home("H1", km=2.0),
+        town.home("H2", km=2.5),
+    ]
+    result = run(town, [first, a, b], homes)
+    assert homes_of(result)["S1"] == homes_of(result)["S2"] == "H-big"
+    assert result.summary_figures["sibling_groups_whole"] == 1
+    baseline = greedy([first, a, b], town.snapshot(homes), town.communities, town.policy)
+    assert homes_of(baseline) == {"X": "H-big", "S1": "H-big", "S2": "H1"}
+    assert baseline.summary_figures["sibling_groups_whole"] == 0
+
+
+def test_kin_first_even_far_away_and_provisionally_approved(town: Town) -> None:
+    """A provisionally approved aunt 40 km away beats a licensed foster home next door."""
+    child = town.child()
+    homes = [
+        town.home("H-near", km=0.5),
+        town.home(
+            "H-aunt", km=40.0, community="C", kind="kin", kin_of=frozenset({"C1"}), licensed=False
+        ),
+    ]
+    result = run(town, [child], homes)
+    assert homes_of(result) == {"C1": "H-aunt"}
+    assert result.assignments[0].kin
+    assert result.summary_figures["kin"] == 1
+
+
+def test_icwa_order_the_tribe_home_before_a_closer_ordinary_home(town: Town) -> None:
+    """A child under ICWA goes to the tribe-licensed home 10 km away, not the ordinary one at 1 km."""
+    child = town.child(icwa="yes", tribe=TRIBE)
+    homes = [
+        town.home("H-near", km=1.0),
+        town.home("H-tribe", km=10.0, tribe=TRIBE, tribe_licensed=True),
+    ]
+    assert homes_of(run(town, [child], homes)) == {"C1": "H-tribe"}
+
+
+def test_icwa_order_a_lower_tier_only_when_no_higher_tier_is_eligible(town: Town) -> None:
+    """With the tribe's home full, the ordinary home is used."""
+    child = town.child(icwa="yes", tribe=TRIBE)
+    homes = [
+        town.home("H-near", km=1.0),
+        town.home("H-tribe", km=10.0, tribe=TRIBE, tribe_licensed=True, free_beds=0, capacity=2),
+    ]
+    assert homes_of(run(town, [child], homes)) == {"C1": "H-near"}
+
+
+def test_separated_children_never_share_a_home(town: Town) -> None:
+    """Two children with a safety separation and one two-bed home: only one is placed."""
+    a = town.child("C1", separate_from=frozenset({"C2"}))
+    b = town.child("C2")
+    result = run(town, [a, b], [town.home("H1", free_beds=2)])
+    assert result.summary_figures["placed"] == 1
+
+
+def test_a_child_nobody_takes_gets_the_binding_rule(town: Town) -> None:
+    """A 16-year-old with only homes for young children: the reason names the age rule."""
+    child = town.child(age=16)
+    result = run(town, [child], [town.home("H1", age_min=0, age_max=5)])
+    assert not result.assignments
+    (reason,) = result.unplaced[0].reasons
+    assert "Age" in reason and "16" in reason
+
+
+def test_the_json_has_the_placement_plan_shape(town: Town) -> None:
+    """to_json has every key of DESIGN.md section 12 and survives a JSON round trip."""
+    result = run(town, [town.child()], [town.home("H1")])
+    shape = json.loads(json.dumps(result.to_json()))
+    assert set(shape) >= {
+        "method", "status", "objective", "bound", "gap", "runtime_s", "seed",
+        "assignments", "unplaced", "summary",
+    }  # fmt: skip
+    assert shape["method"] == "cp-sat"
+    assert set(shape["assignments"][0]) >= {"child_id", "home_id", "score", "factors"}
+    assert set(shape["summary"]) == {
+        "children", "placed", "sibling_groups", "sibling_groups_whole",
+        "own_community", "mean_distance_km", "kin",
+    }  # fmt: skip
+    assert shape["assignments"][0]["factors"][0]["reason"]
+    assert "placed 1 of 1" in result.summary()
+
+
+def test_progress_is_reported(town: Town) -> None:
+    """The progress callback hears about the model and each improving solution."""
+    lines: list[str] = []
+    run(town, [town.child()], [town.home("H1")], progress=lines.append)
+    assert lines[0].startswith("model:") and any("score" in line for line in lines)
+
+
+# -- brute force ---------------------------------------------------------------------------------
+
+
+def random_instance(town: Town, rng: random.Random) -> tuple[list[Child], list[Home]]:
+    """Up to 5 children (maybe one sibling pair) and up to 4 homes with a few rules in play."""
+    n_children, n_homes = rng.randint(1, 5), rng.randint(1, 4)
+    children = []
+    for i in range(n_children):
+        children.append(
+            town.child(
+                f"C{i}",
+                age=rng.choice([3, 8, 14]),
+                sex=rng.choice(["female", "male"]),
+                languages=(rng.choice(["en", "es"]),),
+                needs=frozenset({"medical"}) if rng.random() < 0.2 else frozenset(),
+                sibling_group="G" if i < 2 and rng.random() < 0.7 else None,
+                separate_from=frozenset({"C0"}) if i == 3 and rng.random() < 0.5 else frozenset(),
+            )
+        )
+    homes = []
+    for j in range(n_homes):
+        kin = rng.random() < 0.2
+        homes.append(
+            town.home(
+                f"H{j}",
+                km=rng.choice([1.0, 4.0, 12.0, 30.0]),
+                free_beds=rng.randint(0, 3),
+                capacity=3,
+                age_min=rng.choice([None, 0, 6]),
+                age_max=rng.choice([None, 10, 17]),
+                accepts_sex=rng.choice(["any", "any", "female"]),
+                capabilities=frozenset({"medical"}) if rng.random() < 0.5 else frozenset(),
+                languages=(rng.choice(["en", "es"]),),
+                community=rng.choice(["A", "B", "C"]),
+                kind="kin" if kin else "foster",
+                kin_of=frozenset({f"C{rng.randrange(n_children)}"}) if kin else frozenset(),
+                max_siblings=rng.choice([None, None, 1]),
+            )
+        )
+    return children, homes
+
+
+def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[int, int, int]:
+    """The best (placed, kin, score points) over every assignment that validate accepts."""
+    snap = town.snapshot(homes)
+    policy = town.policy
+
+    def ok(placement: dict[str, str]) -> bool:
+        return not validate(children, snap, town.communities, policy, placement)
+
+    points: dict[tuple[str, str], int] = {}
+    options: list[list[str | None]] = []
+    for child in children:
+        mine: list[str | None] = [None]
+        for home in homes:
+            if ok({child.id: home.id}):
+                ctx = Context(Request([child]), snap, policy)
+                positions = np.array([snap.position(home.id)], dtype=np.intp)
+                pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
+                points[child.id, home.id] = integer_points(float(score(pairing).points[0]))
+                mine.append(home.id)
+        options.append(mine)
+    penalty = integer_points(policy.split_penalty)
+    best = (0, 0, 0)
+    for combo in itertools.product(*options):
+        placement = {c.id: h for c, h in zip(children, combo, strict=True) if h is not None}
+        kin = sum(
+            1
+            for c in children
+            if c.id in placement and c.id in snap.homes[snap.position(placement[c.id])].kin_of
+        )
+        total = sum(points[c, h] for c, h in placement.items())
+        group_homes = {
+            h for c, h in placement.items() if c in ("C0", "C1") and _grouped(children, c)
+        }
+        total -= penalty * max(len(group_homes) - 1, 0)
+        group = [c.id for c in children if c.sibling_group is not None]
+        if len(group) > 1 and all(c in placement for c in group) and len(group_homes) == 1:
+            total += integer_points(policy.weights.siblings_together * len(group))
+        key = (len(placement), kin, total)
+        if key > best and ok(placement):
+            best = key
+    return best
+
+
+def _grouped(children: list[Child], child_id: str) -> bool:
+    return any(c.id == child_id and c.sibling_group is not None for c in children)
+
+
+def test_small_instances_match_the_brute_force_optimum(town: Town) -> None:
+    """On 40 seeded instances (<= 5 children x 4 homes) the plan equals the proven optimum."""
+    for seed in range(40):
+        children, homes = random_instance(town, random.Random(seed))
+        result = run(town, children, homes)
+        placed, kin, points = brute_force(town, children, homes)
+        assert result.status == "optimal", seed
+        assert result.summary_figures["placed"] == placed, seed
+        assert result.summary_figures["kin"] == kin, seed
+        assert result.objective == points, seed
+        assert validate(children, town.snapshot(homes), town.communities, town.policy, result) == []
+
+
+# -- properties ----------------------------------------------------------------------------------
+
+
+def max_placed_singles(town: Town, children: list[Child], homes: list[Home]) -> int:
+    """The most single children placeable: a bipartite matching over beds (augmenting paths)."""
+    snap = town.snapshot(homes)
+    beds = [(h.id, b) for h in homes for b in range(h.free_beds)]
+    allowed = {
+        c.id: [
+            i
+            for i, (h, _) in enumerate(beds)
+            if not validate(children, snap, town.communities, town.policy, {c.id: h})
+        ]
+        for c in children
+    }
+    owner: dict[int, str] = {}
+
+    def augment(child_id: str, seen: set[int]) -> bool:
+        for bed in allowed[child_id]:
+            if bed in seen:
+                continue
+            seen.add(bed)
+            if bed not in owner or augment(owner[bed], seen):
+                owner[bed] = child_id
+                return True
+        return False
+
+    return sum(augment(c.id, set()) for c in children)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(0, 10_000))
+def test_the_plan_is_valid_and_places_the_most_children(town: Town, seed: int) -> None:
+    """For generated single children, the plan passes validate and places the max-flow number."""
+    rng = random.Random(seed)
+    children, homes = random_instance(town, rng)
+    children = [town.child(c.id, age=c.age, sex=c.sex, needs=c.needs) for c in children]
+    children += [town.child(f"D{i}", age=rng.choice([2, 9, 15])) for i in range(rng.randint(0, 3))]
+    result = run(town, children, homes)
+    snap = town.snapshot(homes)
+    assert validate(children, snap, town.communities, town.policy, result) == []
+    assert result.summary_figures["placed"] == max_placed_singles(town, children, homes)
+    assert len(result.assignments) + len(result.unplaced) == len(children)
+
+
+def test_same_seed_same_plan(town: Town) -> None:
+    """Planning the same instance twice with the same seed gives the same assignments and figures."""
+    children, homes = random_instance(town, random.Random(7))
+    first, second = run(town, children, homes, seed=3), run(town, children, homes, seed=3)
+    assert first.placement() == second.placement()
+    assert first.objective == second.objective and first.summary_figures == second.summary_figures
