@@ -176,6 +176,63 @@ def cmd_match(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from api.matching_service import load_matching_inputs, load_waiting_children
+    from matching import greedy, load_policy, plan, validate
+
+    if args.time_limit <= 0:
+        print("fostermatch plan: --time-limit must be more than 0 seconds", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    policy = load_policy(args.policy)
+    engine = _engine(args)
+    with Session(engine) as session:
+        children = load_waiting_children(session, as_of=args.as_of)
+        inputs = load_matching_inputs(session, as_of=args.as_of)
+    if args.baseline == "greedy":
+        result = greedy(children, inputs.snapshot, inputs.communities, policy)
+    else:
+        result = plan(
+            children,
+            inputs.snapshot,
+            inputs.communities,
+            policy,
+            time_limit_s=args.time_limit,
+            seed=args.seed,
+            progress=_progress(True),
+        )
+    # the solver-free checks are the specification: a plan that breaks one is never printed
+    # as if it were fine
+    violations = validate(children, inputs.snapshot, inputs.communities, policy, result)
+    if violations and args.baseline != "greedy":
+        for violation in violations:
+            print(f"violation: {violation.kind}: {violation.message}", file=sys.stderr)
+        print(
+            f"fostermatch plan: the plan breaks {len(violations)} rule(s); not printed",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    payload = result.to_json()
+    if violations:  # today's practice may break rules the plan keeps (e.g. siblings split)
+        payload["violations"] = [
+            {
+                "kind": v.kind,
+                "children": list(v.child_ids),
+                "home_id": v.home_id,
+                "message": v.message,
+            }
+            for v in violations
+        ]
+    text = result.summary()
+    if violations:
+        text += f"\n{len(violations)} rule(s) broken by the greedy baseline:\n" + "\n".join(
+            f"  {v.kind}: {v.message}" for v in violations[:20]
+        )
+    _emit(args, payload, text)
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from api.bench import run_bench, table
 
@@ -275,6 +332,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
     match.set_defaults(func=cmd_match)
+
+    plan_cmd = commands.add_parser(
+        "plan", help="plan placements for every waiting child at once (CP-SAT), explained"
+    )
+    plan_cmd.add_argument("--time-limit", type=float, default=10.0, help="seconds (10)")
+    plan_cmd.add_argument("--seed", type=int, default=0)
+    plan_cmd.add_argument(
+        "--baseline",
+        choices=("greedy",),
+        default=None,
+        help="print today's practice instead: nearest eligible home, in waiting order",
+    )
+    plan_cmd.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help="the planning date, YYYY-MM-DD (default: today)",
+    )
+    plan_cmd.add_argument("--policy", type=Path, default=None, help="a policy TOML file")
+    plan_cmd.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
+    plan_cmd.set_defaults(func=cmd_plan)
 
     bench = commands.add_parser("bench", help="measure the speed targets of DESIGN.md §11")
     bench.add_argument("--only", help="comma-separated sections (default: all built)")

@@ -20,7 +20,7 @@ from data.formats import CONGREGATE_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
 from data.models import Home as HomeRecord
-from data.queries import free_beds
+from data.queries import free_beds, waiting_children
 from data.transfer import community_index
 from geo import LatLon
 from matching import Child, Communities, Home, HomeSnapshot
@@ -32,6 +32,7 @@ __all__ = [
     "age_on",
     "load_group",
     "load_matching_inputs",
+    "load_waiting_children",
 ]
 
 
@@ -52,6 +53,9 @@ class ChildNotInCare(LookupError):
             f"child {child_id!r} is not in care (no open episode): "
             "only children in care are matched"
         )
+
+
+MAX_AGE = 21  # the engine matches children and young adults in extended care up to 21
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -179,6 +183,17 @@ def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of
     # the engine sees only the children it places: a child this one must be kept apart from
     # who already lives in a home makes that home excluded (a recorded safety reason)
     separated_homes = _homes_of(session, frozenset(record.separate_from))
+    waiting_since = _waiting_since(session, record.id, episode)
+    return _as_engine_child(record, episode, as_of, waiting_since, separated_homes)
+
+
+def _as_engine_child(
+    record: ChildRecord,
+    episode: Episode,
+    as_of: date,
+    waiting_since: date | None,
+    separated_homes: frozenset[str],
+) -> Child:
     school = None
     if record.school_latitude is not None and record.school_longitude is not None:
         school = LatLon(record.school_latitude, record.school_longitude)
@@ -198,7 +213,7 @@ def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of
         separate_from=frozenset(record.separate_from),
         excluded_homes=frozenset(record.excluded_homes) | separated_homes,
         school=school,
-        waiting_since=_waiting_since(session, record.id, episode),
+        waiting_since=waiting_since,
     )
 
 
@@ -242,3 +257,73 @@ def load_group(session: Session, child_id: str, *, as_of: date | None = None) ->
         if child.waiting_since is not None:
             group.append(child)
     return group
+
+
+def load_waiting_children(session: Session, *, as_of: date | None = None) -> list[Child]:
+    """Every child waiting for a family home (DESIGN.md §4), as engine children, by id.
+
+    One query per table, not per child: the plan takes every waiting child at once (several
+    thousand at state scale). Children older than the engine's age limit are left out.
+    """
+    as_of = as_of or date.today()
+    ids = waiting_children(session)
+    if not ids:
+        return []
+    records = {
+        r.id: r
+        for r in session.execute(select(ChildRecord).where(col(ChildRecord.id).in_(ids))).scalars()
+    }
+    episodes: dict[str, Episode] = {}
+    for episode in session.execute(
+        select(Episode)
+        .where(col(Episode.child_id).in_(ids), col(Episode.discharged_on).is_(None))
+        .order_by(col(Episode.removed_on))
+    ).scalars():
+        episodes[episode.child_id] = episode  # the latest open episode wins
+    congregate_since = {
+        child_id: started
+        for child_id, started in session.execute(
+            select(col(Placement.child_id), col(Placement.started_on)).where(
+                col(Placement.child_id).in_(ids),
+                col(Placement.ended_on).is_(None),
+                col(Placement.setting).in_(CONGREGATE_SETTINGS),
+            )
+        ).all()
+    }
+    last_end = dict(
+        session.execute(
+            select(col(Placement.child_id), func.max(col(Placement.ended_on)))
+            .where(col(Placement.child_id).in_(ids))
+            .group_by(col(Placement.child_id))
+        ).all()
+    )
+    separated = sorted({other for r in records.values() for other in r.separate_from})
+    home_of = (
+        dict(
+            session.execute(
+                select(col(Placement.child_id), col(Placement.home_id)).where(
+                    col(Placement.child_id).in_(separated),
+                    col(Placement.ended_on).is_(None),
+                    col(Placement.home_id).is_not(None),
+                )
+            ).all()
+        )
+        if separated
+        else {}
+    )
+    children = []
+    for child_id in ids:
+        record, episode = records[child_id], episodes[child_id]
+        if age_on(record.birth_date, as_of) > MAX_AGE:
+            continue
+        waiting_since = congregate_since.get(child_id)
+        if waiting_since is None:
+            end = last_end.get(child_id)
+            waiting_since = (
+                end if end is not None and end >= episode.removed_on else episode.removed_on
+            )
+        separated_homes = frozenset(
+            home_of[other] for other in record.separate_from if other in home_of
+        )
+        children.append(_as_engine_child(record, episode, as_of, waiting_since, separated_homes))
+    return children

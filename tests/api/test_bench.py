@@ -29,3 +29,15 @@ def test_unknown_section_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
 def test_machine_names_cores_and_python() -> None:
     """The machine line says how many cores and which Python."""
     assert "Python 3." in machine()
+
+
+def test_table_shows_plan_against_greedy() -> None:
+    """The table prints the plan section and the plan-vs-greedy rows when present."""
+    results = {
+        "machine": "2 cores",
+        "plan": {"children": 2, "homes": 3, "runtime_s": 0.1, "gap": 0.0, "status": "optimal"},
+        "plan_vs_greedy": {"plan": {"placed": 2}, "greedy": {"placed": 1}},
+    }
+    text = table(results)
+    assert "plan: proven gap (score stage)" in text and "0.00%" in text
+    assert text.splitlines()[-1].split() == ["placed", "2", "1"]

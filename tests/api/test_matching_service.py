@@ -17,6 +17,7 @@ from api.matching_service import (
     age_on,
     load_group,
     load_matching_inputs,
+    load_waiting_children,
 )
 from data.transfer import import_folder
 from tests.conftest import SMALL_FILES, write_small_folder
@@ -141,3 +142,32 @@ def test_home_of_a_separated_child_is_excluded(engine: Engine, tmp_path: Path) -
     with Session(engine) as session:
         (child,) = load_group(session, "C2", as_of=AS_OF)
     assert child.excluded_homes == frozenset({"H2", "H3"})
+
+
+def test_plan_command_places_the_waiting_child(
+    tmp_path: Path,
+    small_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`fostermatch plan --json` places C2 (the only waiting child) in H1, in the §12 shape."""
+    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    assert main(["import", str(small_folder)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "--json", "--as-of", "2026-01-01", "--time-limit", "5"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["method"] == "cp-sat" and result["status"] == "optimal"
+    assert [(a["child_id"], a["home_id"]) for a in result["assignments"]] == [("C2", "H1")]
+    assert result["unplaced"] == [] and result["summary"]["placed"] == 1
+    assert main(["plan", "--json", "--as-of", "2026-01-01", "--baseline", "greedy"]) == 0
+    baseline = json.loads(capsys.readouterr().out)
+    assert baseline["method"] == "greedy" and baseline["summary"]["placed"] == 1
+
+
+def test_waiting_children_load_in_bulk_as_one_by_one(engine: Engine, small_folder: Path) -> None:
+    """The bulk loader for the plan builds the same engine children as the per-child loader."""
+    import_folder(engine, small_folder)
+    with Session(engine) as session:
+        waiting = load_waiting_children(session, as_of=AS_OF)
+        assert [c.id for c in waiting] == ["C2"]
+        assert waiting[0] == load_group(session, "C2", as_of=AS_OF)[0]
