@@ -78,7 +78,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from data.formats import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, PLACEMENT_SETTINGS
+from data.formats import (
+    ACCEPTS_SEX,
+    CAPABILITIES,
+    DISCHARGE_REASONS,
+    HOME_KINDS,
+    PLACEMENT_SETTINGS,
+)
 from geo import CommunityIndex
 
 __all__ = ["DEFAULT_AS_OF", "SCALES", "GenerationSummary", "ScaleTargets", "generate"]
@@ -146,18 +152,13 @@ SEPARATION_SHARE = 0.04  # groups with a recorded safety separation between two 
 # guardianship and relatives follow the shape of AFCARS exits (FY2021: adoption ~25%,
 # guardianship ~11%, relatives ~6%; check). Emancipation is not drawn: it happens when a
 # child turns 18 in care. Runaway and death are drawn per child (below).
-REASONS = (
-    "reunification",
-    "relative",
-    "adoption",
-    "guardianship",
-    "emancipation",
-    "transfer",
-    "runaway",
-    "death",
+REASONS = DISCHARGE_REASONS
+R_REUNIFICATION, R_RELATIVE, R_ADOPTION, R_GUARDIANSHIP = (
+    REASONS.index(r) for r in ("reunification", "relative", "adoption", "guardianship")
 )
-R_REUNIFICATION, R_RELATIVE, R_ADOPTION, R_GUARDIANSHIP = 0, 1, 2, 3
-R_EMANCIPATION, R_TRANSFER, R_RUNAWAY, R_DEATH = 4, 5, 6, 7
+R_EMANCIPATION, R_TRANSFER, R_RUNAWAY, R_DEATH = (
+    REASONS.index(r) for r in ("emancipation", "transfer", "runaway", "death")
+)
 FAMILY_REASON_BY_AGE_BAND = np.array(
     [
         # reunif, relative, adoption, guardianship, -, transfer, -, -

@@ -49,7 +49,7 @@ from matching.factors import Pairing, Scores, score
 from matching.inputs import Child, Communities, InputError
 from matching.near_miss import near_misses
 from matching.policy import Policy
-from matching.rank import FactorScore, _check_communities, _message
+from matching.rank import FactorScore, _check_communities, _message, factor_scores
 from matching.request import Context, Request
 from matching.rules import RULES, ChildRule
 from matching.snapshot import HomeSnapshot
@@ -640,17 +640,7 @@ def finish(
         position = int(entry.positions[o])
         home = s.homes[position]
         scores, pairing = entry.scores, entry.pairing
-        factors = tuple(
-            FactorScore(
-                name=factor.name,
-                label=factor.label,
-                value=float(scores.values[row, o]),
-                weight=float(scores.weights[row]),
-                contribution=float(scores.values[row, o] * scores.weights[row]),
-                reason=factor.reason(pairing, o, float(scores.values[row, o])),
-            )
-            for row, factor in enumerate(scores.factors)
-        )
+        factors = factor_scores(scores, pairing, o)
         distance = float(pairing.distances_by_child[0, o])
         distances.append(distance)
         assignments.append(

@@ -357,22 +357,27 @@ def _check_communities(request: Request, snapshot: HomeSnapshot, communities: Co
         raise InputError("Home", home.id, "community", f"unknown community {home.community!r}")
 
 
+def factor_scores(scores: Scores, pairing: Pairing, column: int) -> tuple[FactorScore, ...]:
+    """Every factor's value, weight, contribution and reason for one scored pair (a column)."""
+    return tuple(
+        FactorScore(
+            name=factor.name,
+            label=factor.label,
+            value=float(scores.values[row, column]),
+            weight=float(scores.weights[row]),
+            contribution=float(scores.values[row, column] * scores.weights[row]),
+            reason=factor.reason(pairing, column, float(scores.values[row, column])),
+        )
+        for row, factor in enumerate(scores.factors)
+    )
+
+
 def _candidate(
     found: Eligibility, pairing: Pairing, scores: Scores, j: int, place: int
 ) -> Candidate:
     position = int(found.positions[j])
     home = pairing.snapshot.homes[position]
-    factors = tuple(
-        FactorScore(
-            name=factor.name,
-            label=factor.label,
-            value=float(scores.values[row, j]),
-            weight=float(scores.weights[row]),
-            contribution=float(scores.values[row, j] * scores.weights[row]),
-            reason=factor.reason(pairing, j, float(scores.values[row, j])),
-        )
-        for row, factor in enumerate(scores.factors)
-    )
+    factors = factor_scores(scores, pairing, j)
     tier = int(found.tiers[j])
     return Candidate(
         rank=place,
