@@ -18,9 +18,9 @@ constraints
     more of one sibling group than the home's ``max_siblings``; children with a safety
     separation never in the same home; kin first (a single child goes to a home not named
     for them only when every kin home named for them is full); a sibling group split (more
-    than one home, or some members placed while others wait) only when no candidate home
-    that takes it whole still has the beds for it. The ICWA order is already applied by
-    eligibility: a child under ICWA has options only in the best tier eligible for it.
+    than one home) only when no candidate home that takes it whole still has the beds for
+    it. The ICWA order is already applied by eligibility: a child under ICWA has options
+    only in the best tier eligible for it.
 objective
     Lexicographic: first the most children placed; then, with that count fixed, the most
     score points (integer-scaled by :func:`integer_points`): each child's points scored
@@ -474,15 +474,11 @@ def _build(table: Table) -> _Model:
             # free beds left for this group at p, if it were split: must be fewer than k
             model.add(int(s.free_beds[p]) - sum(others) <= k - 1).only_enforce_if(split)
         extra_homes.append((g, extra))
+        # the group is together: every member placed, all in one home (not split)
+        whole = model.new_bool_var(f"group{g}_together")
         members = [
             place[c, o] for c in group.members for o in range(len(table.children[c].positions))
         ]
-        # not split: the whole group is placed, or none of it (placing some while the others
-        # wait also splits the group)
-        all_placed = model.new_bool_var(f"group{g}_all_placed")
-        model.add(sum(members) == k * all_placed).only_enforce_if(~split)
-        # the group is together: every member placed, all in one home (not split)
-        whole = model.new_bool_var(f"group{g}_together")
         model.add(k * whole <= sum(members))
         model.add(whole + split <= 1)
         together.append((g, whole))

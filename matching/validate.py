@@ -193,9 +193,7 @@ def validate(
                         f"which takes at most {limit}",
                     )
                 )
-        placed = sum(len(here) for here in at.values())
-        # split: the placed members are in several homes, or some wait while others are placed
-        if len(members) < 2 or not at or (len(at) == 1 and placed == len(members)):
+        if len(members) < 2 or len(at) < 2:
             continue
         found = eligibility(Request(members), snapshot, policy)
         for position in found.positions[found.whole]:
@@ -207,9 +205,8 @@ def validate(
                         "siblings_split",
                         tuple(ids),
                         snapshot.ids[p],
-                        f"sibling group {name} is split ({placed} of {len(members)} placed, "
-                        f"in {len(at)} home(s)), but {snapshot.ids[p]} could have taken all "
-                        f"{len(members)}",
+                        f"sibling group {name} is split over {len(at)} homes, "
+                        f"but {snapshot.ids[p]} could have taken all {len(members)}",
                     )
                 )
                 break

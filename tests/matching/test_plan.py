@@ -212,17 +212,12 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
     def ok(placement: dict[str, str]) -> bool:
         return not validate(children, snap, town.communities, policy, placement)
 
-    def eligible(child: Child, home: Home) -> bool:
-        # one sibling placed alone is a split group: that is judged on whole placements
-        found = validate(children, snap, town.communities, policy, {child.id: home.id})
-        return all(v.kind == "siblings_split" for v in found)
-
     points: dict[tuple[str, str], int] = {}
     options: list[list[str | None]] = []
     for child in children:
         mine: list[str | None] = [None]
         for home in homes:
-            if eligible(child, home):
+            if ok({child.id: home.id}):
                 ctx = Context(Request([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
