@@ -25,6 +25,19 @@ from tests.conftest import SMALL_FILES, write_small_folder
 AS_OF = date(2026, 1, 1)
 
 
+@pytest.fixture
+def small_agency_cli(
+    tmp_path: Path,
+    small_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The small agency imported through the CLI into a new SQLite database (output cleared)."""
+    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["import", str(small_folder)]) == 0
+    capsys.readouterr()
+
+
 def test_age_on_counts_whole_years() -> None:
     """A child is a year older on their birthday, not the day before."""
     assert age_on(date(2015, 3, 4), date(2026, 3, 3)) == 10
@@ -101,31 +114,17 @@ def test_match_command_puts_kin_first(
 
 
 def test_match_explains_an_excluded_kin_home(
-    tmp_path: Path,
-    small_folder: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    small_agency_cli: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A kin home that cannot meet the child's medical needs is counted under the needs rule."""
-    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
-    assert main(["import", str(small_folder)]) == 0
-    capsys.readouterr()
     assert main(["match", "C2", "--json", "--as-of", "2026-01-01"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert [c["home_id"] for c in result["candidates"]] == ["H1"]
     assert result["excluded"]["needs"] == 1
 
 
-def test_match_command_errors(
-    tmp_path: Path,
-    small_folder: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_match_command_errors(small_agency_cli: None, capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown child or a child not in care exits 2 with a sentence, not a traceback."""
-    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
-    assert main(["import", str(small_folder)]) == 0
-    capsys.readouterr()
     assert main(["match", "C404"]) == 2
     assert "unknown child 'C404'" in capsys.readouterr().err
     assert main(["match", "C3"]) == 2
@@ -145,15 +144,9 @@ def test_home_of_a_separated_child_is_excluded(engine: Engine, tmp_path: Path) -
 
 
 def test_plan_command_places_the_waiting_child(
-    tmp_path: Path,
-    small_folder: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    small_agency_cli: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`fostermatch plan --json` places C2 (the only waiting child) in H1, in the §12 shape."""
-    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
-    assert main(["import", str(small_folder)]) == 0
-    capsys.readouterr()
     assert main(["plan", "--json", "--as-of", "2026-01-01", "--time-limit", "5"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["method"] == "cp-sat" and result["status"] == "optimal"
