@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from data.generate import generate
 from data.queries import agency_summary
-from data.transfer import export_folder, import_folder
-from tests.data.test_transfer import dump, fresh_sqlite
+from data.transfer import import_folder
+from tests.data.test_transfer import assert_round_trips, dump
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +31,7 @@ def test_generated_county_imports_and_round_trips(
     with Session(engine) as session:
         summary = agency_summary(session)
     assert summary.communities == 77 and summary.waiting > 0 and summary.free_beds > 0
-    exported = tmp_path / "exported"
-    export_folder(engine, exported)
-    other = fresh_sqlite(tmp_path / "other.db")
-    import_folder(other, exported)
-    assert dump(other) == dump(engine)
-    again = tmp_path / "again"
-    export_folder(other, again)
-    for path in sorted(exported.iterdir()):
-        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
-    other.dispose()
+    assert_round_trips(engine, tmp_path)
 
 
 def test_generated_county_second_import_changes_nothing(

@@ -112,9 +112,11 @@ def test_placement_end_is_updated_by_natural_key(
         ]
 
 
-def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_folder: Path) -> None:
-    """Export, then import into an empty database, gives the same records and the same files."""
-    import_folder(engine, small_folder)
+def assert_round_trips(engine: Engine, tmp_path: Path) -> Path:
+    """Export ``engine``, import into an empty database: same rows, and the same files again.
+
+    Returns the folder of the first export.
+    """
     first = tmp_path / "export1"
     export_folder(engine, first)
     other = fresh_sqlite(tmp_path / "other.db")
@@ -122,12 +124,19 @@ def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_fo
     assert dump(other) == dump(engine)
     second = tmp_path / "export2"
     export_folder(other, second)
+    other.dispose()
     for path in sorted(first.iterdir()):
         assert path.read_bytes() == (second / path.name).read_bytes(), path.name
+    return first
+
+
+def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_folder: Path) -> None:
+    """Export, then import into an empty database, gives the same records and the same files."""
+    import_folder(engine, small_folder)
+    first = assert_round_trips(engine, tmp_path)
     # the CSV files come back exactly as they were written by hand
     for name, text in SMALL_FILES.items():
         assert (first / name).read_text(encoding="utf-8") == text, name
-    other.dispose()
 
 
 def test_export_writes_communities_geojson(
