@@ -345,78 +345,267 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 @dataclass(eq=False)
 class _Model:
-    """The CP-SAT model and its decision variables, with domain verbs."""
+    """The CP-SAT model and its decision variables, with domain verbs.
+
+    A sibling group is placed in one of two ways, never both: whole, in one home that takes
+    every member (one variable per such home), or split, each member on their own (the
+    variables of single children). Splitting is allowed only while no home that takes the
+    group whole still has the beds for it. A group of one is a single child.
+    """
 
     model: cp_model.CpModel
     table: Table
-    # (child index, option index) -> "the child is placed in that home"
+    # (child index, option index) -> the child is placed there on their own
     place: dict[tuple[int, int], cp_model.IntVar]
-    extra_homes: list[tuple[int, cp_model.IntVar]]  # (group, homes used beyond the first)
-    together: list[tuple[int, cp_model.IntVar]]  # (group, every member placed in one home)
+    # (group index, snapshot position) -> every member of the group is placed there
+    whole: dict[tuple[int, int], cp_model.IntVar]
+    # (group index, parts beyond the first: homes used plus members left waiting, minus one)
+    extra_parts: list[tuple[int, cp_model.LinearExprT]]
+    # child index -> snapshot position -> option index
+    option_of: list[dict[int, int]]
+    # group index -> the homes that may take it whole
+    whole_homes: list[list[int]]
+    # group index -> its split rule, one (constraint, split variable) per whole home: not
+    # in the model until a solution breaks it
+    guards: dict[int, list[tuple[Any, cp_model.IntVar]]]
+    # one per sibling group that may be split: the group is split
+    splits: list[cp_model.IntVar]
 
     def placed(self) -> cp_model.LinearExpr:
         """Children placed."""
-        return cp_model.LinearExpr.sum(list(self.place.values()))
+        variables = list(self.place.values()) + list(self.whole.values())
+        sizes = [1] * len(self.place) + [len(self.table.groups[g].members) for g, _ in self.whole]
+        return cp_model.LinearExpr.weighted_sum(variables, sizes)
+
+    def placed_then_whole(self) -> cp_model.LinearExpr:
+        """Children placed, then (as a tie-break worth less than one child) the fewest
+        sibling groups split: a split the count does not need is never chosen."""
+        weight = len(self.splits) + 1
+        return weight * self.placed() - cp_model.LinearExpr.sum(self.splits)
 
     def points(self) -> cp_model.LinearExpr:
-        """Score points (integers) minus the split penalty per extra home of a group."""
+        """Score points (integers): each child's points, the "siblings together" points of a
+        group placed whole, minus the split penalty per extra part of a split group."""
         penalty = integer_points(self.table.policy.split_penalty)
-        variables: list[cp_model.IntVar] = []
+        terms: list[cp_model.LinearExprT] = []
         coefficients: list[int] = []
         for (c, o), var in self.place.items():
-            variables.append(var)
+            terms.append(var)
             coefficients.append(integer_points(float(self.table.children[c].points[o])))
-        for _, extra in self.extra_homes:
-            variables.append(extra)
+        for (g, p), var in self.whole.items():
+            terms.append(var)
+            coefficients.append(whole_points(self.table, g, p, self.option_of))
+        for _, extra in self.extra_parts:
+            terms.append(extra)
             coefficients.append(-penalty)
-        for g, whole in self.together:
-            variables.append(whole)
-            coefficients.append(together_points(self.table, g))
-        return cp_model.LinearExpr.weighted_sum(variables, coefficients)
+        return cp_model.LinearExpr.weighted_sum(terms, coefficients)
 
     def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
         """Child index -> option index, from a solved model."""
-        return {c: o for (c, o), var in self.place.items() if solver.value(var)}
+        chosen = {c: o for (c, o), var in self.place.items() if solver.value(var)}
+        for (g, p), var in self.whole.items():
+            if solver.value(var):
+                for c in self.table.groups[g].members:
+                    chosen[c] = self.option_of[c][p]
+        return chosen
+
+    def split_while_room(self, chosen: dict[int, int]) -> list[int]:
+        """Groups a placement splits (over homes, or some members waiting) although a home
+        that takes them whole has the beds left for all of them."""
+        s = self.table.snapshot
+        load: dict[int, int] = {}
+        for c, o in chosen.items():
+            p = int(self.table.children[c].positions[o])
+            load[p] = load.get(p, 0) + 1
+        broken = []
+        for g, group in enumerate(self.table.groups):
+            k = len(group.members)
+            homes = {
+                int(self.table.children[c].positions[chosen[c]])
+                for c in group.members
+                if c in chosen
+            }
+            placed = sum(1 for c in group.members if c in chosen)
+            if k < 2 or not homes or (len(homes) == 1 and placed == k):
+                continue
+            mine = {
+                p: sum(
+                    1
+                    for c in group.members
+                    if c in chosen and int(self.table.children[c].positions[chosen[c]]) == p
+                )
+                for p in homes
+            }
+            if any(
+                int(s.free_beds[p]) - load.get(p, 0) + mine.get(p, 0) >= k
+                for p in self.whole_homes[g]
+            ):
+                broken.append(g)
+        return broken
+
+    def repair(self, chosen: dict[int, int]) -> dict[int, int] | None:
+        """Move each group split while a home had room for all of it into that home.
+
+        For a solution the time limit left no time to solve again. Moving a group whole
+        frees beds, which may give another split group room: repeated until no group is
+        split unlawfully. None when a move would break another rule (a safety separation
+        in the home, or a kin home freed while the child it is named for lives elsewhere).
+        """
+        table, s = self.table, self.table.snapshot
+        chosen = dict(chosen)
+        while broken := self.split_while_room(chosen):
+            g = broken[0]
+            members = table.groups[g].members
+            at = {c: int(table.children[c].positions[o]) for c, o in chosen.items()}
+            load: dict[int, int] = {}
+            for p in at.values():
+                load[p] = load.get(p, 0) + 1
+            ids = {table.children[c].child.id for c in members}
+            target = None
+            for p in self.whole_homes[g]:
+                mine = sum(1 for c in members if at.get(c) == p)
+                if int(s.free_beds[p]) - load.get(p, 0) + mine < len(members):
+                    continue
+                living = [table.children[c].child for c, q in at.items() if q == p]
+                if not any(
+                    x.id in table.children[c].child.separate_from or x.separate_from & ids
+                    for x in living
+                    for c in members
+                    if x.id not in ids
+                ):
+                    target = p
+                    break
+            if target is None:
+                return None
+            freed = {at[c] for c in members if c in at} - {target}
+            for c in members:
+                chosen[c] = self.option_of[c][target]
+            for q in freed:
+                for named in s.homes[q].kin_of:
+                    d = table.index.get(named)
+                    if d is None or len(table.groups[table.children[d].group].members) > 1:
+                        continue
+                    if d in chosen and named not in s.homes[at[d]].kin_of:
+                        return None
+        return chosen
+
+    def guard(self, groups: list[int]) -> None:
+        """Add the split rule of these groups to the model."""
+        for g in groups:
+            for constraint, split in self.guards.pop(g, []):
+                self.model.add(constraint).only_enforce_if(split)
+
+    def hint(self, chosen: dict[int, int]) -> None:
+        """Start the search from a placement (child index -> option index)."""
+        self.model.clear_hints()
+        whole_at: dict[int, int] = {}
+        for g, group in enumerate(self.table.groups):
+            homes = {
+                int(self.table.children[c].positions[chosen[c]])
+                for c in group.members
+                if c in chosen
+            }
+            if (
+                len(group.members) > 1
+                and len(homes) == 1
+                and all(c in chosen for c in group.members)
+            ):
+                p = homes.pop()
+                if (g, p) in self.whole:
+                    whole_at[g] = p
+        for (g, p), var in self.whole.items():
+            self.model.add_hint(var, whole_at.get(g) == p)
+        for (c, o), var in self.place.items():
+            self.model.add_hint(
+                var, self.table.children[c].group not in whole_at and chosen.get(c) == o
+            )
+
+
+def whole_points(table: Table, g: int, p: int, option_of: list[dict[int, int]]) -> int:
+    """Points for a sibling group placed whole in the home at position ``p``: each member's
+    points there, plus the "siblings together" factor at its full value for every member."""
+    members = table.groups[g].members
+    gain = sum(integer_points(float(table.children[c].points[option_of[c][p]])) for c in members)
+    return gain + together_points(table, g)
 
 
 def _build(table: Table) -> _Model:
     model = cp_model.CpModel()
     s = table.snapshot
+    option_of = [{int(p): o for o, p in enumerate(entry.positions)} for entry in table.children]
 
-    # variables: one per (child, candidate home)
+    # the homes a group can go to whole: those that take it whole and that the table kept
+    # for every member
+    whole_homes: list[list[int]] = []
+    for group in table.groups:
+        if len(group.members) < 2:
+            whole_homes.append([])
+            continue
+        whole_homes.append(
+            [
+                int(p)
+                for p in group.whole_positions
+                if all(int(p) in option_of[c] for c in group.members)
+            ]
+        )
+
+    # a group may be split only when, whatever the others take, no home taking it whole
+    # could be left with its beds: otherwise it is never split (and has no split variables)
+    demand: dict[int, int] = {}
+    for entry in table.children:
+        for position in entry.positions:
+            demand[int(position)] = demand.get(int(position), 0) + 1
+    may_split = []
+    for g, group in enumerate(table.groups):
+        k = len(group.members)
+        sure = any(int(s.free_beds[p]) - (demand[p] - k) >= k for p in whole_homes[g])
+        may_split.append(k < 2 or not sure)
+
+    # variables: a child alone in a home; a sibling group whole in a home
     place: dict[tuple[int, int], cp_model.IntVar] = {}
-    at_home: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    whole: dict[tuple[int, int], cp_model.IntVar] = {}
+    # position -> (variable, children it puts there, group)
+    at_home: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
+    # (child, position) -> the variables that put the child in that home
+    child_at: dict[tuple[int, int], list[cp_model.IntVar]] = {}
     for c, entry in enumerate(table.children):
+        if not may_split[entry.group]:
+            continue
         for o, position in enumerate(entry.positions):
-            var = model.new_bool_var(f"place_{entry.child.id}_{s.ids[int(position)]}")
+            p = int(position)
+            var = model.new_bool_var(f"place_{entry.child.id}_{s.ids[p]}")
             place[c, o] = var
-            at_home.setdefault(int(position), []).append((c, var))
+            at_home.setdefault(p, []).append((var, 1, entry.group))
+            child_at.setdefault((c, p), []).append(var)
+    for g, group in enumerate(table.groups):
+        for p in whole_homes[g]:
+            var = model.new_bool_var(f"group{g}_whole_in_{s.ids[p]}")
+            whole[g, p] = var
+            at_home.setdefault(p, []).append((var, len(group.members), g))
+            for c in group.members:
+                child_at.setdefault((c, p), []).append(var)
 
-    # a child is placed in at most one home
+    def load(p: int, *, besides: int | None = None) -> cp_model.LinearExprT:
+        """Children placed in the home at ``p`` (leaving out one group's)."""
+        here = [(var, n) for var, n, g in at_home.get(p, []) if g != besides]
+        return cp_model.LinearExpr.weighted_sum([v for v, _ in here], [n for _, n in here])
+
+    # a child is placed in at most one home (alone or with the whole group)
     for c, entry in enumerate(table.children):
-        model.add_at_most_one(place[c, o] for o in range(len(entry.positions)))
+        if len(table.groups[entry.group].members) < 2:
+            model.add_at_most_one(place[c, o] for o in range(len(entry.positions)))
 
     # a home never takes more children than it has free beds
-    for position, pairs in at_home.items():
-        if len(pairs) > s.free_beds[position]:
-            model.add(sum(var for _, var in pairs) <= int(s.free_beds[position]))
-
-    # a home never takes more of one sibling group than its sibling limit
-    for position, pairs in at_home.items():
-        by_group: dict[int, list[cp_model.IntVar]] = {}
-        for c, var in pairs:
-            by_group.setdefault(table.children[c].group, []).append(var)
-        for group_vars in by_group.values():
-            if len(group_vars) > s.max_siblings[position]:
-                model.add(sum(group_vars) <= int(s.max_siblings[position]))
+    for p, entries in at_home.items():
+        if sum(n for _, n, _ in entries) > s.free_beds[p]:
+            model.add(load(p) <= int(s.free_beds[p]))
 
     # children with a recorded safety separation never live in the same home
-    for pairs in at_home.values():
-        here = {table.children[c].child.id: var for c, var in pairs}
-        for c, var in pairs:
-            for other in table.children[c].child.separate_from:
-                if other in here and other > table.children[c].child.id:
-                    model.add_at_most_one([var, here[other]])
+    for (c, p), variables in child_at.items():
+        for other in table.children[c].child.separate_from:
+            d = table.index.get(other)
+            if d is not None and other > table.children[c].child.id and (d, p) in child_at:
+                model.add(sum(variables) + sum(child_at[d, p]) <= 1)
 
     # kin first: a single child goes to a home not named for them only when every kin home
     # named for them is full (for a sibling group, keeping it together comes first and
@@ -429,61 +618,58 @@ def _build(table: Table) -> _Model:
             for o, position in enumerate(entry.positions)
             if entry.child.id in s.homes[int(position)].kin_of
         ]
-        if not own:
-            continue
         others = [place[c, o] for o in range(len(entry.positions)) if o not in own]
-        if not others:
+        if not own or not others:
             continue
         elsewhere = model.new_bool_var(f"{entry.child.id}_not_with_kin")
         model.add(sum(others) == elsewhere)
         for o in own:
             p = int(entry.positions[o])
-            model.add(sum(var for _, var in at_home[p]) >= int(s.free_beds[p])).only_enforce_if(
-                elsewhere
-            )
+            model.add(load(p) >= int(s.free_beds[p])).only_enforce_if(elsewhere)
 
-    # a sibling group uses one home; splitting it costs the split penalty per extra home,
-    # and is allowed only when no home that takes the whole group still has the beds for it
-    extra_homes: list[tuple[int, cp_model.IntVar]] = []
-    together: list[tuple[int, cp_model.IntVar]] = []
+    # a sibling group goes whole to one home, or is split (members on their own, some maybe
+    # left waiting) only while no home that takes it whole still has the beds for it
+    extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
+    guards: dict[int, list[tuple[Any, cp_model.IntVar]]] = {}
+    splits: list[cp_model.IntVar] = []
     for g, group in enumerate(table.groups):
         k = len(group.members)
         if k < 2:
             continue
+        wholes = [whole[g, p] for p in whole_homes[g]]
+        if not may_split[g]:
+            model.add_at_most_one(wholes)
+            continue
+        split = model.new_bool_var(f"group{g}_split")
+        splits.append(split)
+        model.add_at_most_one([*wholes, split])
+        alone = []
         uses: dict[int, cp_model.IntVar] = {}
         for c in group.members:
+            mine = [place[c, o] for o in range(len(table.children[c].positions))]
+            # a member is placed on their own only when the group is split
+            model.add(sum(mine) <= split)
+            alone += mine
             for o, position in enumerate(table.children[c].positions):
                 p = int(position)
                 if p not in uses:
                     uses[p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
                 model.add_implication(place[c, o], uses[p])
-        extra = model.new_int_var(0, k - 1, f"group{g}_extra_homes")
-        model.add(extra >= sum(uses.values()) - 1)
-        split = model.new_bool_var(f"group{g}_split")
-        model.add(sum(uses.values()) <= 1 + (k - 1) * split)
-        rooms = []
-        for position in group.whole_positions:
-            p = int(position)
-            others = [var for c, var in at_home.get(p, []) if table.children[c].group != g]
-            rooms.append((p, others))
-        if any(int(s.free_beds[p]) - len(others) >= k for p, others in rooms):
-            # a home the other children can never fill takes the group whole: never split
-            model.add(split == 0)
-            rooms = []
-        for p, others in rooms:
-            # free beds left for this group at p, if it were split: must be fewer than k
-            model.add(int(s.free_beds[p]) - sum(others) <= k - 1).only_enforce_if(split)
-        extra_homes.append((g, extra))
-        # the group is together: every member placed, all in one home (not split)
-        whole = model.new_bool_var(f"group{g}_together")
-        members = [
-            place[c, o] for c in group.members for o in range(len(table.children[c].positions))
+        # never more of the group in one home than its sibling limit
+        for p in uses:
+            here = [place[c, option_of[c][p]] for c in group.members if p in option_of[c]]
+            if len(here) > s.max_siblings[p]:
+                model.add(sum(here) <= int(s.max_siblings[p]))
+        # split only while every home taking it whole is left with fewer than k free beds:
+        # added when a solution breaks it (see _Model.guard), as the constraints are many,
+        # weak in the linear relaxation, and rarely binding (the points favour whole groups)
+        guards[g] = [
+            (int(s.free_beds[p]) - load(p, besides=g) <= k - 1, split) for p in whole_homes[g]
         ]
-        model.add(k * whole <= sum(members))
-        model.add(whole + split <= 1)
-        together.append((g, whole))
+        # parts beyond the first: homes used, plus members left waiting, minus one
+        extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
 
-    return _Model(model, table, place, extra_homes, together)
+    return _Model(model, table, place, whole, extra_parts, option_of, whole_homes, guards, splits)
 
 
 def _solver(time_limit_s: float, seed: int, workers: int | None) -> cp_model.CpSolver:
@@ -557,40 +743,74 @@ def plan(
     from matching.greedy import place_in_waiting_order  # greedy imports this module
 
     start = place_in_waiting_order(table, kin_first=True)
-    built.model.clear_hints()
-    for (c, o), var in built.place.items():
-        built.model.add_hint(var, start.get(c) == o)
-    built.model.maximize(built.placed())
-    first = _solver(time_limit_s - (time.perf_counter() - started), seed, workers)
-    status1 = first.solve(built.model, _Progress("children placed", say))
-    if status1 not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return finish(table, "cp-sat", _STATUS[status1], {}, None, None, started, seed)
-    chosen = built.extract(first)
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - started)
+
+    built.model.maximize(built.placed_then_whole())
+    first = _solve_stage(built, start, "children placed", left, seed, workers, say)
+    if first is None:  # no plan within the time limit: the starting placement, no bound
+        say("stage 1 found no plan in the time limit: the starting placement is returned")
+        return finish(
+            table, "cp-sat", "feasible", start, score_points(table, start), None, started, seed
+        )
+    status1, chosen, _, _ = first
     most = len(chosen)
 
     # objective, stage 2: with that many placed, the most score points. (Holding the count
     # by a dominating weight instead of this constraint avoids a second presolve of a
     # global sum, but measured worse at 2,000 children: the solver lost the count.)
     built.model.add(built.placed() >= most)
-    built.model.clear_hints()
-    for (c, o), var in built.place.items():
-        built.model.add_hint(var, chosen.get(c) == o)
     built.model.maximize(built.points())
-    left = time_limit_s - (time.perf_counter() - started)
-    second = _solver(left, seed, workers)
-    status2 = second.solve(built.model, _Progress("score", say)) if left > 0 else cp_model.UNKNOWN
-    objective: int | None = None
-    bound: int | None = None
-    status = "feasible"
-    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = built.extract(second)
-        objective = round(second.objective_value)
-        bound = math.floor(second.best_objective_bound + 1e-6)
-        both_optimal = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
-        status = "optimal" if both_optimal else "feasible"
-    else:  # no time left for the score: the first stage's plan, its score, no bound
-        objective = score_points(table, chosen)
+    second = _solve_stage(built, chosen, "score", left, seed, workers, say)
+    if second is None:  # no time left for the score: the first stage's plan, no bound
+        status, objective, bound = "feasible", score_points(table, chosen), None
+    else:
+        status2, chosen, objective, bound = second
+        both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
+        status = "optimal" if both else "feasible"
     return finish(table, "cp-sat", status, chosen, objective, bound, started, seed)
+
+
+def _solve_stage(
+    built: _Model,
+    hint: dict[int, int],
+    stage: str,
+    left: Callable[[], float],
+    seed: int,
+    workers: int | None,
+    say: Progress,
+) -> tuple[Any, dict[int, int], int, int] | None:
+    """Solve the model's current objective from a hint; when the solution splits a sibling
+    group that a home could still take whole, add that group's split rule and solve again.
+
+    Returns (status, placement, objective, bound), or None when no valid solution was found
+    in the time left.
+    """
+    last: tuple[dict[int, int], int] | None = None  # a solution breaking the rule, its bound
+    while left() > 0:
+        built.hint(hint)
+        solver = _solver(left(), seed, workers)
+        status = solver.solve(built.model, _Progress(stage, say))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        chosen = built.extract(solver)
+        bound = math.floor(solver.best_objective_bound + 1e-6)
+        broken = built.split_while_room(chosen)
+        if not broken:
+            return status, chosen, round(solver.objective_value), bound
+        say(f"{stage}: {len(broken)} sibling groups split while a home had room: solving again")
+        built.guard(broken)
+        hint, last = chosen, (chosen, bound)
+    if last is None:
+        return None
+    # out of time with a solution that splits a group unlawfully: move such groups whole
+    # (the bound still holds: the model without their rule is a relaxation)
+    repaired = built.repair(last[0])
+    if repaired is None:
+        return None
+    say(f"{stage}: out of time; the split groups were moved whole into the homes with room")
+    return cp_model.FEASIBLE, repaired, score_points(built.table, repaired), last[1]
 
 
 # -- from a placement to a result (shared with the greedy baseline) ---------------------------
@@ -607,13 +827,15 @@ def score_points(table: Table, chosen: dict[int, int]) -> int:
     """The score stage's objective for a placement: integer points minus split penalties,
     plus the points of the sibling groups kept together."""
     gain = sum(integer_points(float(table.children[c].points[o])) for c, o in chosen.items())
-    penalty = 0
+    extra = 0
     for g, group in enumerate(table.groups):
         homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
-        penalty += max(len(homes) - 1, 0)
-        if len(group.members) > 1 and len(homes) == 1 and all(c in chosen for c in group.members):
+        waiting = sum(1 for c in group.members if c not in chosen)
+        if homes:  # parts beyond the first: homes used plus members left waiting, minus one
+            extra += len(homes) + waiting - 1
+        if len(group.members) > 1 and len(homes) == 1 and not waiting:
             gain += together_points(table, g)
-    return gain - penalty * integer_points(table.policy.split_penalty)
+    return gain - extra * integer_points(table.policy.split_penalty)
 
 
 def finish(

@@ -193,8 +193,9 @@ def validate(
                         f"which takes at most {limit}",
                     )
                 )
-        if len(members) < 2 or len(at) < 2:
-            continue
+        placed = sum(len(here) for here in at.values())
+        if len(members) < 2 or not at or (len(at) == 1 and placed == len(members)):
+            continue  # not split: whole in one home, or every member waiting
         found = eligibility(Request(members), snapshot, policy)
         for position in found.positions[found.whole]:
             p = int(position)
@@ -205,12 +206,18 @@ def validate(
                         "siblings_split",
                         tuple(ids),
                         snapshot.ids[p],
-                        f"sibling group {name} is split over {len(at)} homes, "
+                        f"sibling group {name} is split ({_parts(len(at), placed, len(members))}), "
                         f"but {snapshot.ids[p]} could have taken all {len(members)}",
                     )
                 )
                 break
     return out
+
+
+def _parts(homes: int, placed: int, size: int) -> str:
+    """How a group is split, in words: "over 2 homes", "1 placed, 2 waiting"."""
+    where = f"over {homes} homes" if homes > 1 else "in 1 home"
+    return where if placed == size else f"{placed} placed {where}, {size - placed} waiting"
 
 
 def _kin_ids(snapshot: HomeSnapshot, child_id: str) -> set[str]:

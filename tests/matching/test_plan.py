@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -83,6 +84,43 @@ def test_a_sibling_group_is_kept_whole_where_greedy_splits_it(town: Town) -> Non
     baseline = greedy([first, a, b], town.snapshot(homes), town.communities, town.policy)
     assert homes_of(baseline) == {"X": "H-big", "S1": "H-big", "S2": "H1"}
     assert baseline.summary_figures["sibling_groups_whole"] == 0
+
+
+def test_siblings_each_with_an_aunt_stay_together_while_a_home_takes_both(town: Town) -> None:
+    """Each sibling's own aunt scores more than the far foster home, but that home takes both.
+
+    X could use a bed there too, so the split rule is not settled before solving: the first
+    solution splits the pair, and the rule, added then, puts them together (with a split
+    penalty of 6 points, X taking the last bed there to make the split lawful costs more).
+    """
+    a = town.child("S1", sibling_group="G")
+    b = town.child("S2", sibling_group="G")
+    x = town.child("X")
+    homes = [
+        town.home("H-far", km=20.0, community="C", free_beds=2),
+        town.home("H-x", km=0.5),
+        town.home("K1", km=0.5, kind="kin", kin_of=frozenset({"S1"})),
+        town.home("K2", km=0.5, kind="kin", kin_of=frozenset({"S2"})),
+    ]
+    town.policy = replace(town.policy, split_penalty=6.0)
+    lines: list[str] = []
+    result = run(town, [a, b, x], homes, progress=lines.append)
+    assert homes_of(result) == {"S1": "H-far", "S2": "H-far", "X": "H-x"}
+    assert any("split while a home had room" in line for line in lines)
+    snap = town.snapshot(homes)
+    assert validate([a, b, x], snap, town.communities, town.policy, result) == []
+
+
+def test_one_sibling_placed_and_one_waiting_is_a_split(town: Town) -> None:
+    """A home with two beds takes the pair; placing one of them alone elsewhere is a split."""
+    a = town.child("S1", sibling_group="G")
+    b = town.child("S2", sibling_group="G")
+    homes = [town.home("H-pair", km=15.0, community="C", free_beds=2)]
+    snap = town.snapshot(homes)
+    found = validate([a, b], snap, town.communities, town.policy, {"S1": "H-pair"})
+    assert [v.kind for v in found] == ["siblings_split"]
+    assert "1 placed in 1 home, 1 waiting" in found[0].message
+    assert validate([a, b], snap, town.communities, town.policy, {}) == []
 
 
 def test_kin_first_even_far_away_and_provisionally_approved(town: Town) -> None:
@@ -212,12 +250,17 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
     def ok(placement: dict[str, str]) -> bool:
         return not validate(children, snap, town.communities, policy, placement)
 
+    def may_take(child: Child, home: Home) -> bool:
+        """The home is eligible for the child (one sibling alone is a split: not a reason)."""
+        found = validate(children, snap, town.communities, policy, {child.id: home.id})
+        return all(v.kind == "siblings_split" for v in found)
+
     points: dict[tuple[str, str], int] = {}
     options: list[list[str | None]] = []
     for child in children:
         mine: list[str | None] = [None]
         for home in homes:
-            if ok({child.id: home.id}):
+            if may_take(child, home):
                 ctx = Context(Request([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
@@ -237,8 +280,10 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
         group_homes = {
             h for c, h in placement.items() if c in ("C0", "C1") and _grouped(children, c)
         }
-        total -= penalty * max(len(group_homes) - 1, 0)
         group = [c.id for c in children if c.sibling_group is not None]
+        waiting = sum(1 for c in group if c not in placement)
+        if group_homes:  # parts beyond the first: homes used plus members left waiting
+            total -= penalty * (len(group_homes) + waiting - 1)
         if len(group) > 1 and all(c in placement for c in group) and len(group_homes) == 1:
             total += integer_points(policy.weights.siblings_together * len(group))
         key = (len(placement), kin, total)
