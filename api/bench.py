@@ -44,7 +44,17 @@ def _plan(seed: int) -> dict[str, Any]:
     return compare_plan_greedy(10_000, 2_000, time_limit_s=10.0, seed=seed)
 
 
-SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {"rank": _rank, "plan": _plan}
+def _outcomes(seed: int) -> dict[str, Any]:
+    from outcomes.bench import bench_section
+
+    return bench_section(seed)
+
+
+SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "rank": _rank,
+    "plan": _plan,
+    "outcomes": _outcomes,
+}
 
 
 def run_bench(
@@ -98,4 +108,11 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", f"{'plan vs greedy':<28} {'plan':>12} {'greedy':>12}"]
         for key in versus["plan"]:
             lines.append(f"{key:<28} {versus['plan'][key]!s:>12} {versus['greedy'][key]!s:>12}")
+    outcomes = results.get("outcomes")
+    if outcomes:
+        lines += [
+            "",
+            f"{'outcomes: placements':<40} {outcomes['placements']:>14,}",
+            f"{'outcomes: runtime s':<40} {outcomes['runtime_s']:>14.2f}",
+        ]
     return "\n".join(lines)

@@ -364,6 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("folder", metavar="DIR", type=Path)
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=cmd_export)
+
+    from api.cli_outcomes import add_outcomes_command  # pandas loads only when it runs
+
+    add_outcomes_command(commands)
     return parser
 
 

@@ -1,0 +1,38 @@
+"""Pure analytics: the Family-to-Family outcome measures and their disparities (issue 7).
+
+Frames in (:class:`OutcomeTables`, see :mod:`outcomes.tables` for the column contract),
+:class:`OutcomeReport` out (:func:`evaluate`). The package never touches the database: the
+service layer (``api/outcomes_service.py``) builds the frames.
+"""
+
+from outcomes.disparity import (
+    disproportionality_index,
+    rate_ratio,
+    ratio_of_proportions,
+    risk_difference,
+)
+from outcomes.km import SurvivalCurve, kaplan_meier
+from outcomes.measures import MEASURES, Measure
+from outcomes.report import OutcomeReport, default_period, evaluate
+from outcomes.settings import BREAKDOWNS, OutcomeSettings, load_settings
+from outcomes.tables import OutcomeInputError, OutcomeTables, race_ethnicity
+
+__all__ = [
+    "BREAKDOWNS",
+    "MEASURES",
+    "Measure",
+    "OutcomeInputError",
+    "OutcomeReport",
+    "OutcomeSettings",
+    "OutcomeTables",
+    "SurvivalCurve",
+    "default_period",
+    "disproportionality_index",
+    "evaluate",
+    "kaplan_meier",
+    "load_settings",
+    "race_ethnicity",
+    "rate_ratio",
+    "ratio_of_proportions",
+    "risk_difference",
+]

@@ -143,3 +143,24 @@ def write_small_folder(folder: Path, **replace: str) -> Path:
 def small_folder(tmp_path: Path) -> Path:
     """The small agency written as a folder of the import format."""
     return write_small_folder(tmp_path / "small")
+
+
+@pytest.fixture(scope="session")
+def county_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database holding the sample county (seed 1), built once per test session.
+
+    Read-only by convention: tests that write use their own database.
+    """
+    from data.generate import generate
+    from data.transfer import import_folder
+
+    root = tmp_path_factory.mktemp("sample-county")
+    generate(root / "folder", seed=1, scale="county")
+    url = f"sqlite:///{root / 'county.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        import_folder(engine, root / "folder")
+    finally:
+        engine.dispose()
+    return url

@@ -1,0 +1,155 @@
+"""From the records to the outcomes engine: the one place where rows become its frames.
+
+Five bulk ``SELECT``s (children, episodes, placements joined to their homes, communities) —
+no query per child. The race list of a child becomes the engine's race flags here; race is
+read for disparity monitoring only, never for matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+from sqlalchemy import Engine, select
+from sqlmodel import Session, col
+
+from data.db import make_engine
+from data.models import Child, Community, Episode, Home, Placement
+from outcomes import OutcomeReport, OutcomeSettings, OutcomeTables, evaluate
+from outcomes.tables import RACE_FLAGS
+
+__all__ = ["load_outcome_tables", "outcome_report", "read_outcome_tables"]
+
+
+def _frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
+    rows = session.execute(statement).all()
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(columns))
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> None:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column])
+
+
+def read_outcome_tables(session: Session) -> OutcomeTables:
+    """Read the records of ``session``'s database into :class:`outcomes.OutcomeTables`."""
+    children = _frame(
+        session,
+        select(
+            col(Child.id),
+            col(Child.birth_date),
+            col(Child.sex),
+            col(Child.hispanic),
+            col(Child.race),
+            col(Child.sibling_group_id),
+        ).order_by(col(Child.id)),
+        ("child_id", "birth_date", "sex", "hispanic", "race", "sibling_group_id"),
+    )
+    races = [set(r or ()) for r in children["race"]]
+    for flag in RACE_FLAGS:
+        code = flag.removeprefix("race_")
+        children[flag] = pd.array([code in r for r in races], dtype=bool)
+    children["race_unknown"] = pd.array(["unknown" in r for r in races], dtype=bool)
+    children = children.drop(columns="race")
+    _dates(children, "birth_date")
+
+    episodes = _frame(
+        session,
+        select(
+            col(Episode.child_id),
+            col(Episode.removed_on),
+            col(Episode.discharged_on),
+            col(Episode.discharge_reason),
+            col(Episode.removal_community_id),
+            col(Episode.removal_latitude),
+            col(Episode.removal_longitude),
+        ).order_by(col(Episode.child_id), col(Episode.removed_on)),
+        (
+            "child_id",
+            "removed_on",
+            "discharged_on",
+            "discharge_reason",
+            "removal_community_id",
+            "removal_latitude",
+            "removal_longitude",
+        ),
+    )
+    _dates(episodes, "removed_on", "discharged_on")
+
+    placements = _frame(
+        session,
+        select(
+            col(Placement.child_id),
+            col(Placement.setting),
+            col(Placement.started_on),
+            col(Placement.ended_on),
+            col(Placement.home_id),
+            col(Placement.end_reason),
+            col(Home.latitude),
+            col(Home.longitude),
+            col(Home.community_id),
+        )
+        .outerjoin(Home, col(Home.id) == col(Placement.home_id))
+        .order_by(col(Placement.child_id), col(Placement.started_on), col(Placement.id)),
+        (
+            "child_id",
+            "setting",
+            "started_on",
+            "ended_on",
+            "home_id",
+            "end_reason",
+            "latitude",
+            "longitude",
+            "community_id",
+        ),
+    )
+    _dates(placements, "started_on", "ended_on")
+    for column in ("latitude", "longitude"):
+        placements[column] = pd.to_numeric(placements[column]).astype("float64")
+    for column in ("removal_latitude", "removal_longitude"):
+        episodes[column] = pd.to_numeric(episodes[column]).astype("float64")
+
+    communities = _frame(
+        session,
+        select(
+            col(Community.id),
+            col(Community.name),
+            col(Community.child_population),
+        ).order_by(col(Community.id)),
+        ("community_id", "name", "child_population"),
+    )
+    communities["child_population"] = pd.to_numeric(communities["child_population"]).astype(
+        "float64"
+    )
+    return OutcomeTables(
+        children=children, episodes=episodes, placements=placements, communities=communities
+    )
+
+
+def load_outcome_tables(url: str | None = None, *, engine: Engine | None = None) -> OutcomeTables:
+    """The outcome frames of a database: ``engine``, else ``url``, else
+    ``$FOSTERMATCH_DATABASE_URL`` (else the default SQLite file)."""
+    own = engine is None
+    engine = engine if engine is not None else make_engine(url)
+    try:
+        with Session(engine) as session:
+            return read_outcome_tables(session)
+    finally:
+        if own:
+            engine.dispose()
+
+
+def outcome_report(
+    url: str | None = None,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    by: Sequence[str] = (),
+    settings: OutcomeSettings | None = None,
+    engine: Engine | None = None,
+) -> OutcomeReport:
+    """Load the records and evaluate the outcome measures (see :func:`outcomes.evaluate`)."""
+    tables = load_outcome_tables(url, engine=engine)
+    return evaluate(tables, start=start, end=end, by=by, settings=settings)
