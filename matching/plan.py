@@ -12,24 +12,31 @@ data
     candidate homes and the part of the group each takes; the best ``keep`` homes by score
     (kin homes always) become the child's options, each scored for that child alone.
 variables
-    One boolean per (child, candidate home): the child is placed there.
+    One boolean per (sibling group, home that takes it whole): every member goes there. One
+    boolean per (child, candidate home): the child goes there on their own (a single child,
+    or a member of a split group).
 constraints
     A child in at most one home; never more children in a home than its free beds; never
     more of one sibling group than the home's ``max_siblings``; children with a safety
     separation never in the same home; kin first (a single child goes to a home not named
-    for them only when every kin home named for them is full); a sibling group split (more
-    than one home) only when no candidate home that takes it whole still has the beds for
-    it. The ICWA order is already applied by eligibility: a child under ICWA has options
-    only in the best tier eligible for it.
+    for them only when every kin home named for them is full); a sibling group is whole in
+    one home or split, and split (over several homes, or some members left waiting) only
+    when no home that takes it whole still has the beds for it. That last rule is added for
+    a group only once a solution breaks it: written for every group it makes the linear
+    relaxation weak and the search slow, and it rarely binds. The ICWA order is already
+    applied by eligibility: a child under ICWA has options only in the best tier eligible.
 objective
-    Lexicographic: first the most children placed; then, with that count fixed, the most
-    score points (integer-scaled by :func:`integer_points`): each child's points scored
-    alone, plus the "siblings together" weight per child of a group kept whole, minus
-    ``policy.split_penalty`` per extra home a sibling group uses.
+    Lexicographic: first the most children placed (ties broken toward fewer groups split);
+    then, with that count fixed, the most score points (integer-scaled by
+    :func:`integer_points`): each child's points scored alone, plus the "siblings together"
+    weight per child of a group kept whole, minus ``policy.split_penalty`` per extra part
+    of a split group (a home beyond the first, or a member left waiting).
 solve
-    Two CP-SAT solves sharing a time limit, the second hinted with the first's solution.
-    The reported bound and gap are those of the second (score) stage, so they measure the
-    quality of the score once the number placed is at its maximum (DESIGN.md section 5).
+    Two CP-SAT stages sharing a time limit, each hinted with the previous placement, each
+    solved again when its solution splits a group unlawfully (when time runs out first,
+    such groups are moved whole into the home with room). The reported bound and gap are
+    those of the score stage, so they measure the quality of the score once the number
+    placed is at its maximum (DESIGN.md section 5).
 """
 
 from __future__ import annotations
@@ -331,15 +338,24 @@ def _kept(found: Eligibility, group_score: np.ndarray, keep: int | None) -> np.n
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution through the caller's ``progress`` function."""
 
-    def __init__(self, stage: str, progress: Progress) -> None:
+    def __init__(self, stage: str, progress: Progress, per_child: int = 0) -> None:
         super().__init__()
         self.stage = stage
         self.progress = progress
+        self.per_child = per_child  # stage 1: the objective's weight of one child placed
 
     def on_solution_callback(self) -> None:
+        objective, bound = self.objective_value, self.best_objective_bound
+        if self.per_child:  # children placed, less groups split / the weight of one child
+            placed = math.ceil(objective / self.per_child - 1e-9)
+            split = round(placed * self.per_child - objective)
+            self.progress(
+                f"{self.stage}: {placed} placed ({split} sibling groups split), "
+                f"bound {math.ceil(bound / self.per_child - 1e-9)}, {self.wall_time:.2f} s"
+            )
+            return
         self.progress(
-            f"{self.stage}: objective {self.objective_value:.0f}, "
-            f"bound {self.best_objective_bound:.0f}, {self.wall_time:.2f} s"
+            f"{self.stage}: objective {objective:.0f}, bound {bound:.0f}, {self.wall_time:.2f} s"
         )
 
 
@@ -377,11 +393,14 @@ class _Model:
         sizes = [1] * len(self.place) + [len(self.table.groups[g].members) for g, _ in self.whole]
         return cp_model.LinearExpr.weighted_sum(variables, sizes)
 
+    def per_child(self) -> int:
+        """The weight of one child placed in :meth:`placed_then_whole`."""
+        return len(self.splits) + 1
+
     def placed_then_whole(self) -> cp_model.LinearExpr:
         """Children placed, then (as a tie-break worth less than one child) the fewest
         sibling groups split: a split the count does not need is never chosen."""
-        weight = len(self.splits) + 1
-        return weight * self.placed() - cp_model.LinearExpr.sum(self.splits)
+        return self.per_child() * self.placed() - cp_model.LinearExpr.sum(self.splits)
 
     def points(self) -> cp_model.LinearExpr:
         """Score points (integers): each child's points, the "siblings together" points of a
@@ -678,8 +697,10 @@ def _solver(time_limit_s: float, seed: int, workers: int | None) -> cp_model.CpS
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers or DEFAULT_WORKERS
     # CP-SAT's parallel search is repeatable for a fixed seed and worker count when it ends
-    # by proof, not by the time limit; interleaved search would be repeatable even then,
-    # but proves optimality many times slower (measured: 2.4 s against 0.05 s on 40 children)
+    # by proof, not by the time limit. Interleaved search would be repeatable even then, but
+    # proves optimality many times slower (measured: 2.4 s against 0.05 s on 40 children;
+    # at 2,000 children x 10,000 homes it ran no neighbourhood search and ended 5.7% from
+    # the bound where the parallel search proves the optimum), and one worker ends 11% away.
     solver.parameters.interleave_search = False
     return solver
 
@@ -748,7 +769,9 @@ def plan(
         return time_limit_s - (time.perf_counter() - started)
 
     built.model.maximize(built.placed_then_whole())
-    first = _solve_stage(built, start, "children placed", left, seed, workers, say)
+    first = _solve_stage(
+        built, start, "children placed", left, seed, workers, say, built.per_child()
+    )
     if first is None:  # no plan within the time limit: the starting placement, no bound
         say("stage 1 found no plan in the time limit: the starting placement is returned")
         return finish(
@@ -780,6 +803,7 @@ def _solve_stage(
     seed: int,
     workers: int | None,
     say: Progress,
+    per_child: int = 0,
 ) -> tuple[Any, dict[int, int], int, int] | None:
     """Solve the model's current objective from a hint; when the solution splits a sibling
     group that a home could still take whole, add that group's split rule and solve again.
@@ -791,7 +815,7 @@ def _solve_stage(
     while left() > 0:
         built.hint(hint)
         solver = _solver(left(), seed, workers)
-        status = solver.solve(built.model, _Progress(stage, say))
+        status = solver.solve(built.model, _Progress(stage, say, per_child))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         chosen = built.extract(solver)

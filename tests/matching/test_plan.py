@@ -25,7 +25,8 @@ from matching import (
     score,
     validate,
 )
-from matching.plan import integer_points
+from matching.plan import _build as build_model
+from matching.plan import build_table, integer_points
 
 from .conftest import Town
 
@@ -109,6 +110,33 @@ def test_siblings_each_with_an_aunt_stay_together_while_a_home_takes_both(town: 
     assert any("split while a home had room" in line for line in lines)
     snap = town.snapshot(homes)
     assert validate([a, b, x], snap, town.communities, town.policy, result) == []
+
+
+def test_out_of_time_a_split_group_is_moved_whole_into_the_home_with_room(town: Town) -> None:
+    """A solution splitting the pair while H-pair has two beds is repaired by moving both there."""
+    a = town.child("S1", sibling_group="G")
+    b = town.child("S2", sibling_group="G")
+    x = town.child("X")
+    homes = [
+        town.home("H-pair", km=10.0, free_beds=2),
+        town.home("H1", km=1.0),
+        town.home("H2", km=1.0),
+    ]
+    table = build_table([a, b, x], town.snapshot(homes), town.communities, town.policy, keep=None)
+    model = build_model(table)
+
+    def option(child: str, home: str) -> tuple[int, int]:
+        c = table.index[child]
+        o = model.option_of[c][town.snapshot(homes).position(home)]
+        return c, o
+
+    split = dict([option("S1", "H1"), option("S2", "H2")])
+    assert model.split_while_room(split) == [table.children[table.index["S1"]].group]
+    repaired = model.repair(split)
+    assert repaired is not None and model.split_while_room(repaired) == []
+    assert repaired == dict([option("S1", "H-pair"), option("S2", "H-pair")])
+    partial = dict([option("S1", "H1"), option("X", "H-pair")])  # H-pair has one bed left
+    assert model.split_while_room(partial) == []
 
 
 def test_one_sibling_placed_and_one_waiting_is_a_split(town: Town) -> None:
@@ -198,6 +226,9 @@ def test_progress_is_reported(town: Town) -> None:
     lines: list[str] = []
     run(town, [town.child()], [town.home("H1")], progress=lines.append)
     assert lines[0].startswith("model:") and any("score" in line for line in lines)
+    assert any(
+        line.startswith("children placed: 1 placed (0 sibling groups split)") for line in lines
+    )
 
 
 # -- brute force ---------------------------------------------------------------------------------
