@@ -44,6 +44,12 @@ def _plan(seed: int) -> dict[str, Any]:
     return compare_plan_greedy(10_000, 2_000, time_limit_s=10.0, seed=seed)
 
 
+def _gaps(seed: int) -> dict[str, Any]:
+    from recruitment.bench import bench_section
+
+    return bench_section(seed)
+
+
 def _outcomes(seed: int) -> dict[str, Any]:
     from outcomes.bench import bench_section
 
@@ -53,6 +59,7 @@ def _outcomes(seed: int) -> dict[str, Any]:
 SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {
     "rank": _rank,
     "plan": _plan,
+    "gaps": _gaps,
     "outcomes": _outcomes,
 }
 
@@ -108,6 +115,11 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", f"{'plan vs greedy':<28} {'plan':>12} {'greedy':>12}"]
         for key in versus["plan"]:
             lines.append(f"{key:<28} {versus['plan'][key]!s:>12} {versus['greedy'][key]!s:>12}")
+    gaps = results.get("gaps")
+    if gaps:
+        from recruitment.bench import table_lines
+
+        lines += ["", *table_lines(gaps)]
     outcomes = results.get("outcomes")
     if outcomes:
         lines += [

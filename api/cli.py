@@ -365,8 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=cmd_export)
 
-    from api.cli_outcomes import add_outcomes_command  # pandas loads only when it runs
+    # the analytics commands load pandas only when they run
+    from api.cli_gaps import add_gaps_command
+    from api.cli_outcomes import add_outcomes_command
 
+    add_gaps_command(commands)
     add_outcomes_command(commands)
     return parser
 

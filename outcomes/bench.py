@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the environment
+import pandas as pd
 
 from outcomes.report import evaluate
 from outcomes.settings import BREAKDOWNS

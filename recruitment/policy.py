@@ -1,0 +1,303 @@
+"""The recruitment policy: horizon, scenario shares, shrinkage, suppression and segments.
+
+The policy is a TOML file; ``recruitment/policy.toml`` ships the defaults and documents every
+key. An agency's file may override any subset of them. Everything is validated on load, and a
+problem names the file and the key::
+
+    policy.toml: scenario.kin_share: expected a number in [0, 1], got 1.5
+
+:class:`RecruitmentPolicy` values can also be made in code, usually with
+``dataclasses.replace`` on :func:`load_policy`'s result; they are validated the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from recruitment.segments import NEEDS, is_segment_value
+
+__all__ = ["PolicyError", "RecruitmentPolicy", "load_policy"]
+
+
+class PolicyError(ValueError):
+    """A policy file (or value) that cannot be used; the message names the file and key."""
+
+
+def _shown(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except TypeError:
+        return repr(value)
+
+
+Check = Callable[[Any], Any]
+
+
+def _number(low: float, high: float | None = None, *, above: bool = False) -> Check:
+    if high is not None:
+        bound = f"in ({low:g}, {high:g})" if above else f"in [{low:g}, {high:g}]"
+    else:
+        bound = f"> {low:g}" if above else f">= {low:g}"
+
+    def check(value: Any) -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and (value > low if above else value >= low)
+        ok = ok and (high is None or (value < high if above else value <= high))
+        if not ok:
+            raise ValueError(f"expected a number {bound}, got {_shown(value)}")
+        return float(value)
+
+    return check
+
+
+def _whole(low: int) -> Check:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"expected a whole number >= {low}, got {_shown(value)}")
+        return value
+
+    return check
+
+
+def _needs_order(value: Any) -> tuple[str, ...]:
+    ok = isinstance(value, list | tuple) and all(v in NEEDS for v in value)
+    if not ok or len(set(value)) != len(value) or set(value) != set(NEEDS):
+        raise ValueError(
+            f"expected every need once, in order of priority ({', '.join(NEEDS)}), "
+            f"got {_shown(value)}"
+        )
+    return tuple(value)
+
+
+def _interests(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected a table of interest = [segment values], got {_shown(value)}")
+    out: dict[str, tuple[str, ...]] = {}
+    for interest, segments in value.items():
+        if not isinstance(segments, list | tuple) or not all(
+            isinstance(s, str) and is_segment_value(s) for s in segments
+        ):
+            raise ValueError(
+                f"{interest}: expected a list of segment values such as "
+                f'"age:13-17" or "needs:medical", got {_shown(segments)}'
+            )
+        out[str(interest)] = tuple(segments)
+    return out
+
+
+def _affinity(value: Any) -> dict[str, dict[str, float]]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected a table of segment = {{kind = 0..1}}, got {_shown(value)}")
+    share = _number(0.0, 1.0)
+    out: dict[str, dict[str, float]] = {}
+    for segment, kinds in value.items():
+        if not is_segment_value(str(segment)):
+            raise ValueError(f'{segment}: not a segment value such as "age:13-17"')
+        if not isinstance(kinds, Mapping):
+            raise ValueError(f"{segment}: expected a table of kind = 0..1, got {_shown(kinds)}")
+        try:
+            out[str(segment)] = {str(k): share(v) for k, v in kinds.items()}
+        except ValueError as exc:
+            raise ValueError(f"{segment}: {exc}") from None
+    return out
+
+
+_SHARE = _number(0.0, 1.0)
+_OPEN_SHARE = _number(0.0, 1.0, above=True)
+_POSITIVE = _number(0.0, above=True)
+
+# the file's keys: dotted TOML key -> (field, check)
+_KEYS: dict[str, tuple[str, Check]] = {
+    "projection.horizon_months": ("horizon_months", _whole(1)),
+    "projection.history_years": ("history_years", _whole(1)),
+    "projection.half_life_years": ("half_life_years", _POSITIVE),
+    "projection.max_trend_factor": ("max_trend_factor", _number(1.0)),
+    "stay.restrict_years": ("restrict_years", _POSITIVE),
+    "stay.cohort_years": ("cohort_years", _whole(1)),
+    "stay.min_entries": ("min_entries", _whole(1)),
+    "scenario.family_share": ("family_share", _SHARE),
+    "scenario.kin_share": ("kin_share", _number(0.0, 1.0)),
+    "scenario.own_community_target": ("own_community_target", _SHARE),
+    "scenario.service_level": ("service_level", _OPEN_SHARE),
+    "scenario.interval": ("interval", _OPEN_SHARE),
+    "scenario.usable_share": ("usable_share", _number(0.0, 1.0, above=True)),
+    "scenario.choice_factor": ("choice_factor", _number(1.0)),
+    "shrinkage.min_prior_child_years": ("min_prior_child_years", _POSITIVE),
+    "shrinkage.max_prior_child_years": ("max_prior_child_years", _POSITIVE),
+    "shrinkage.mix_prior_entries": ("mix_prior_entries", _number(0.0)),
+    "supply.tenure_years": ("tenure_years", _whole(1)),
+    "segments.needs_order": ("needs_order", _needs_order),
+    "segments.interests": ("interests", _interests),
+    "outreach.max_partners": ("max_partners", _whole(0)),
+    "outreach.neighbour_weight": ("neighbour_weight", _SHARE),
+    "outreach.language_weight": ("language_weight", _number(0.0)),
+    "outreach.kind_affinity": ("kind_affinity", _affinity),
+    "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
+}
+_TABLES = {k.split(".")[0] for k in _KEYS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecruitmentPolicy:
+    """A validated recruitment policy; ``recruitment/policy.toml`` says what each value does.
+
+    Attributes
+    ----------
+    horizon_months
+        Months projected ahead (>= 1).
+    history_years, half_life_years, max_trend_factor
+        Years of entries used; the half-life of an entry's weight; the cap on the trend.
+    restrict_years, cohort_years, min_entries
+        Kaplan-Meier restriction (years), entry-cohort window (years), the smallest age band
+        given its own stay.
+    family_share, kin_share, own_community_target
+        Scenario shares: children needing a family setting, placed with kin, placed in their
+        own community.
+    service_level, interval
+        Poisson percentile sized to; central probability of the reported intervals.
+    usable_share, choice_factor
+        Share of homes active and accepting (u); choice factor (m >= 1).
+    min_prior_child_years, max_prior_child_years, mix_prior_entries
+        Empirical Bayes bounds on the prior strength of the entry rate; prior of the mix.
+    tenure_years
+        Tenure years with their own closure hazard (the last band is open-ended).
+    needs_order, interests
+        Priority of needs for the needs segment; applicant interests -> segment values.
+    max_partners, neighbour_weight, language_weight, kind_affinity
+        Outreach ranking.
+    suppression_threshold
+        Published counts of children from 1 to this number are suppressed (0: none).
+    source
+        Where the policy came from (the file, or ``<code>``), for messages.
+    """
+
+    horizon_months: int
+    history_years: int
+    half_life_years: float
+    max_trend_factor: float
+    restrict_years: float
+    cohort_years: int
+    min_entries: int
+    family_share: float
+    kin_share: float
+    own_community_target: float
+    service_level: float
+    interval: float
+    usable_share: float
+    choice_factor: float
+    min_prior_child_years: float
+    max_prior_child_years: float
+    mix_prior_entries: float
+    tenure_years: int
+    needs_order: tuple[str, ...]
+    interests: Mapping[str, tuple[str, ...]]
+    max_partners: int
+    neighbour_weight: float
+    language_weight: float
+    kind_affinity: Mapping[str, Mapping[str, float]]
+    suppression_threshold: int
+    source: str = "<code>"
+
+    def __post_init__(self) -> None:
+        for key, (name, check) in _KEYS.items():
+            try:
+                object.__setattr__(self, name, check(getattr(self, name)))
+            except ValueError as exc:
+                raise PolicyError(f"RecruitmentPolicy.{name} ({key}): {exc}") from None
+        if self.min_prior_child_years > self.max_prior_child_years:
+            raise PolicyError(
+                f"{self.source}: shrinkage.min_prior_child_years ({self.min_prior_child_years:g})"
+                f" must not exceed shrinkage.max_prior_child_years "
+                f"({self.max_prior_child_years:g})"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The policy as plain values (for reports and ``--json``)."""
+        out = asdict(self)
+        out["needs_order"] = list(self.needs_order)
+        out["interests"] = {k: list(v) for k, v in self.interests.items()}
+        return out
+
+
+def _flatten(table: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Dotted keys of a parsed TOML document, refusing unknown keys and misplaced tables."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _TABLES or not isinstance(value, dict):
+            expected = ", ".join(f"[{t}]" for t in sorted(_TABLES))
+            raise PolicyError(f"{source}: {key}: unknown key; expected the tables {expected}")
+        for inner, item in value.items():
+            dotted = f"{key}.{inner}"
+            if dotted not in _KEYS:
+                raise PolicyError(
+                    f"{source}: {dotted}: unknown key; expected one of {', '.join(_KEYS)}"
+                )
+            flat[dotted] = item
+    return flat
+
+
+def _read(path: Path, source: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(f"{source}: no such policy file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{source}: cannot read the policy file: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
+
+
+def _validated(flat: Mapping[str, Any], source: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for dotted, value in flat.items():
+        try:
+            values[dotted] = _KEYS[dotted][1](value)
+        except ValueError as exc:
+            raise PolicyError(f"{source}: {dotted}: {exc}") from None
+    return values
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    shipped = resources.files("recruitment").joinpath("policy.toml")
+    with resources.as_file(shipped) as path:
+        flat = _validated(_flatten(_read(path, "policy.toml"), "policy.toml"), "policy.toml")
+    missing = sorted(set(_KEYS) - set(flat))
+    if missing:  # the shipped file must define every key: it is the documentation
+        raise PolicyError(f"policy.toml: {missing[0]}: missing from the shipped defaults")
+    return flat
+
+
+def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
+    """Load a recruitment policy file over the shipped defaults, validating every key.
+
+    Parameters
+    ----------
+    path
+        A TOML file; keys it leaves out keep the shipped default. None: the shipped defaults
+        (``recruitment/policy.toml``).
+
+    Raises
+    ------
+    PolicyError
+        The file is missing or not TOML, a key is unknown, or a value is out of range; the
+        message names the file and the dotted key.
+    """
+    values = dict(_defaults())
+    source = "policy.toml"
+    if path is not None:
+        source = str(path)
+        values.update(_validated(_flatten(_read(Path(path), source), source), source))
+    return RecruitmentPolicy(
+        source=source, **{name: values[key] for key, (name, _check) in _KEYS.items()}
+    )
