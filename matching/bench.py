@@ -35,6 +35,7 @@ __all__ = [
 CHICAGO_BOX = (41.64, -87.94, 42.03, -87.52)  # a dense county: most homes within 25 km
 ILLINOIS_BOX = (36.97, -91.51, 42.51, -87.50)  # a state: a few hundred homes within 25 km
 AS_OF = date(2026, 1, 1)
+GRID_SIDE = 20  # communities per side of the square grid over the box
 _LANGUAGES = ("en", "es", "pl", "zh", "ar", "ur", "vi", "ko", "tl", "so", "fr", "ru", "ase")
 _FAITHS = ("protestant", "catholic", "muslim", "jewish", "buddhist", "hindu", "orthodox")
 _OFFERS = ("halal diet", "kosher diet", "vegetarian diet", "Deaf/ASL", "LGBTQ+ affirming")
@@ -90,7 +91,7 @@ def random_instance(
 ) -> tuple[list[Home], list[Child], Communities]:
     """Seeded random homes and children (single children: the common request) in a box."""
     rng = np.random.default_rng(seed)
-    side = 20
+    side = GRID_SIDE
     communities = _communities(box, side)
     south, west, north, east = box
     homes = []
@@ -200,7 +201,8 @@ def plan_instance(
     """:func:`random_instance` with a quarter of the children in sibling groups of 2 or 3.
 
     Members of a group share the first member's removal address and school, as siblings
-    removed together do.
+    removed together do. Kin homes are named for waiting children and placed as
+    :func:`_kin_near_their_children` says.
     """
     homes, children, communities = random_instance(n_homes, n_children, box=box, seed=seed)
     rng = np.random.default_rng(seed + 1)
@@ -224,7 +226,58 @@ def plan_instance(
             group += 1
         grouped += members
         i += size
-    return homes, grouped, communities
+    return _kin_near_their_children(homes, grouped, box, rng), grouped, communities
+
+
+KIN_FOR_WAITING = 0.1  # share of kin homes named for a waiting child (the rest: placed there)
+KIN_NEARBY = 0.75  # share of those within a few km of the child's home (the rest: anywhere)
+KIN_SPREAD_KM = 8.0  # standard deviation of the nearby ones, north-south and east-west
+
+
+def _kin_near_their_children(
+    homes: list[Home],
+    children: list[Child],
+    box: tuple[float, float, float, float],
+    rng: np.random.Generator,
+) -> list[Home]:
+    """Kin homes as a waiting list sees them, not named for any child anywhere at random.
+
+    Most approved kin homes already care for the child they were approved for, who is not
+    waiting. A tenth are named for a waiting child (with the siblings): about one waiting
+    child in seven. Relatives mostly live near the child's home: three in four within a few
+    km of the removal address, the rest anywhere in the area.
+    """
+    south, west, north, east = box
+    units: dict[str, list[Child]] = {}
+    for child in children:
+        units.setdefault(child.sibling_group or child.id, []).append(child)
+    keys = list(units)
+    out = []
+    for i, home in enumerate(homes):
+        if home.kind != "kin":
+            out.append(home)
+            continue
+        if rng.random() >= KIN_FOR_WAITING:
+            out.append(replace(home, kin_of=frozenset({f"P{i:06d}"})))
+            continue
+        unit = units[keys[int(rng.integers(len(keys)))]]
+        lat, lon = home.location.lat, home.location.lon
+        if rng.random() < KIN_NEARBY:
+            removal = unit[0].removal
+            km_per_degree_lon = 111.32 * np.cos(np.radians(removal.lat))
+            lat = float(np.clip(removal.lat + rng.normal(0, KIN_SPREAD_KM) / 110.57, south, north))
+            lon = float(
+                np.clip(removal.lon + rng.normal(0, KIN_SPREAD_KM) / km_per_degree_lon, west, east)
+            )
+        out.append(
+            replace(
+                home,
+                location=LatLon(lat, lon),
+                community=_cell(lat, lon, box, GRID_SIDE),
+                kin_of=frozenset(c.id for c in unit),
+            )
+        )
+    return out
 
 
 def compare_plan_greedy(

@@ -144,7 +144,11 @@ class Weights:
     @classmethod
     def names(cls) -> tuple[str, ...]:
         """The factor names, in the order of the policy file."""
-        return tuple(f.name for f in fields(cls))
+        return _WEIGHT_NAMES
+
+
+# asked for every factor of every request: dataclasses.fields() is slow enough to show
+_WEIGHT_NAMES = tuple(f.name for f in fields(Weights))
 
 
 @dataclass(frozen=True, kw_only=True)
