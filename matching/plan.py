@@ -32,8 +32,9 @@ objective
     weight per child of a group kept whole, minus ``policy.split_penalty`` per extra part
     of a split group (a home beyond the first, or a member left waiting).
 solve
-    Two CP-SAT stages sharing a time limit, each hinted with the previous placement, each
-    solved again when its solution splits a group unlawfully (when time runs out first,
+    Two CP-SAT stages sharing a time limit: the first hinted with today's practice (kin
+    first, then nearest), the second with its linear relaxation rounded
+    (:mod:`matching.relaxation`); each solved again when its solution splits a group unlawfully (when time runs out first,
     such groups are moved whole into the home with room). The reported bound and gap are
     those of the score stage, so they measure the quality of the score once the number
     placed is at its maximum (DESIGN.md section 5).
@@ -57,6 +58,7 @@ from matching.inputs import Child, Communities, InputError
 from matching.near_miss import near_misses
 from matching.policy import Policy
 from matching.rank import FactorScore, _check_communities, _message, factor_scores
+from matching.relaxation import hint_rounded, relaxed_values
 from matching.request import Context, Request
 from matching.rules import RULES, ChildRule
 from matching.snapshot import HomeSnapshot
@@ -785,7 +787,7 @@ def plan(
     # global sum, but measured worse at 2,000 children: the solver lost the count.)
     built.model.add(built.placed() >= most)
     built.model.maximize(built.points())
-    second = _solve_stage(built, chosen, "score", left, seed, workers, say)
+    second = _solve_stage(built, chosen, "score", left, seed, workers, say, relax=True)
     if second is None:  # no time left for the score: the first stage's plan, no bound
         status, objective, bound = "feasible", score_points(table, chosen), None
     else:
@@ -804,6 +806,7 @@ def _solve_stage(
     workers: int | None,
     say: Progress,
     per_child: int = 0,
+    relax: bool = False,
 ) -> tuple[Any, dict[int, int], int, int] | None:
     """Solve the model's current objective from a hint; when the solution splits a sibling
     group that a home could still take whole, add that group's split rule and solve again.
@@ -812,8 +815,13 @@ def _solve_stage(
     in the time left.
     """
     last: tuple[dict[int, int], int] | None = None  # a solution breaking the rule, its bound
+    relaxed = relaxed_values(built.model) if relax else None
     while left() > 0:
-        built.hint(hint)
+        if relaxed is not None:  # the first solve starts from the rounded linear relaxation
+            hint_rounded(built.model, relaxed)
+            relaxed = None
+        else:
+            built.hint(hint)
         solver = _solver(left(), seed, workers)
         status = solver.solve(built.model, _Progress(stage, say, per_child))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -825,7 +833,9 @@ def _solve_stage(
             return status, chosen, round(solver.objective_value), bound
         say(f"{stage}: {len(broken)} sibling groups split while a home had room: solving again")
         built.guard(broken)
-        hint, last = chosen, (chosen, bound)
+        last = (chosen, bound)
+        # start again from the solution with those groups moved whole, when that is lawful
+        hint = built.repair(chosen) or chosen
     if last is None:
         return None
     # out of time with a solution that splits a group unlawfully: move such groups whole
