@@ -33,11 +33,12 @@ objective
     of a split group (a home beyond the first, or a member left waiting).
 solve
     Two CP-SAT stages sharing a time limit: the first hinted with today's practice (kin
-    first, then nearest), the second with its linear relaxation rounded
-    (:mod:`matching.relaxation`); each solved again when its solution splits a group unlawfully (when time runs out first,
-    such groups are moved whole into the home with room). The reported bound and gap are
-    those of the score stage, so they measure the quality of the score once the number
-    placed is at its maximum (DESIGN.md section 5).
+    first, then nearest); the second with the first's plan improved by every lawful move
+    its linear relaxation favours (:mod:`matching.relaxation`). Each is solved again when
+    its solution splits a group unlawfully (when time runs out first, such groups are
+    moved whole into the home with room). The reported bound and gap are those of the
+    score stage, so they measure the quality of the score once the number placed is at
+    its maximum (DESIGN.md section 5).
 """
 
 from __future__ import annotations
@@ -510,6 +511,104 @@ class _Model:
                         return None
         return chosen
 
+    def improved(self, start: dict[int, int], values: np.ndarray) -> dict[int, int] | None:
+        """A lawful placement near the relaxed values, as good in count as ``start``.
+
+        From a lawful placement, each move the relaxation favours (value above one half,
+        largest first) is made when it keeps every rule: a group moved whole into a home
+        with the beds, a child on their own moved to a home with a bed (never out of a
+        group placed whole, never away from a kin home named for them, never freeing a bed
+        in a kin home whose child lives elsewhere). No child loses a home, so the count
+        never drops. Groups then split unlawfully are moved whole; None if that fails.
+        """
+        table, s = self.table, self.table.snapshot
+        chosen = dict(start)
+        beds = s.free_beds.astype(np.int64).copy()
+        at: dict[int, int] = {}
+        living: dict[int, set[str]] = {}
+        for c, o in chosen.items():
+            p = int(table.children[c].positions[o])
+            beds[p] -= 1
+            at[c] = p
+            living.setdefault(p, set()).add(table.children[c].child.id)
+        kin_waits: dict[int, list[int]] = {}  # kin home -> single children it is named for
+        for c, entry in enumerate(table.children):
+            if len(table.groups[entry.group].members) == 1:
+                for position in entry.positions:
+                    if entry.child.id in s.homes[int(position)].kin_of:
+                        kin_waits.setdefault(int(position), []).append(c)
+
+        def kin_of(c: int, p: int) -> bool:
+            return table.children[c].child.id in s.homes[p].kin_of
+
+        def apart(c: int, p: int, moving: set[str]) -> bool:
+            child = table.children[c].child
+            return not any(
+                other in child.separate_from
+                or child.id in table.children[table.index[other]].child.separate_from
+                for other in living.get(p, set()) - moving
+            )
+
+        def may_leave(c: int) -> bool:
+            """Moving c frees a bed: not in a kin home whose single child lives elsewhere."""
+            q = at.get(c)
+            if q is None:
+                return True
+            if len(table.groups[table.children[c].group].members) == 1 and kin_of(c, q):
+                return False  # kin first: never away from their own kin home
+            return all(d in at and kin_of(d, at[d]) for d in kin_waits.get(q, []) if d != c)
+
+        def move(c: int, p: int) -> None:
+            q = at.get(c)
+            if q is not None:
+                beds[q] += 1
+                living[q].discard(table.children[c].child.id)
+            beds[p] -= 1
+            at[c] = p
+            living.setdefault(p, set()).add(table.children[c].child.id)
+            chosen[c] = self.option_of[c][p]
+
+        def whole_at(g: int) -> int | None:
+            members = table.groups[g].members
+            homes = {at.get(m) for m in members}
+            return homes.pop() if len(members) > 1 and len(homes) == 1 else None
+
+        moves = sorted(
+            [(-values[v.index], 0, g, p) for (g, p), v in self.whole.items()]
+            + [(-values[v.index], 1, c, o) for (c, o), v in self.place.items()]
+        )
+        for value, kind, i, j in moves:
+            if -value < 0.5:
+                break
+            if kind == 0:  # the group whole in home j
+                members = table.groups[i].members
+                ids = {table.children[m].child.id for m in members}
+                mine = sum(1 for m in members if at.get(m) == j)
+                if whole_at(i) == j or beds[j] + mine < len(members):
+                    continue
+                if all(may_leave(m) for m in members) and all(apart(m, j, ids) for m in members):
+                    for m in members:
+                        if at.get(m) != j:
+                            move(m, j)
+                continue
+            c, p = i, int(table.children[i].positions[j])  # the child alone in home p
+            g = table.children[c].group
+            if at.get(c) == p or beds[p] < 1 or whole_at(g) is not None:
+                continue
+            here = sum(1 for m in table.groups[g].members if at.get(m) == p)
+            if here >= s.max_siblings[p] or not may_leave(c) or not apart(c, p, set()):
+                continue
+            single = len(table.groups[g].members) == 1
+            if single and not kin_of(c, p) and any(beds[k] > 0 for k in self._kin_homes(c)):
+                continue  # kin first: not elsewhere while their kin home has a bed
+            move(c, p)
+        return self.repair(chosen)
+
+    def _kin_homes(self, c: int) -> list[int]:
+        entry = self.table.children[c]
+        snapshot = self.table.snapshot
+        return [int(p) for p in entry.positions if entry.child.id in snapshot.homes[int(p)].kin_of]
+
     def guard(self, groups: list[int]) -> None:
         """Add the split rule of these groups to the model."""
         for g in groups:
@@ -817,8 +916,12 @@ def _solve_stage(
     last: tuple[dict[int, int], int] | None = None  # a solution breaking the rule, its bound
     relaxed = relaxed_values(built.model) if relax else None
     while left() > 0:
-        if relaxed is not None:  # the first solve starts from the rounded linear relaxation
-            hint_rounded(built.model, relaxed)
+        if relaxed is not None:  # the first solve starts near the linear relaxation
+            start = built.improved(hint, relaxed)
+            if start is not None:
+                built.hint(start)
+            else:  # no lawful placement from it: the rounded values as they are
+                hint_rounded(built.model, relaxed)
             relaxed = None
         else:
             built.hint(hint)

@@ -139,6 +139,45 @@ def test_out_of_time_a_split_group_is_moved_whole_into_the_home_with_room(town: 
     assert model.split_while_room(partial) == []
 
 
+def test_the_start_moves_where_the_relaxation_points_and_the_rules_allow(town: Town) -> None:
+    """From a lawful plan: X moves to the home the relaxation favours, the pair moves in whole,
+    K stays with the aunt named for K although the relaxation points elsewhere."""
+    x, k = town.child("X"), town.child("K")
+    a, b = town.child("S1", sibling_group="G"), town.child("S2", sibling_group="G")
+    homes = [
+        town.home("H-near", km=1.0),
+        town.home("H-far", km=20.0, community="C"),
+        town.home("H-pair", km=2.0, free_beds=2),
+        town.home("H1", km=3.0),
+        town.home("H2", km=3.0),
+        town.home("H-aunt", km=9.0, kind="kin", kin_of=frozenset({"K"})),
+        town.home("H-other", km=0.5),
+    ]
+    snap = town.snapshot(homes)
+    table = build_table([x, k, a, b], snap, town.communities, town.policy, keep=None)
+    model = build_model(table)
+
+    def option(child: str, home: str) -> tuple[int, int]:
+        c = table.index[child]
+        return c, model.option_of[c][snap.position(home)]
+
+    start = dict([option("X", "H-far"), option("K", "H-aunt")])
+    start |= dict([option("S1", "H1"), option("S2", "H2")])  # split, H-pair having room
+    values = np.zeros(len(model.model.proto.variables))
+    values[model.place[option("X", "H-near")].index] = 1.0
+    values[model.place[option("K", "H-other")].index] = 1.0
+    group = table.children[table.index["S1"]].group
+    values[model.whole[group, snap.position("H-pair")].index] = 1.0
+    better = model.improved(start, values)
+    assert better is not None
+    placed = {
+        table.children[c].child.id: snap.ids[int(table.children[c].positions[o])]
+        for c, o in better.items()
+    }
+    assert placed == {"X": "H-near", "K": "H-aunt", "S1": "H-pair", "S2": "H-pair"}
+    assert validate([x, k, a, b], snap, town.communities, town.policy, placed) == []
+
+
 def test_one_sibling_placed_and_one_waiting_is_a_split(town: Town) -> None:
     """A home with two beds takes the pair; placing one of them alone elsewhere is a split."""
     a = town.child("S1", sibling_group="G")
