@@ -2,9 +2,11 @@
 
 For each community ``c`` and segment ``s`` (REFERENCE.md section A):
 
-1. **Census needing a non-kin family home**: ``L = entries/year x mean stay x family_share x
-   (1 - kin_share)`` (Little's law), then placed: ``own_community_target`` of it in ``c``
-   itself and the rest shared equally among ``c``'s neighbours (where they exist).
+1. **Census needing a non-kin family home**: ``L = census x family_share x (1 - kin_share)``,
+   the census at the horizon's end projected by :mod:`recruitment.demand` (by default stock and
+   flow: today's children still in care then plus the entries to come still in care then;
+   or Little's law, entries/year x mean stay), then placed: ``own_community_target`` of it in
+   ``c`` itself and the rest shared equally among ``c``'s neighbours (where they exist).
 2. **Homes needed**: sibling groups of size ``k`` need one home per ``k`` children; the census
    is sized to the ``service_level`` percentile of Poisson(``L``); children waiting today whom
    no home qualifies for (from matching) are added; then ``x choice_factor / usable_share``.
@@ -358,8 +360,9 @@ def _segment_table(
     size = demand.cells["size"].to_numpy(dtype=np.float64)[mask]
     per_year = demand.entries_per_year[:, mask]
     family = policy.family_share * (1.0 - policy.kin_share)
-    census_cells = per_year * demand.stay_years[mask][None, :] * family
+    census_cells = demand.census[:, mask] * family
     census = spread(census_cells.sum(axis=1))
+    from_entries = spread(demand.census_from_entries[:, mask].sum(axis=1) * family)
     units = spread((census_cells / size).sum(axis=1))
     tier_units = {
         t: spread((census_cells[:, size >= t] / size[size >= t]).sum(axis=1)) for t in TIERS
@@ -391,7 +394,8 @@ def _segment_table(
     buffer = np.divide(need_children, census, out=np.zeros(n), where=census > 0)
     need_homes = (units * buffer + unmet_units) * scale
     z = normal_quantile(0.5 + policy.interval / 2.0)
-    sd_children = np.sqrt(census + census**2 / np.maximum(demand.shape, 1.0))
+    # Poisson noise of the census, and the entry rate's uncertainty on the part it drives
+    sd_children = np.sqrt(census + from_entries**2 / np.maximum(demand.shape, 1.0))
     homes_per_child = np.divide(units, census, out=np.zeros(n), where=census > 0)
     sd_need = sd_children * homes_per_child * scale
     mean_need = (units + unmet_units) * scale

@@ -24,7 +24,11 @@ from typing import Any
 
 from recruitment.segments import NEEDS, is_segment_value
 
-__all__ = ["PolicyError", "RecruitmentPolicy", "load_policy"]
+__all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
+
+# how the census at the horizon is projected (recruitment.demand): the children in care today
+# and the entries to come, or entries x mean stay (Little's law)
+PROJECTIONS = ("stock_flow", "steady_state")
 
 
 class PolicyError(ValueError):
@@ -63,6 +67,17 @@ def _whole(low: int) -> Check:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"expected a whole number >= {low}, got {_shown(value)}")
         return value
+
+    return check
+
+
+def _choice(*allowed: str) -> Check:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(
+                f"expected one of {', '.join(_shown(a) for a in allowed)}, got {_shown(value)}"
+            )
+        return str(value)
 
     return check
 
@@ -117,6 +132,7 @@ _POSITIVE = _number(0.0, above=True)
 # the file's keys: dotted TOML key -> (field, check)
 _KEYS: dict[str, tuple[str, Check]] = {
     "projection.horizon_months": ("horizon_months", _whole(1)),
+    "projection.method": ("projection", _choice(*PROJECTIONS)),
     "projection.history_years": ("history_years", _whole(1)),
     "projection.half_life_years": ("half_life_years", _POSITIVE),
     "projection.max_trend_factor": ("max_trend_factor", _number(1.0)),
@@ -153,6 +169,10 @@ class RecruitmentPolicy:
     ----------
     horizon_months
         Months projected ahead (>= 1).
+    projection
+        ``"stock_flow"``: the census at the horizon is the children in care on ``as_of``
+        still in care then plus the entries to come still in care then; ``"steady_state"``:
+        entries per year x mean stay (Little's law).
     history_years, half_life_years, max_trend_factor
         Years of entries used; the half-life of an entry's weight; the cap on the trend.
     restrict_years, cohort_years, min_entries
@@ -180,6 +200,7 @@ class RecruitmentPolicy:
     """
 
     horizon_months: int
+    projection: str
     history_years: int
     half_life_years: float
     max_trend_factor: float

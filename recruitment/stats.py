@@ -5,13 +5,17 @@ Units are in the names: durations in years, rates per year.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "SurvivalCurve",
     "km_restricted_mean",
+    "km_survival",
     "normal_quantile",
     "piecewise_hazard",
     "poisson_quantile",
@@ -96,6 +100,117 @@ def km_restricted_mean(
     levels = np.concatenate([[1.0], survival_after])
     widths = np.clip(np.diff(edges), 0.0, None)
     return float(np.sum(levels * widths))
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """A survival curve ``S(t)``: the probability that a stay lasts longer than ``t`` years.
+
+    The Kaplan-Meier steps up to ``tail_from`` years, then an exponential tail at
+    ``tail_rate`` per year: beyond the point where few stays are still followed, the steps
+    would be noise (or stop at a level held forever), so the hazard of the last supported
+    year is carried on.
+
+    Attributes
+    ----------
+    times
+        The distinct exit times up to ``tail_from``, years, ascending.
+    survival
+        ``S`` just after each of ``times`` (``S`` is 1 before the first).
+    tail_from, tail_rate
+        Where the tail starts (years) and its hazard (per year; ``inf``: nobody stays longer).
+    """
+
+    times: FloatArray
+    survival: FloatArray
+    tail_from: float
+    tail_rate: float
+
+    def _steps(self, t: FloatArray) -> FloatArray:
+        levels = np.concatenate([[1.0], self.survival])
+        return np.asarray(levels[np.searchsorted(self.times, t, side="right")], dtype=np.float64)
+
+    def __call__(self, years: ArrayLike) -> FloatArray:
+        """``S`` at ``years`` (element-wise)."""
+        t = np.asarray(years, dtype=np.float64)
+        base = self._steps(np.minimum(t, self.tail_from))
+        beyond = np.clip(t - self.tail_from, 0.0, None)
+        with np.errstate(invalid="ignore"):  # inf x 0 at the tail's start: no decay yet
+            decay = np.where(beyond > 0.0, np.exp(-self.tail_rate * beyond), 1.0)
+        return np.asarray(base * decay, dtype=np.float64)
+
+    def conditional(self, elapsed_years: ArrayLike, length_years: float) -> FloatArray:
+        """``S(d + length) / S(d)``, element-wise over ``d`` = ``elapsed_years``.
+
+        The chance that a stay already ``d`` years long lasts ``length_years`` more; 0 where
+        ``S(d)`` is 0 (a stay longer than any the curve allows).
+        """
+        d = np.asarray(elapsed_years, dtype=np.float64)
+        now = self(d)
+        later = self(d + length_years)
+        return np.divide(later, now, out=np.zeros_like(now), where=now > 0.0)
+
+    def area(self, upto_years: float) -> float:
+        """The integral of ``S`` from 0 to ``upto_years`` (the mean stay restricted to it)."""
+        head = min(upto_years, self.tail_from)
+        edges = np.concatenate([[0.0], np.minimum(self.times, head), [head]])
+        levels = np.concatenate([[1.0], self.survival])
+        total = float(np.sum(levels * np.clip(np.diff(edges), 0.0, None)))
+        rest = upto_years - self.tail_from
+        if rest > 0.0:
+            start = float(self._steps(np.array([self.tail_from]))[0])
+            if self.tail_rate == 0.0:
+                total += start * rest
+            elif math.isfinite(self.tail_rate):
+                total += start * -math.expm1(-self.tail_rate * rest) / self.tail_rate
+        return total
+
+
+def km_survival(
+    durations_years: ArrayLike, observed: ArrayLike, min_at_risk: int = 10
+) -> SurvivalCurve:
+    """The Kaplan-Meier curve of stays, with an exponential tail where few remain at risk.
+
+    Parameters
+    ----------
+    durations_years
+        Time from entry to exit, or to censoring, in years (>= 0).
+    observed
+        True where the exit was seen; False where the stay is censored (still in care).
+    min_at_risk
+        The steps are kept up to the last exit with at least this many stays at risk; after
+        it the curve decays at the mean hazard of the year before (of the whole curve when
+        it is shorter than a year). With no exit that well supported, every step is kept.
+
+    Returns
+    -------
+    SurvivalCurve
+        ``S(t) = 1`` for every ``t`` when no exit was seen (nobody known to leave).
+    """
+    t = np.asarray(durations_years, dtype=np.float64)
+    e = np.asarray(observed, dtype=bool)
+    exit_times = np.unique(t[e])
+    if len(exit_times) == 0:
+        return SurvivalCurve(np.zeros(0), np.zeros(0), 0.0, 0.0)
+    ordered = np.sort(t)
+    at_risk = len(t) - np.searchsorted(ordered, exit_times, side="left")
+    exits = np.bincount(np.searchsorted(exit_times, t[e]), minlength=len(exit_times))
+    survival = np.asarray(np.cumprod(1.0 - exits / at_risk), dtype=np.float64)
+    supported = np.flatnonzero(at_risk >= min_at_risk)
+    last = int(supported[-1]) if len(supported) else len(exit_times) - 1
+    times, survival = exit_times[: last + 1], survival[: last + 1]
+    tail_from = float(times[-1])
+    curve = SurvivalCurve(times, survival, tail_from, 0.0)
+    window = min(1.0, tail_from)
+    end = float(survival[-1])
+    start = float(curve(np.array([tail_from - window]))[0])
+    if end <= 0.0:
+        rate = math.inf
+    elif window > 0.0:
+        rate = math.log(start / end) / window
+    else:
+        rate = 0.0
+    return SurvivalCurve(times, survival, tail_from, rate)
 
 
 def piecewise_hazard(

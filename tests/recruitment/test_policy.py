@@ -14,6 +14,7 @@ def test_shipped_defaults_load() -> None:
     """The shipped file defines every key with the documented defaults."""
     policy = load_policy()
     assert policy.horizon_months == 12
+    assert policy.projection == "stock_flow"
     assert policy.service_level == 0.9
     assert policy.suppression_threshold == 10
     assert policy.needs_order[0] == "therapeutic"
@@ -46,6 +47,10 @@ def test_a_file_overrides_some_keys(tmp_path: Path) -> None:
             "[projection]\nhorizon_months = 0\n",
             "projection.horizon_months: expected a whole number >= 1",
         ),
+        (
+            '[projection]\nmethod = "littles_law"\n',
+            'projection.method: expected one of "stock_flow", "steady_state", got "littles_law"',
+        ),
         ("[privacy]\nthreshold = 3\n", "privacy.threshold: unknown key"),
         ("[colours]\nx = 1\n", "colours: unknown key"),
         (
@@ -71,6 +76,13 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, message: str) -> Non
         load_policy(path)
 
 
+def test_projection_method_can_be_chosen(tmp_path: Path) -> None:
+    """An agency may keep Little's law (steady state) instead of the stock-flow projection."""
+    path = tmp_path / "agency.toml"
+    path.write_text('[projection]\nmethod = "steady_state"\n', encoding="utf-8")
+    assert load_policy(path).projection == "steady_state"
+
+
 def test_missing_file_is_named(tmp_path: Path) -> None:
     """A missing policy file is reported by its name."""
     with pytest.raises(PolicyError, match="no such policy file"):
@@ -83,5 +95,10 @@ def test_values_set_in_code_are_checked() -> None:
         PolicyError, match=r"RecruitmentPolicy.choice_factor \(scenario.choice_factor\)"
     ):
         replace(load_policy(), choice_factor=0.5)
+    with pytest.raises(
+        PolicyError,
+        match=r'RecruitmentPolicy.projection \(projection.method\): expected one of "stock_flow"',
+    ):
+        replace(load_policy(), projection="stock-flow")
     with pytest.raises(PolicyError, match="min_prior_child_years"):
         replace(load_policy(), min_prior_child_years=10.0, max_prior_child_years=5.0)
