@@ -341,24 +341,33 @@ def _kept(found: Eligibility, group_score: np.ndarray, keep: int | None) -> np.n
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution through the caller's ``progress`` function."""
 
-    def __init__(self, stage: str, progress: Progress, per_child: int = 0) -> None:
+    def __init__(self, stage: str, progress: Progress, weights: tuple[int, int] = (0, 0)) -> None:
         super().__init__()
         self.stage = stage
         self.progress = progress
-        self.per_child = per_child  # stage 1: the objective's weight of one child placed
+        # stage 1: the objective's weight of one sibling group whole (0 when not counted)
+        # and of one child placed; a sibling group split costs 1
+        self.per_group, self.per_child = weights
 
     def on_solution_callback(self) -> None:
         objective, bound = self.objective_value, self.best_objective_bound
-        if self.per_child:  # children placed, less groups split / the weight of one child
-            placed = math.ceil(objective / self.per_child - 1e-9)
-            split = round(placed * self.per_child - objective)
+        if not self.per_child:
             self.progress(
-                f"{self.stage}: {placed} placed ({split} sibling groups split), "
-                f"bound {math.ceil(bound / self.per_child - 1e-9)}, {self.wall_time:.2f} s"
+                f"{self.stage}: objective {objective:.0f}, bound {bound:.0f}, "
+                f"{self.wall_time:.2f} s"
             )
             return
+        whole = ""
+        if self.per_group:
+            groups = math.floor(objective / self.per_group + 1e-9)
+            objective -= groups * self.per_group
+            whole = f"{groups} sibling groups whole (bound {bound // self.per_group:.0f}), "
+        placed = math.ceil(objective / self.per_child - 1e-9)
+        split = round(placed * self.per_child - objective)
+        tail = "" if self.per_group else f", bound {math.ceil(bound / self.per_child - 1e-9)}"
         self.progress(
-            f"{self.stage}: objective {objective:.0f}, bound {bound:.0f}, {self.wall_time:.2f} s"
+            f"{self.stage}: {whole}{placed} placed ({split} sibling groups split){tail}, "
+            f"{self.wall_time:.2f} s"
         )
 
 
@@ -404,6 +413,19 @@ class _Model:
         """Children placed, then (as a tie-break worth less than one child) the fewest
         sibling groups split: a split the count does not need is never chosen."""
         return self.per_child() * self.placed() - cp_model.LinearExpr.sum(self.splits)
+
+    def groups_whole(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole."""
+        return cp_model.LinearExpr.sum(list(self.whole.values()))
+
+    def per_group(self) -> int:
+        """The weight of one sibling group whole in :meth:`whole_then_placed`: more than
+        every child placed together."""
+        return self.per_child() * (len(self.table.children) + 1)
+
+    def whole_then_placed(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole, then :meth:`placed_then_whole`."""
+        return self.per_group() * self.groups_whole() + self.placed_then_whole()
 
     def points(self) -> cp_model.LinearExpr:
         """Score points (integers): each child's points, the "siblings together" points of a
@@ -869,10 +891,14 @@ def plan(
     def left() -> float:
         return time_limit_s - (time.perf_counter() - started)
 
-    built.model.maximize(built.placed_then_whole())
-    first = _solve_stage(
-        built, start, "children placed", left, seed, workers, say, built.per_child()
-    )
+    siblings_first = policy.plan_first == "sibling_groups_whole"
+    if siblings_first:  # the policy asks for the most groups kept whole before the count
+        built.model.maximize(built.whole_then_placed())
+        weights = (built.per_group(), built.per_child())
+    else:
+        built.model.maximize(built.placed_then_whole())
+        weights = (0, built.per_child())
+    first = _solve_stage(built, start, "children placed", left, seed, workers, say, weights)
     if first is None:  # no plan within the time limit: the starting placement, no bound
         say("stage 1 found no plan in the time limit: the starting placement is returned")
         return finish(
@@ -880,6 +906,16 @@ def plan(
         )
     status1, chosen, _, _ = first
     most = len(chosen)
+    if siblings_first:
+        held = sum(  # groups the first stage placed through their whole-group variable
+            1
+            for g, group in enumerate(table.groups)
+            if any(
+                all(c in chosen and built.option_of[c].get(p) == chosen[c] for c in group.members)
+                for p in built.whole_homes[g]
+            )
+        )
+        built.model.add(built.groups_whole() >= held)
 
     # objective, stage 2: with that many placed, the most score points. (Holding the count
     # by a dominating weight instead of this constraint avoids a second presolve of a
@@ -904,7 +940,7 @@ def _solve_stage(
     seed: int,
     workers: int | None,
     say: Progress,
-    per_child: int = 0,
+    weights: tuple[int, int] = (0, 0),
     relax: bool = False,
 ) -> tuple[Any, dict[int, int], int, int] | None:
     """Solve the model's current objective from a hint; when the solution splits a sibling
@@ -926,7 +962,7 @@ def _solve_stage(
         else:
             built.hint(hint)
         solver = _solver(left(), seed, workers)
-        status = solver.solve(built.model, _Progress(stage, say, per_child))
+        status = solver.solve(built.model, _Progress(stage, say, weights))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         chosen = built.extract(solver)
@@ -975,6 +1011,17 @@ def score_points(table: Table, chosen: dict[int, int]) -> int:
     return gain - extra * integer_points(table.policy.split_penalty)
 
 
+def whole_groups(table: Table, chosen: dict[int, int]) -> int:
+    """Sibling groups (of two or more) with every member placed, all in one home."""
+    return sum(
+        1
+        for g in table.groups
+        if len(g.members) > 1
+        and all(c in chosen for c in g.members)
+        and len({int(table.children[c].positions[chosen[c]]) for c in g.members}) == 1
+    )
+
+
 def finish(
     table: Table,
     method: str,
@@ -1016,12 +1063,7 @@ def finish(
             )
         )
     groups = [g for g in table.groups if len(g.members) > 1]
-    whole = sum(
-        1
-        for g in groups
-        if all(c in chosen for c in g.members)
-        and len({int(table.children[c].positions[chosen[c]]) for c in g.members}) == 1
-    )
+    whole = whole_groups(table, chosen)
     figures = {
         "children": len(table.children),
         "placed": len(assignments),

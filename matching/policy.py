@@ -26,6 +26,8 @@ __all__ = ["JURISDICTIONS", "Policy", "PolicyError", "Weights", "load_policy"]
 
 JURISDICTIONS = ("us", "generic")
 Jurisdiction = Literal["us", "generic"]
+PLAN_FIRST = ("children_placed", "sibling_groups_whole")
+PlanFirst = Literal["children_placed", "sibling_groups_whole"]
 
 
 class PolicyError(ValueError):
@@ -104,6 +106,7 @@ _KEYS: dict[str, tuple[str, Check]] = {
     "shape.freshness_half_life_days": ("freshness_half_life_days", _POSITIVE),
     "shape.load_spreading": ("load_spreading", _WEIGHT),
     "plan.split_penalty": ("split_penalty", _WEIGHT),
+    "plan.first": ("plan_first", _choice(PLAN_FIRST)),
     "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
 }
 
@@ -175,6 +178,9 @@ class Policy:
         Load-spreading strength ``s``: that factor is ``exp(-s * placements last year)``.
     split_penalty
         Cost of splitting a sibling group per extra home, in score points (placement plan).
+    plan_first
+        What the placement plan maximises first, before the score: ``children_placed``
+        (DESIGN.md section 5), or ``sibling_groups_whole`` then children placed.
     suppression_threshold
         Published counts from 1 to this number are suppressed (recruitment, outcomes).
     source
@@ -193,6 +199,7 @@ class Policy:
     load_spreading: float
     split_penalty: float
     suppression_threshold: int
+    plan_first: PlanFirst = "children_placed"
     source: str = "<code>"
 
     def __post_init__(self) -> None:

@@ -190,6 +190,23 @@ def test_one_sibling_placed_and_one_waiting_is_a_split(town: Town) -> None:
     assert validate([a, b], snap, town.communities, town.policy, {}) == []
 
 
+def test_the_policy_chooses_more_children_placed_or_more_groups_whole(town: Town) -> None:
+    """X (15) fits only H-pair: placing all three splits the pair; keeping it whole leaves X waiting."""
+    x = town.child("X", age=15)
+    a, b = town.child("S1", sibling_group="G"), town.child("S2", sibling_group="G")
+    homes = [town.home("H-pair", free_beds=2), town.home("H-solo", km=2.0, age_max=10)]
+    counted = run(town, [x, a, b], homes)
+    assert counted.summary_figures["placed"] == 3
+    assert counted.summary_figures["sibling_groups_whole"] == 0
+    town.policy = replace(town.policy, plan_first="sibling_groups_whole")
+    whole = run(town, [x, a, b], homes)
+    assert homes_of(whole) == {"S1": "H-pair", "S2": "H-pair"}
+    assert whole.status == "optimal"
+    snap = town.snapshot(homes)
+    for result in (counted, whole):
+        assert validate([x, a, b], snap, town.communities, town.policy, result) == []
+
+
 def test_kin_first_even_far_away_and_provisionally_approved(town: Town) -> None:
     """A provisionally approved aunt 40 km away beats a licensed foster home next door."""
     child = town.child()

@@ -75,6 +75,9 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path) -> None:
             id="flag",
         ),
         pytest.param("weights = 3\n", "weights", "expected a table", id="table"),
+        pytest.param(
+            '[plan]\nfirst = "siblings"\n', "plan.first", '"sibling_groups_whole"', id="first"
+        ),
     ],
 )
 def test_every_bad_value_is_reported_with_its_key(
