@@ -396,7 +396,7 @@ class OutcomeReport:
                 data[names.get(g, g)].append(
                     _display(m, cell["value"], bool(cell["suppressed"]), k)
                 )
-        return pd.DataFrame(data, index=[f"{m.name} ({m.unit})" for m in MEASURES])
+        return pd.DataFrame(data, index=[_label(m) for m in MEASURES])
 
     def trend_table(self) -> pd.DataFrame:
         """Display strings, measures x years, overall."""
@@ -408,7 +408,7 @@ class OutcomeReport:
             for y in years:
                 cell = series.loc[y]
                 data[str(y)].append(_display(m, cell["value"], bool(cell["suppressed"]), k))
-        return pd.DataFrame(data, index=[f"{m.name} ({m.unit})" for m in MEASURES])
+        return pd.DataFrame(data, index=[_label(m) for m in MEASURES])
 
     def disparities(self, breakdown: str) -> pd.DataFrame:
         """Disparity indices of one breakdown with their intervals (NaN where hidden)."""
@@ -424,7 +424,7 @@ class OutcomeReport:
             f"(records as of {self.as_of.isoformat()}; counts 1-{k - 1} suppressed as <{k})",
             "",
         ]
-        width = max(len(f"{m.name} ({m.unit})") for m in MEASURES) + 2
+        width = max(len(_label(m)) for m in MEASURES) + 2
         overall = self.table("overall")
         for label, value in zip(overall.index, overall.iloc[:, 0], strict=True):
             lines.append(f"  {label:<{width}} {value:>10}")
@@ -434,7 +434,7 @@ class OutcomeReport:
             rows = self.cells[self.cells["breakdown"] == breakdown]
             names = self.names[breakdown]
             for m in MEASURES:
-                lines.append(f"  {m.name} ({m.unit})")
+                lines.append(f"  {_label(m)}")
                 for row in rows[rows["measure"] == m.key].itertuples(index=False):
                     if not row.suppressed and not (row.children or 0) > 0:
                         continue  # a group with nobody in it says nothing
@@ -602,3 +602,8 @@ def _notes(
         "distance use placements with an address (family homes)"
     )
     return tuple(notes)
+
+
+def _label(measure: Measure) -> str:
+    """The measure's name with its unit, unless the name already says it."""
+    return measure.name if measure.unit in measure.name else f"{measure.name} ({measure.unit})"

@@ -85,7 +85,7 @@ def test_small_cells_are_suppressed_with_their_complement(history: History) -> N
     overall = cell(report, "entries_per_1000")
     assert not overall["suppressed"] and overall["numerator"] == 15
     table = report.table("community")
-    assert table.loc["Entries per 1,000 children (per 1,000 children)", "Beta"] == "<11"
+    assert table.loc["Entries per 1,000 children", "Beta"] == "<11"
     group = next(
         g for g in report.to_json()["breakdowns"]["community"]["groups"] if g["group"] == "B"
     )
