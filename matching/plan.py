@@ -59,7 +59,7 @@ from matching.inputs import Child, Communities, InputError
 from matching.near_miss import near_misses
 from matching.policy import Policy
 from matching.rank import FactorScore, _check_communities, _message, factor_scores
-from matching.relaxation import hint_rounded, relaxed_values
+from matching.relaxation import relaxed_values
 from matching.request import Context, Request
 from matching.rules import RULES, ChildRule
 from matching.snapshot import HomeSnapshot
@@ -396,8 +396,17 @@ class _Model:
     # group index -> its split rule, one (constraint, split variable) per whole home: not
     # in the model until a solution breaks it
     guards: dict[int, list[tuple[Any, cp_model.IntVar]]]
-    # one per sibling group that may be split: the group is split
-    splits: list[cp_model.IntVar]
+    # group index -> the group is split (for the groups that may be)
+    split_of: dict[int, cp_model.IntVar]
+    # (group index, position) -> a member of the split group is placed there on their own
+    uses_of: dict[tuple[int, int], cp_model.IntVar]
+    # child index -> (the single child is placed outside their kin homes, those options)
+    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]]
+
+    @property
+    def splits(self) -> list[cp_model.IntVar]:
+        """One per sibling group that may be split: the group is split."""
+        return list(self.split_of.values())
 
     def placed(self) -> cp_model.LinearExpr:
         """Children placed."""
@@ -661,6 +670,18 @@ class _Model:
             self.model.add_hint(
                 var, self.table.children[c].group not in whole_at and chosen.get(c) == o
             )
+        # the auxiliary variables too: a complete hint is taken as a first solution at once
+        for g, var in self.split_of.items():
+            members = self.table.groups[g].members
+            self.model.add_hint(var, g not in whole_at and any(c in chosen for c in members))
+        for (g, p), var in self.uses_of.items():
+            here = any(
+                c in chosen and int(self.table.children[c].positions[chosen[c]]) == p
+                for c in self.table.groups[g].members
+            )
+            self.model.add_hint(var, g not in whole_at and here)
+        for c, (var, own) in self.elsewhere_of.items():
+            self.model.add_hint(var, c in chosen and chosen[c] not in own)
 
 
 def whole_points(table: Table, g: int, p: int, option_of: list[dict[int, int]]) -> int:
@@ -749,6 +770,7 @@ def _build(table: Table) -> _Model:
             if d is not None and other > table.children[c].child.id and (d, p) in child_at:
                 model.add(sum(variables) + sum(child_at[d, p]) <= 1)
 
+    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = {}
     # kin first: a single child goes to a home not named for them only when every kin home
     # named for them is full (for a sibling group, keeping it together comes first and
     # kinship is a weight: a rule here would often leave one sibling without a home)
@@ -764,6 +786,7 @@ def _build(table: Table) -> _Model:
         if not own or not others:
             continue
         elsewhere = model.new_bool_var(f"{entry.child.id}_not_with_kin")
+        elsewhere_of[c] = (elsewhere, frozenset(own))
         model.add(sum(others) == elsewhere)
         for o in own:
             p = int(entry.positions[o])
@@ -773,7 +796,8 @@ def _build(table: Table) -> _Model:
     # left waiting) only while no home that takes it whole still has the beds for it
     extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
     guards: dict[int, list[tuple[Any, cp_model.IntVar]]] = {}
-    splits: list[cp_model.IntVar] = []
+    split_of: dict[int, cp_model.IntVar] = {}
+    uses_of: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, group in enumerate(table.groups):
         k = len(group.members)
         if k < 2:
@@ -783,7 +807,7 @@ def _build(table: Table) -> _Model:
             model.add_at_most_one(wholes)
             continue
         split = model.new_bool_var(f"group{g}_split")
-        splits.append(split)
+        split_of[g] = split
         model.add_at_most_one([*wholes, split])
         alone = []
         uses: dict[int, cp_model.IntVar] = {}
@@ -795,7 +819,7 @@ def _build(table: Table) -> _Model:
             for o, position in enumerate(table.children[c].positions):
                 p = int(position)
                 if p not in uses:
-                    uses[p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
+                    uses[p] = uses_of[g, p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
                 model.add_implication(place[c, o], uses[p])
         # never more of the group in one home than its sibling limit
         for p in uses:
@@ -811,7 +835,19 @@ def _build(table: Table) -> _Model:
         # parts beyond the first: homes used, plus members left waiting, minus one
         extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
 
-    return _Model(model, table, place, whole, extra_parts, option_of, whole_homes, guards, splits)
+    return _Model(
+        model,
+        table,
+        place,
+        whole,
+        extra_parts,
+        option_of,
+        whole_homes,
+        guards,
+        split_of,
+        uses_of,
+        elsewhere_of,
+    )
 
 
 def _solver(time_limit_s: float, seed: int, workers: int | None) -> cp_model.CpSolver:
@@ -898,13 +934,14 @@ def plan(
     else:
         built.model.maximize(built.placed_then_whole())
         weights = (0, built.per_child())
-    first = _solve_stage(built, start, "children placed", left, seed, workers, say, weights)
-    if first is None:  # no plan within the time limit: the starting placement, no bound
+    status1, chosen, _, _ = _solve_stage(
+        built, start, "children placed", left, seed, workers, say, weights
+    )
+    if status1 == cp_model.UNKNOWN:  # no plan within the time limit: the start, no bound
         say("stage 1 found no plan in the time limit: the starting placement is returned")
         return finish(
-            table, "cp-sat", "feasible", start, score_points(table, start), None, started, seed
+            table, "cp-sat", "feasible", chosen, score_points(table, chosen), None, started, seed
         )
-    status1, chosen, _, _ = first
     most = len(chosen)
     if siblings_first:
         held = sum(  # groups the first stage placed through their whole-group variable
@@ -922,13 +959,13 @@ def plan(
     # global sum, but measured worse at 2,000 children: the solver lost the count.)
     built.model.add(built.placed() >= most)
     built.model.maximize(built.points())
-    second = _solve_stage(built, chosen, "score", left, seed, workers, say, relax=True)
-    if second is None:  # no time left for the score: the first stage's plan, no bound
-        status, objective, bound = "feasible", score_points(table, chosen), None
-    else:
-        status2, chosen, objective, bound = second
-        both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
-        status = "optimal" if both else "feasible"
+    # (out of time before the solver's first plan: the first stage's plan moved toward the
+    # linear relaxation, still lawful, with the solver's bound if it has one)
+    status2, chosen, objective, bound = _solve_stage(
+        built, chosen, "score", left, seed, workers, say, relax=True
+    )
+    both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
+    status = "optimal" if both else "feasible"
     return finish(table, "cp-sat", status, chosen, objective, bound, started, seed)
 
 
@@ -942,48 +979,50 @@ def _solve_stage(
     say: Progress,
     weights: tuple[int, int] = (0, 0),
     relax: bool = False,
-) -> tuple[Any, dict[int, int], int, int] | None:
-    """Solve the model's current objective from a hint; when the solution splits a sibling
-    group that a home could still take whole, add that group's split rule and solve again.
+) -> tuple[Any, dict[int, int], int, int | None]:
+    """Solve the model's current objective from a lawful placement; when the solution splits
+    a sibling group that a home could still take whole, add that group's split rule and
+    solve again.
 
-    Returns (status, placement, objective, bound), or None when no valid solution was found
-    in the time left.
+    Returns (status, placement, objective, bound). The status is CP-SAT's; UNKNOWN when no
+    lawful solution came from the solver in the time left, the placement then being the
+    best lawful one known (the hint, its improvement toward the linear relaxation, or a
+    solution with its unlawfully split groups moved whole), and the bound the tightest
+    that a solve which found a solution proved, if any.
     """
-    last: tuple[dict[int, int], int] | None = None  # a solution breaking the rule, its bound
+    lawful = hint
+    bound: int | None = None
+    status: Any = cp_model.UNKNOWN
     relaxed = relaxed_values(built.model) if relax else None
+    if relaxed is not None:  # the first solve starts near the linear relaxation
+        start = built.improved(hint, relaxed)
+        if start is not None:
+            hint = lawful = start
     while left() > 0:
-        if relaxed is not None:  # the first solve starts near the linear relaxation
-            start = built.improved(hint, relaxed)
-            if start is not None:
-                built.hint(start)
-            else:  # no lawful placement from it: the rounded values as they are
-                hint_rounded(built.model, relaxed)
-            relaxed = None
-        else:
-            built.hint(hint)
+        built.hint(hint)
         solver = _solver(left(), seed, workers)
-        status = solver.solve(built.model, _Progress(stage, say, weights))
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
+        solved = solver.solve(built.model, _Progress(stage, say, weights))
+        if solved not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break  # (a search stopped before its first solution reports no usable bound)
+        # each solve's model holds more of the split rule than the last: a tighter bound
+        found = math.floor(solver.best_objective_bound + 1e-6)
+        bound = found if bound is None else min(bound, found)
         chosen = built.extract(solver)
-        bound = math.floor(solver.best_objective_bound + 1e-6)
         broken = built.split_while_room(chosen)
         if not broken:
-            return status, chosen, round(solver.objective_value), bound
+            return solved, chosen, round(solver.objective_value), bound
         say(f"{stage}: {len(broken)} sibling groups split while a home had room: solving again")
         built.guard(broken)
-        last = (chosen, bound)
         # start again from the solution with those groups moved whole, when that is lawful
-        hint = built.repair(chosen) or chosen
-    if last is None:
-        return None
-    # out of time with a solution that splits a group unlawfully: move such groups whole
-    # (the bound still holds: the model without their rule is a relaxation)
-    repaired = built.repair(last[0])
-    if repaired is None:
-        return None
-    say(f"{stage}: out of time; the split groups were moved whole into the homes with room")
-    return cp_model.FEASIBLE, repaired, score_points(built.table, repaired), last[1]
+        repaired = built.repair(chosen)
+        if repaired is not None:  # lawful, and a near-optimal plan's: better than the start
+            hint = lawful = repaired
+            status = cp_model.FEASIBLE
+        else:
+            hint = chosen
+    if status == cp_model.FEASIBLE:
+        say(f"{stage}: out of time; the split groups were moved whole into the homes with room")
+    return status, lawful, score_points(built.table, lawful), bound
 
 
 # -- from a placement to a result (shared with the greedy baseline) ---------------------------

@@ -2,15 +2,15 @@
 
 The placement plan's score stage is an assignment problem with a few side rules: its linear
 relaxation is nearly integral (at 2,000 children x 10,000 homes, 1% of the variables end
-fractional) and its optimum within a fraction of a percent of the best plan. Rounded, it is a
-far better start for CP-SAT's search than the first stage's plan, which only counts children
-(measured: the best plan found in 5 s instead of 13 s).
+fractional) and its optimum within a fraction of a percent of the best plan. The plan moves
+its first stage's placement (which only counts children) toward it, every move kept lawful,
+and starts CP-SAT's search there (measured: the best plan found in 5 s instead of 13 s).
 
 The relaxation is read from the model itself, so it always matches the constraints the model
 holds: each linear constraint without an enforcement literal, "at most one" and "exactly one",
 and implications (``bool_and`` enforced by one literal). Constraints enforced by a literal
-(kin first, the split rule) are left out: the relaxation stays a relaxation, and CP-SAT
-repairs what the rounding breaks.
+(kin first, the split rule) are left out, so the relaxation stays a relaxation; the plan
+keeps those rules itself when it moves toward it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from ortools.linear_solver import pywraplp  # type: ignore[import-untyped]  # no type information
 from ortools.sat.python import cp_model
 
-__all__ = ["hint_rounded", "relaxed_values"]
+__all__ = ["relaxed_values"]
 
 _INT64_EDGE = 2**62  # CP-SAT writes an unbounded side as the int64 extreme
 
@@ -84,12 +84,3 @@ def relaxed_values(model: cp_model.CpModel) -> np.ndarray | None:
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return np.array([column.solution_value() for column in columns])
-
-
-def hint_rounded(model: cp_model.CpModel, values: np.ndarray) -> None:
-    """Hint every variable of the model with its relaxed value, rounded."""
-    model.clear_hints()
-    hint = model.proto.solution_hint
-    for index, value in enumerate(values):
-        hint.vars.append(index)
-        hint.values.append(round(float(value)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matching.relaxation import hint_rounded, relaxed_values
+from matching.relaxation import relaxed_values
 
 
 def test_an_assignment_relaxes_to_its_integral_optimum() -> None:
@@ -55,16 +55,3 @@ def test_an_infeasible_relaxation_gives_none() -> None:
     model.add(a <= 0)
     model.maximize(a)
     assert relaxed_values(model) is None
-
-
-def test_the_rounded_values_become_the_hint() -> None:
-    """Every variable is hinted with its rounded relaxed value."""
-    model = cp_model.CpModel()
-    a, b = model.new_bool_var("a"), model.new_bool_var("b")
-    model.add(a + b <= 1)
-    model.maximize(2 * a + b)
-    values = relaxed_values(model)
-    assert values is not None
-    hint_rounded(model, values)
-    hint = model.proto.solution_hint
-    assert list(hint.vars) == [0, 1] and list(hint.values) == [1, 0]
