@@ -198,6 +198,9 @@ class Kinship(Factor):
             named = f"named for all {pairing.request.size} children"
         else:
             named = f"named for {join_words(pairing.request.ids[i] for i in np.flatnonzero(kin))}"
+        relationship = pairing.snapshot.homes[position].kin_relationship
+        if relationship:  # "kin: maternal aunt, named for this child"
+            named = f"{relationship}, {named}"
         if pairing.snapshot.licensed[position]:
             return f"kin: {named}"
         return f"kin, provisionally approved: {named}"

@@ -338,6 +338,9 @@ class Home:
         True when the home is licensed or approved by its tribe (needs ``tribe``).
     kin_of
         Children for whom this is a relative or fictive-kin home.
+    kin_relationship
+        How the family is related to those children, in words ("maternal aunt",
+        "grandparents", "family friend"), or None; only with ``kin_of``.
     licensed
         False for a home that is only provisionally approved (e.g. a relative not yet
         licensed): shown as such, and acceptable only as kin of the children asked about.
@@ -370,6 +373,7 @@ class Home:
     tribe: str | None = None
     tribe_licensed: bool = False
     kin_of: frozenset[str] = frozenset()
+    kin_relationship: str | None = None
     licensed: bool = True
     placements_last_year: int = 0
     last_placed_on: date | None = None
@@ -400,6 +404,9 @@ class Home:
         if self.tribe_licensed and self.tribe is None:
             raise check.fail("tribe_licensed", "a home licensed by its tribe needs a tribe")
         _set(self, "kin_of", check.ids("kin_of", self.kin_of))
+        check.optional_text("kin_relationship", self.kin_relationship)
+        if self.kin_relationship is not None and not self.kin_of:
+            raise check.fail("kin_relationship", "a kin relationship needs kin_of (its children)")
         check.flag("licensed", self.licensed)
         check.whole("placements_last_year", self.placements_last_year, 0)
         check.day("last_placed_on", self.last_placed_on)

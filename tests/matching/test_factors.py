@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from geo import LatLon
-from matching import FACTORS, Candidate, Factor, FactorScore, Weights, factor_named, language_name
+from matching import (
+    FACTORS,
+    Candidate,
+    Factor,
+    FactorScore,
+    InputError,
+    Weights,
+    factor_named,
+    language_name,
+)
 
 if TYPE_CHECKING:
     from .conftest import Town
@@ -49,6 +58,20 @@ def test_kinship(town: Town) -> None:
         0.0,
         "not a kin home",
     )
+
+
+def test_kinship_says_how_the_family_is_related(town: Town) -> None:
+    """With a recorded relationship the reason reads "kin: maternal aunt, named for this child"."""
+    aunt = only(
+        town, {"kind": "kin", "kin_of": frozenset({"C1"}), "kin_relationship": "maternal aunt"}
+    )
+    assert factor(aunt, "kinship").reason == "kin: maternal aunt, named for this child"
+
+
+def test_a_kin_relationship_needs_its_children(town: Town) -> None:
+    """A relationship without kin_of is refused, naming the home and the field."""
+    with pytest.raises(InputError, match="kin_relationship"):
+        town.home("H1", kind="kin", kin_relationship="grandmother")
 
 
 def test_siblings_together(town: Town) -> None:
