@@ -200,6 +200,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             policy,
             time_limit_s=args.time_limit,
             seed=args.seed,
+            deterministic=args.deterministic,
             progress=_progress(True),
         )
     # the solver-free checks are the specification: a plan that breaks one is never printed
@@ -338,6 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan_cmd.add_argument("--time-limit", type=float, default=10.0, help="seconds (10)")
     plan_cmd.add_argument("--seed", type=int, default=0)
+    plan_cmd.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="the same plan on every run even when the time limit stops the search "
+        "(the limit then counts CP-SAT's deterministic time; slower for the same quality)",
+    )
     plan_cmd.add_argument(
         "--baseline",
         choices=("greedy",),

@@ -69,6 +69,7 @@ __all__ = ["Assignment", "PlanResult", "Unplaced", "integer_points", "plan"]
 DEFAULT_KEEP = 30  # candidate homes kept per child (kin homes always kept)
 POINTS_SCALE = 1000  # score points enter CP-SAT as thousandths
 DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan on any machine
+WALL_GUARD = 5.0  # a deterministic plan still stops after this many times its limit in seconds
 
 Progress = Callable[[str], None]
 
@@ -850,18 +851,46 @@ def _build(table: Table) -> _Model:
     )
 
 
-def _solver(time_limit_s: float, seed: int, workers: int | None) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.01)
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers or DEFAULT_WORKERS
-    # CP-SAT's parallel search is repeatable for a fixed seed and worker count when it ends
-    # by proof, not by the time limit. Interleaved search would be repeatable even then, but
-    # proves optimality many times slower (measured: 2.4 s against 0.05 s on 40 children;
-    # at 2,000 children x 10,000 homes it ran no neighbourhood search and ended 5.7% from
-    # the bound where the parallel search proves the optimum), and one worker ends 11% away.
-    solver.parameters.interleave_search = False
-    return solver
+@dataclass(eq=False)
+class _Budget:
+    """What is left of the time limit: wall-clock seconds, or, for a repeatable plan,
+    CP-SAT's deterministic time (work units that do not depend on the machine's load)."""
+
+    limit: float
+    deterministic: bool
+    seed: int
+    workers: int | None
+    started: float = field(default_factory=time.perf_counter)
+    spent: float = 0.0  # deterministic time used by the solves so far
+
+    def left(self) -> float:
+        if self.deterministic:
+            return self.limit - self.spent
+        return self.limit - (time.perf_counter() - self.started)
+
+    def solver(self) -> cp_model.CpSolver:
+        """A solver for what is left."""
+        solver = cp_model.CpSolver()
+        solver.parameters.random_seed = self.seed
+        solver.parameters.num_workers = self.workers or DEFAULT_WORKERS
+        if self.deterministic:
+            # interleaved search is repeatable when stopped by deterministic time; the wall
+            # clock only guards against a runaway (it would make the run unrepeatable)
+            solver.parameters.interleave_search = True
+            solver.parameters.max_deterministic_time = max(self.left(), 0.01)
+            solver.parameters.max_time_in_seconds = WALL_GUARD * self.limit + 10.0
+        else:
+            # CP-SAT's parallel search is repeatable for a fixed seed and worker count when
+            # it ends by proof, not by the time limit; it finds better plans in the same
+            # time than interleaved search (measured at 2,000 children x 10,000 homes, 10 s:
+            # 0.004-0.3% from the bound against 0.7%)
+            solver.parameters.interleave_search = False
+            solver.parameters.max_time_in_seconds = max(self.left(), 0.01)
+        return solver
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        """Count a finished solve's work against a deterministic budget."""
+        self.spent += solver.response_proto.deterministic_time
 
 
 _STATUS = {
@@ -884,6 +913,7 @@ def plan(
     workers: int | None = None,
     progress: Progress | None = None,
     keep: int = DEFAULT_KEEP,
+    deterministic: bool = False,
 ) -> PlanResult:
     """Place every waiting child at once: most children first, then the best score.
 
@@ -894,14 +924,20 @@ def plan(
     snapshot, communities, policy
         The homes, community names and adjacency, and the matching policy.
     time_limit_s
-        Wall-clock seconds for both solver stages together.
+        Wall-clock seconds for both solver stages together; with ``deterministic``, units
+        of CP-SAT's deterministic time instead (on this project's 2-core benchmark machine
+        one unit took about 3 s).
     seed, workers
-        CP-SAT's random seed and worker count (default 8); the same input, seed and worker
-        count give the same plan.
+        CP-SAT's random seed and worker count (default 8). The same input, seed and worker
+        count give the same plan when the plan is proven optimal, and always with
+        ``deterministic``.
     progress
         Called with a line of text at each improving solution.
     keep
         Candidate homes kept per child, best by score (kin homes always kept).
+    deterministic
+        Repeatable even when the time limit stops the search: CP-SAT's interleaved search,
+        stopped by deterministic time. It finds somewhat worse plans in the same time.
 
     Returns
     -------
@@ -924,8 +960,7 @@ def plan(
 
     start = place_in_waiting_order(table, kin_first=True)
 
-    def left() -> float:
-        return time_limit_s - (time.perf_counter() - started)
+    budget = _Budget(time_limit_s, deterministic, seed, workers, started)
 
     siblings_first = policy.plan_first == "sibling_groups_whole"
     if siblings_first:  # the policy asks for the most groups kept whole before the count
@@ -934,9 +969,7 @@ def plan(
     else:
         built.model.maximize(built.placed_then_whole())
         weights = (0, built.per_child())
-    status1, chosen, _, _ = _solve_stage(
-        built, start, "children placed", left, seed, workers, say, weights
-    )
+    status1, chosen, _, _ = _solve_stage(built, start, "children placed", budget, say, weights)
     if status1 == cp_model.UNKNOWN:  # no plan within the time limit: the start, no bound
         say("stage 1 found no plan in the time limit: the starting placement is returned")
         return finish(
@@ -962,7 +995,7 @@ def plan(
     # (out of time before the solver's first plan: the first stage's plan moved toward the
     # linear relaxation, still lawful, with the solver's bound if it has one)
     status2, chosen, objective, bound = _solve_stage(
-        built, chosen, "score", left, seed, workers, say, relax=True
+        built, chosen, "score", budget, say, relax=True
     )
     both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
     status = "optimal" if both else "feasible"
@@ -973,9 +1006,7 @@ def _solve_stage(
     built: _Model,
     hint: dict[int, int],
     stage: str,
-    left: Callable[[], float],
-    seed: int,
-    workers: int | None,
+    budget: _Budget,
     say: Progress,
     weights: tuple[int, int] = (0, 0),
     relax: bool = False,
@@ -998,10 +1029,11 @@ def _solve_stage(
         start = built.improved(hint, relaxed)
         if start is not None:
             hint = lawful = start
-    while left() > 0:
+    while budget.left() > 0:
         built.hint(hint)
-        solver = _solver(left(), seed, workers)
+        solver = budget.solver()
         solved = solver.solve(built.model, _Progress(stage, say, weights))
+        budget.spend(solver)
         if solved not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break  # (a search stopped before its first solution reports no usable bound)
         # each solve's model holds more of the split rule than the last: a tighter bound

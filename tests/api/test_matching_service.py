@@ -155,6 +155,9 @@ def test_plan_command_places_the_waiting_child(
     assert main(["plan", "--json", "--as-of", "2026-01-01", "--baseline", "greedy"]) == 0
     baseline = json.loads(capsys.readouterr().out)
     assert baseline["method"] == "greedy" and baseline["summary"]["placed"] == 1
+    assert main(["plan", "--json", "--as-of", "2026-01-01", "--deterministic"]) == 0
+    repeatable = json.loads(capsys.readouterr().out)
+    assert repeatable["assignments"] == result["assignments"]
 
 
 def test_waiting_children_load_in_bulk_as_one_by_one(engine: Engine, small_folder: Path) -> None:

@@ -449,3 +449,21 @@ def test_same_seed_same_plan(town: Town) -> None:
     first, second = run(town, children, homes, seed=3), run(town, children, homes, seed=3)
     assert first.placement() == second.placement()
     assert first.objective == second.objective and first.summary_figures == second.summary_figures
+
+
+def test_a_deterministic_plan_repeats_when_the_time_limit_stops_it() -> None:
+    """500 children x 2,000 homes with a budget too small to prove: twice the same plan."""
+    from matching import load_policy
+    from matching.bench import AS_OF, plan_instance
+    from matching.snapshot import HomeSnapshot
+
+    homes, children, communities = plan_instance(2_000, 500, seed=3)
+    snap, policy = HomeSnapshot(homes, as_of=AS_OF), load_policy()
+    runs = [
+        plan(children, snap, communities, policy, time_limit_s=0.2, seed=0, deterministic=True)
+        for _ in range(2)
+    ]
+    assert runs[0].placement() == runs[1].placement()
+    assert runs[0].objective == runs[1].objective and runs[0].bound == runs[1].bound
+    assert runs[0].status == "feasible"  # stopped by the budget, not by a proof
+    assert validate(children, snap, communities, policy, runs[0]) == []
