@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -314,7 +315,18 @@ def compare_plan_greedy(
             "status": planned.status,
         },
         "plan_vs_greedy": {
-            "plan": {k: planned.to_json()["summary"].get(k) for k in keys},
-            "greedy": {k: baseline.to_json()["summary"].get(k) for k in keys},
+            "plan": _figures(planned.summary_figures, keys),
+            "greedy": _figures(baseline.summary_figures, keys),
         },
     }
+
+
+def _figures(summary: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The comparison's figures, with the shares DESIGN.md section 11 compares."""
+    out = {k: summary.get(k) for k in keys}
+    groups, placed = summary["sibling_groups"], summary["placed"]
+    out["sibling_groups_whole_pct"] = (
+        round(100 * summary["sibling_groups_whole"] / groups, 1) if groups else None
+    )
+    out["own_community_pct"] = round(100 * summary["own_community"] / placed, 1) if placed else None
+    return out
