@@ -60,7 +60,7 @@ from matching.near_miss import near_misses
 from matching.policy import Policy
 from matching.rank import FactorScore, _check_communities, _message, factor_scores
 from matching.relaxation import relaxed_values
-from matching.request import Context, Request
+from matching.request import Context, Request, join_words
 from matching.rules import RULES, ChildRule
 from matching.snapshot import HomeSnapshot
 
@@ -1108,10 +1108,15 @@ def finish(
     assignments: list[Assignment] = []
     unplaced: list[Unplaced] = []
     distances: list[float] = []
+    living: dict[int, list[str]] = {}
+    for c, o in chosen.items():
+        living.setdefault(int(table.children[c].positions[o]), []).append(
+            table.children[c].child.id
+        )
     for c, entry in enumerate(table.children):
         child = entry.child
         if c not in chosen:
-            unplaced.append(Unplaced(child.id, _reasons(table, c)))
+            unplaced.append(Unplaced(child.id, _reasons(table, c, living)))
             continue
         o = chosen[c]
         position = int(entry.positions[o])
@@ -1161,15 +1166,31 @@ def finish(
     )
 
 
-def _reasons(table: Table, c: int) -> tuple[str, ...]:
-    """Why a child is not placed: no eligible home (the rule that removed most), or taken."""
+def _reasons(table: Table, c: int, living: dict[int, list[str]]) -> tuple[str, ...]:
+    """Why a child is not placed: no eligible home (the rule that removed most), or taken.
+
+    ``living``: snapshot position -> the children the placement puts there.
+    """
     entry = table.children[c]
     found = table.groups[entry.group].found
     count = len(entry.positions)
     if count:
+        # the home that would have suited the child best, and who has its beds now
+        o = int(np.argmax(entry.points))
+        p = int(entry.positions[o])
+        km = float(entry.pairing.distances_by_child[0, o])
+        which = "its only eligible home" if count == 1 else "the best"
+        home = f"{which}, {table.snapshot.ids[p]} ({km:.1f} km)"
+        taken = sorted(living.get(p, []))
+        if not taken:
+            why = f"{home}, is free, but placing the child there alone would split the sibling "
+            return (why + "group or break kin first",)
         if count == 1:
-            return ("its only eligible home was given to other children",)
-        return (f"its {count} eligible homes were given to other children",)
+            return (f"{home}, went to {join_words(taken)}",)
+        return (
+            f"its {count} eligible homes were given to other children; {home}, "
+            f"went to {join_words(taken)}",
+        )
     if found.count == 0:
         _, suggestions = near_misses(found)
         message = _message(found, suggestions)

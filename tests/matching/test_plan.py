@@ -56,7 +56,7 @@ def test_two_children_two_homes_the_plan_places_both_where_greedy_places_one(tow
     baseline = greedy([teen, young], town.snapshot(homes), town.communities, town.policy)
     assert homes_of(baseline) == {"C1": "H1"}
     assert [u.child_id for u in baseline.unplaced] == ["C2"]
-    assert baseline.unplaced[0].reasons == ("its only eligible home was given to other children",)
+    assert baseline.unplaced[0].reasons == ("its only eligible home, H1 (1.0 km), went to C1",)
 
 
 def test_two_children_one_bed_the_better_match_gets_it(town: Town) -> None:
