@@ -9,21 +9,26 @@ setting and home), which is what import upserts by.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ApiKey",
     "Applicant",
+    "AuditEntry",
     "ChangeCounter",
     "Child",
     "Community",
+    "Decision",
+    "DecisionParticipant",
     "Episode",
     "Home",
     "Partner",
     "Placement",
+    "PlanJob",
     "SiblingGroup",
 ]
 
@@ -176,3 +181,88 @@ class ChangeCounter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=50)
     value: int = 0
+
+
+# -- the service's own tables (issue 5: keys, audit, decisions, plan jobs) ---------------------
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    # timezone-aware on PostgreSQL; SQLite stores the UTC text
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+class ApiKey(SQLModel, table=True):
+    """A bearer API key: only a SHA-256 hash of the secret is kept, with a prefix to find it."""
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    prefix: str = Field(max_length=16, unique=True, index=True)
+    key_hash: str = Field(max_length=64)
+    role: str = Field(max_length=20)
+    label: str = Field(max_length=200)
+    created_at: datetime = _timestamp(nullable=False)
+    revoked_at: datetime | None = _timestamp(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One read of child records or one decision: who (key), what (action, ids), when."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _timestamp(nullable=False, index=True)
+    key_id: int | None = Field(default=None, foreign_key="api_keys.id", index=True)
+    key_label: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=50, index=True)
+    # the kind of record read ("child", "episode", "placement", "plan", "decision")
+    resource: str = Field(max_length=30)
+    child_ids: list[str] = _list_column()
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class Decision(SQLModel, table=True):
+    """A team's placement decision: what was chosen, what was shown, and why."""
+
+    __tablename__ = "decisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _timestamp(nullable=False)
+    key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    # [{"child_id", "home_id", "placement_id", "engine_rank"}]: the placements it created
+    placements: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    options_shown: list[str] = _list_column()
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    icwa_good_cause: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class DecisionParticipant(SQLModel, table=True):
+    """Who took part in a decision, by role (caseworker, birth parent, youth, ...)."""
+
+    __tablename__ = "decision_participants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decisions.id", index=True)
+    role: str = Field(max_length=30)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class PlanJob(SQLModel, table=True):
+    """A placement plan computed in the background: its status, progress and result JSON."""
+
+    __tablename__ = "plan_jobs"
+
+    id: str = Field(primary_key=True, max_length=32)
+    status: str = Field(max_length=20, index=True)  # queued, running, done, failed
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    progress: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    worker: str = Field(max_length=200)  # host:pid of the process running it
+    created_at: datetime = _timestamp(nullable=False)
+    started_at: datetime | None = _timestamp(nullable=True)
+    finished_at: datetime | None = _timestamp(nullable=True)
