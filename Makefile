@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# virtualenv, install, the sample county in var/fostermatch.db (once), serve on $(HOST):$(PORT)
+# virtualenv, install, the sample county in var/fostermatch.db (once), one demo API key per
+# role (the previous demo keys are revoked), serve on $(HOST):$(PORT)
 run: install
 	$(BIN)/fostermatch demo --if-empty
+	$(BIN)/fostermatch keys demo
 	$(BIN)/fostermatch serve --host $(HOST) --port $(PORT)
 
 test: install

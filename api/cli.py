@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -263,7 +263,124 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # uvicorn's access log prints request paths, which carry child ids: the app logs
+        # the route template instead (logger fostermatch.access)
+        access_log=False,
+        log_config=_log_config(),
     )
+    return EXIT_OK
+
+
+def _log_config() -> dict[str, Any]:
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["fostermatch"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from api.auth import create_key
+
+    engine = _engine(args)
+    try:
+        with session_scope(engine) as session:
+            row, key = create_key(session, args.role, args.label)
+            key_id = row.id
+    except ValueError as exc:
+        print(f"fostermatch keys create: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _emit(
+        args,
+        {"id": key_id, "role": args.role, "label": args.label, "key": key},
+        f"{key}\nkey {key_id} for {args.role} ({args.label}): shown once, store it now",
+    )
+    return EXIT_OK
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from api.auth import list_keys
+
+    engine = _engine(args)
+    with session_scope(engine) as session:
+        rows = [
+            {
+                "id": k.id,
+                "prefix": k.prefix,
+                "role": k.role,
+                "label": k.label,
+                "created_at": k.created_at.isoformat(),
+                "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in list_keys(session)
+        ]
+    lines = [
+        f"{r['id']:>4}  fm_{r['prefix']}_...  {r['role']:<12} {r['label']}"
+        + ("  (revoked)" if r["revoked_at"] else "")
+        for r in rows
+    ]
+    _emit(args, {"keys": rows}, "\n".join(lines) or "no API keys")
+    return EXIT_OK
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from api.auth import revoke_key
+
+    engine = _engine(args)
+    try:
+        with session_scope(engine) as session:
+            row = revoke_key(session, args.key_id)
+            label = row.label
+    except LookupError as exc:
+        print(f"fostermatch keys revoke: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _emit(args, {"id": args.key_id, "revoked": True}, f"key {args.key_id} ({label}) revoked")
+    return EXIT_OK
+
+
+def cmd_keys_demo(args: argparse.Namespace) -> int:
+    from api.auth import demo_keys
+
+    engine = _engine(args)
+    with session_scope(engine) as session:
+        keys = demo_keys(session)
+    text = "demo API keys (the previous demo keys are revoked):\n" + "\n".join(
+        f"  {role:<12} {key}" for role, key in keys.items()
+    )
+    _emit(args, {"keys": keys}, text)
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from api.audit import AuditQuery, entry_json, query_audit
+
+    if not 1 <= args.limit <= 100_000:
+        print("fostermatch audit: --limit must be 1 to 100000", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    engine = _engine(args)
+    query = AuditQuery(
+        child_id=args.child,
+        action=args.action,
+        key_id=args.key,
+        since=args.since,
+        until=args.until,
+        limit=args.limit,
+    )
+    with session_scope(engine) as session:
+        entries = [entry_json(e) for e in query_audit(session, query)]
+    lines = [
+        f"{e['at'][:19]}  {e['role']:<12} {e['key_label']:<24} {e['action']:<16} "
+        + ",".join(e["child_ids"][:5])
+        + (f" (+{len(e['child_ids']) - 5})" if len(e["child_ids"]) > 5 else "")
+        for e in entries
+    ]
+    _emit(args, {"entries": entries}, "\n".join(lines) or "no audit entries")
     return EXIT_OK
 
 
@@ -360,6 +477,38 @@ def build_parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("--policy", type=Path, default=None, help="a policy TOML file")
     plan_cmd.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
     plan_cmd.set_defaults(func=cmd_plan)
+
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke, demo")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    create = key_commands.add_parser("create", help="create a key (printed once)")
+    create.add_argument(
+        "--role", required=True, choices=("admin", "case_system", "coordinator", "recruiter")
+    )
+    create.add_argument("--label", required=True, help="who holds the key")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=cmd_keys_create)
+    listing = key_commands.add_parser("list", help="list the keys (never their secrets)")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id", type=int, metavar="ID")
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(func=cmd_keys_revoke)
+    demo_keys = key_commands.add_parser(
+        "demo", help="revoke the previous demo keys and print a new one per role"
+    )
+    demo_keys.add_argument("--json", action="store_true")
+    demo_keys.set_defaults(func=cmd_keys_demo)
+
+    audit = commands.add_parser("audit", help="the audit log: reads of child records, decisions")
+    audit.add_argument("--child", metavar="CHILD_ID", help="entries about this child")
+    audit.add_argument("--action", help="e.g. read_child, match, decision")
+    audit.add_argument("--key", type=int, metavar="KEY_ID", help="entries of this API key")
+    audit.add_argument("--since", type=datetime.fromisoformat, help="ISO 8601 moment")
+    audit.add_argument("--until", type=datetime.fromisoformat, help="ISO 8601 moment")
+    audit.add_argument("--limit", type=int, default=1000, help="entries (1000)")
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(func=cmd_audit)
 
     bench = commands.add_parser("bench", help="measure the speed targets of DESIGN.md §11")
     bench.add_argument("--only", help="comma-separated sections (default: all built)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +43,23 @@ def test_table_shows_plan_against_greedy() -> None:
     text = table(results)
     assert "plan: proven gap (score stage)" in text and "0.00%" in text
     assert text.splitlines()[-1].split() == ["placed", "2", "1"]
+
+
+def test_http_section_measures_a_real_server(county_database_url: str, tmp_path: Path) -> None:
+    """The http section times POST /v1/matches over loopback on the county (a copy of it)."""
+    from api.http_bench import measure_matches
+    from data.db import make_engine
+
+    source = Path(county_database_url.removeprefix("sqlite:///"))
+    copy = tmp_path / "county.db"
+    shutil.copyfile(source, copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        figures = measure_matches(engine, requests=20, warmup=2)
+    finally:
+        engine.dispose()
+    assert figures["requests"] == 20
+    assert 0 < figures["p50_ms"] <= figures["p95_ms"]
+    assert figures["homes"] > 1000 and figures["waiting"] > 0
+    text = table({"machine": "2 cores", "api_matches": {"county": figures}})
+    assert "POST /v1/matches county: p95 ms" in text

@@ -1,0 +1,204 @@
+"""Errors as ``application/problem+json`` (RFC 9457): a title, a human sentence, the fields.
+
+Every error the API returns has the same shape::
+
+    {"type": "https://fostermatch.org/problems/validation", "title": "Invalid request",
+     "status": 422, "detail": "1 field is invalid: body.birth_date: ...",
+     "instance": "/v1/children/C1",
+     "errors": [{"loc": ["body", "birth_date"], "message": "..."}]}
+
+``errors`` is present when fields are at fault; each ``loc`` is the path to the field
+(``body``/``query``/``path`` first, as FastAPI names them). A handler never echoes a
+submitted value back for an unexpected error, and never logs one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = [
+    "PROBLEM_JSON",
+    "FieldError",
+    "Problem",
+    "install_problem_handlers",
+    "invalid",
+    "problem_response",
+    "problem_responses",
+]
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://fostermatch.org/problems/"
+log = logging.getLogger("fostermatch.api")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+_TYPES = {422: "validation", 401: "unauthenticated", 403: "forbidden", 409: "conflict"}
+
+
+FieldError = dict[str, Any]  # {"loc": [...], "message": "..."}
+
+
+class Problem(Exception):
+    """An error the API reports as problem+json.
+
+    Parameters
+    ----------
+    status
+        The HTTP status.
+    detail
+        A sentence a person can act on.
+    errors
+        The fields at fault, each ``{"loc": [...], "message": ...}``.
+    title
+        Short, constant per kind of problem (default: from the status).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] = (),
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = list(errors)
+        self.title = title or _TITLES.get(status, "Error")
+        self.headers = headers or {}
+
+
+def invalid(loc: Sequence[str | int], message: str) -> Problem:
+    """A 422 for one field: ``invalid(["body", "reason"], "a reason is required ...")``."""
+    return Problem(
+        422, f"{_dotted(loc)}: {message}", errors=[{"loc": list(loc), "message": message}]
+    )
+
+
+def _dotted(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[FieldError] = (),
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The problem+json response for ``request``."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + _TYPES.get(status, str(status)),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
+    out = []
+    for error in exc.errors():
+        loc = [p for p in error.get("loc", ()) if p != "__root__"]
+        message = str(error.get("msg", "is invalid"))
+        # pydantic's "Value error, ..." prefix says nothing to a person
+        message = message.removeprefix("Value error, ")
+        out.append({"loc": loc, "message": message, "type": error.get("type", "invalid")})
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of ``app`` a problem+json response."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            request, exc.status, exc.detail, errors=exc.errors, title=exc.title, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        shown = "; ".join(f"{_dotted(e['loc'])}: {e['message']}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        count = f"{len(errors)} field{'s' if len(errors) != 1 else ''} invalid"
+        return problem_response(request, 422, f"{count}: {shown}{more}", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no endpoint at {request.url.path}; see /docs for the API"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(request, exc.status_code, detail, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # the exception's text may carry record values: log its class and the route only
+        route = getattr(request.scope.get("route"), "path", "?")
+        log.error("unexpected %s in %s %s", type(exc).__name__, request.method, route)
+        return problem_response(
+            request, 500, "the server failed to answer this request; the error has been logged"
+        )
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "ProblemDetails",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what is wrong, in a sentence"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting problem+json for these statuses."""
+    return {
+        status: {
+            "description": _TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,77 @@
+"""``POST /v1/matches``: ranked, explained homes for a child and their waiting siblings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+
+from api.audit import audit_read
+from api.auth import Matcher
+from api.matching_service import ChildNotFound, ChildNotInCare, load_group
+from api.problems import invalid, problem_responses
+from api.schemas import MatchRequest
+from matching import InputError, rank
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+_EXAMPLE = {
+    "children": ["C123", "C124"],
+    "eligible_homes": 41,
+    "excluded": {"no_free_bed": 512, "age_range": 201},
+    "near_misses": [{"home_id": "H9", "rule": "radius", "detail": "27.3 km; the radius is 25 km"}],
+    "candidates": [
+        {
+            "rank": 1,
+            "home_id": "H17",
+            "score": 0.83,
+            "takes_all_siblings": True,
+            "distance_km": 2.1,
+            "community": "Lower West Side",
+            "kin": False,
+            "icwa_tier": None,
+            "factors": [
+                {
+                    "name": "same_community",
+                    "value": 1.0,
+                    "weight": 3.0,
+                    "contribution": 3.0,
+                    "reason": "same community as the removal address",
+                }
+            ],
+        }
+    ],
+}
+
+
+@router.post(
+    "/matches",
+    summary="Rank the homes for a child (with their waiting siblings), explained",
+    description="The same JSON as `fostermatch match CHILD_ID --json` (DESIGN.md §12).",
+    responses={
+        200: {"content": {"application/json": {"example": _EXAMPLE}}},
+        **problem_responses(401, 403, 422),
+    },
+)
+def post_match(body: MatchRequest, request: Request, principal: Matcher) -> dict[str, Any]:
+    as_of = body.as_of or date.today()
+    with Session(request.app.state.engine) as session:
+        inputs = request.app.state.snapshots.get(session, as_of)
+        try:
+            children = load_group(session, body.child_id, as_of=as_of)
+        except (ChildNotFound, ChildNotInCare) as exc:
+            raise invalid(["body", "child_id"], str(exc)) from None
+    try:
+        result = rank(
+            children,
+            inputs.snapshot,
+            inputs.communities,
+            request.app.state.policy,
+            limit=body.limit,
+        )
+    except InputError as exc:
+        raise invalid(["body", "child_id"], f"this child cannot be matched: {exc}") from None
+    audit_read(request.app.state.engine, principal, "match", "child", [c.id for c in children])
+    return result.to_json()

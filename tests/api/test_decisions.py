@@ -1,0 +1,290 @@
+"""`POST /v1/decisions`: placements and beds in one transaction; reasons; the last-bed race."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from api.app import create_app
+from api.http_bench import serve_in_thread
+from api.snapshot_cache import records_version
+from data.models import AuditEntry, Decision, DecisionParticipant, Placement
+from data.transfer import import_folder
+from tests.api.conftest import bearer, make_keys
+from tests.conftest import SMALL_FILES, write_small_folder
+
+
+def _decision(child: str = "C2", home: str = "H2", **extra: Any) -> dict[str, Any]:
+    return {
+        "placements": [{"child_id": child, "home_id": home}],
+        "participants": [{"role": "caseworker"}, {"role": "youth"}, {"role": "birth_parent"}],
+        "options_shown": ["H2", "H1"],
+        **extra,
+    }
+
+
+def _open_in(engine: Engine, home_id: str) -> int:
+    with Session(engine) as session:
+        return int(
+            session.execute(
+                select(func.count()).where(
+                    col(Placement.home_id) == home_id, col(Placement.ended_on).is_(None)
+                )
+            ).scalar_one()
+        )
+
+
+def test_top_ranked_home_needs_no_reason(
+    client: TestClient, keys: dict[str, str], api_engine: Engine
+) -> None:
+    """Choosing the top-ranked home (H1: the kin home H2 cannot meet C2's medical needs)."""
+    with Session(api_engine) as session:
+        before = records_version(session)
+    response = client.post(
+        "/v1/decisions", json=_decision(home="H1"), headers=bearer(keys["coordinator"])
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["placements"][0]["home_id"] == "H1"
+    assert body["placements"][0]["setting"] == "foster_home"
+    assert body["placements"][0]["engine_rank"] == 1
+    assert body["ended"] == [{"child_id": "C2", "setting": "shelter", "started_on": "2024-01-01"}]
+    assert _open_in(api_engine, "H1") == 1
+    with Session(api_engine) as session:
+        assert records_version(session) == before + 1  # every worker's snapshot is now stale
+        decision = session.execute(select(Decision)).scalars().one()
+        roles = session.execute(select(DecisionParticipant.role)).scalars().all()  # type: ignore[call-overload]
+        audit = (
+            session.execute(select(AuditEntry).where(col(AuditEntry.action) == "decision"))
+            .scalars()
+            .one()
+        )
+    assert decision.options_shown == ["H2", "H1"]
+    assert sorted(roles) == ["birth_parent", "caseworker", "youth"]
+    assert audit.child_ids == ["C2"] and audit.role == "coordinator"
+    waiting = client.get("/v1/children?waiting=true", headers=bearer(keys["coordinator"]))
+    assert waiting.json()["items"] == []
+
+
+def test_a_lower_ranked_home_needs_a_reason(
+    client: TestClient, keys: dict[str, str], api_engine: Engine
+) -> None:
+    """Choosing the kin home H2 over the top-ranked H1 without a reason: 422 on body.reason."""
+    headers = bearer(keys["coordinator"])
+    response = client.post("/v1/decisions", json=_decision(), headers=headers)
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["loc"] == ["body", "reason"] and "top-ranked" in error["message"]
+    assert _open_in(api_engine, "H2") == 1
+    ok = client.post(
+        "/v1/decisions", json=_decision(reason="the youth's school is next door"), headers=headers
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["placements"][0]["top_ranked_home"] == "H1"
+    assert ok.json()["placements"][0]["setting"] == "kin_home"
+    assert _open_in(api_engine, "H2") == 2
+    assert ok.json()["reason"] == "the youth's school is next door"
+
+
+def test_icwa_departure_needs_good_cause(client: TestClient, keys: dict[str, str]) -> None:
+    """Under ICWA, a tier-4 home while a home of the child's tribe is eligible needs good cause."""
+    writer = bearer(keys["case_system"])
+    child = client.get("/v1/children/C2", headers=writer).json()
+    fields = {k: v for k, v in child.items() if k not in ("id", "school_community_id")}
+    tribe = "Ho-Chunk Nation"
+    assert (
+        client.put(
+            "/v1/children/C2", json={**fields, "icwa": "yes", "tribe": tribe}, headers=writer
+        ).status_code
+        == 200
+    )
+    home = client.get("/v1/homes/H1", headers=writer).json()
+    fields = {k: v for k, v in home.items() if k not in ("id", "community_id")}
+    assert (
+        client.put(
+            "/v1/homes/H1", json={**fields, "tribe": tribe, "tribe_licensed": True}, headers=writer
+        ).status_code
+        == 200
+    )
+    other = {
+        "kind": "foster",
+        "status": "active",
+        "latitude": 41.921,
+        "longitude": -87.661,
+        "capacity": 2,
+        "capabilities": ["medical"],
+        "licensed_on": "2023-01-02",
+    }
+    assert client.put("/v1/homes/H4", json=other, headers=writer).status_code == 201
+    headers = bearer(keys["coordinator"])
+    matches = client.post("/v1/matches", json={"child_id": "C2"}, headers=headers).json()
+    assert [c["home_id"] for c in matches["candidates"]] == ["H1"]
+    assert matches["icwa_tier"] == 2 and matches["excluded"]["icwa_order"] == 1
+    body = _decision(home="H4", reason="near school")
+    body["options_shown"] = ["H1", "H4"]
+    response = client.post("/v1/decisions", json=body, headers=headers)
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "icwa_good_cause"]]
+    body["icwa_good_cause"] = "the tribe agreed in writing"
+    ok = client.post("/v1/decisions", json=body, headers=headers)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["icwa_good_cause"] == "the tribe agreed in writing"
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"participants": [{"role": "youth"}]}, ["body", "participants"]),
+        ({"options_shown": ["H1"]}, ["body", "placements", 0, "home_id"]),
+        (
+            {"placements": [{"child_id": "C404", "home_id": "H1"}]},
+            ["body", "placements", 0, "child_id"],
+        ),
+        (
+            {"placements": [{"child_id": "C3", "home_id": "H1"}]},
+            ["body", "placements", 0, "child_id"],
+        ),
+        (
+            {"placements": [{"child_id": "C2", "home_id": "H3"}], "options_shown": ["H3"]},
+            ["body", "placements", 0, "home_id"],
+        ),
+        ({"participants": [{"role": "judge"}]}, ["body", "participants", 0, "role"]),
+        ({"started_on": "2099-01-01"}, ["body", "started_on"]),
+        (
+            {
+                "placements": [
+                    {"child_id": "C2", "home_id": "H1"},
+                    {"child_id": "C2", "home_id": "H2"},
+                ]
+            },
+            ["body", "placements", 1, "child_id"],
+        ),
+    ],
+)
+def test_decision_field_errors(
+    client: TestClient, keys: dict[str, str], change: dict[str, Any], loc: list[Any]
+) -> None:
+    """Each mistake in a decision is a 422 naming its field; nothing is written."""
+    body = {**_decision(reason="why not"), **change}
+    response = client.post("/v1/decisions", json=body, headers=bearer(keys["coordinator"]))
+    assert response.status_code == 422, response.text
+    assert loc in [e["loc"] for e in response.json()["errors"]]
+
+
+def test_a_full_home_is_a_conflict(
+    client: TestClient, keys: dict[str, str], api_engine: Engine
+) -> None:
+    """A home with no free bed answers 409 and stays as full as it was."""
+    # fill H1's three beds with three new children
+    headers = bearer(keys["case_system"])
+    for child in ("C5", "C6", "C7"):
+        assert (
+            client.put(
+                f"/v1/children/{child}",
+                json={"birth_date": "2018-01-01", "sex": "female"},
+                headers=headers,
+            ).status_code
+            == 201
+        )
+        assert (
+            client.put(
+                f"/v1/episodes/{child}/2024-02-01",
+                json={"removal_latitude": 41.87, "removal_longitude": -87.68},
+                headers=headers,
+            ).status_code
+            == 201
+        )
+        assert (
+            client.put(
+                f"/v1/placements/{child}/2024-02-01/foster_home",
+                json={"home_id": "H1"},
+                headers=headers,
+            ).status_code
+            == 201
+        )
+    assert _open_in(api_engine, "H1") == 3
+    response = client.post(
+        "/v1/decisions",
+        json=_decision(home="H1", reason="the family asked"),
+        headers=bearer(keys["coordinator"]),
+    )
+    assert response.status_code == 409
+    assert "free bed" in response.json()["detail"]
+    assert _open_in(api_engine, "H1") == 3
+
+
+RACERS = ("C2", "C4", "C5", "C6", "C7")
+
+
+def _race_folder(tmp_path: Path) -> Path:
+    """The small agency with H1 down to one bed and four more children waiting in shelter."""
+    homes = SMALL_FILES["homes.csv"].replace(
+        "H1,foster,active,41.92,-87.66,3,", "H1,foster,active,41.92,-87.66,1,"
+    )
+    children = SMALL_FILES["children.csv"] + "".join(
+        f"{c},2018-05-05,male,white,no,en,,,,no,,,,,,\n" for c in RACERS[1:]
+    )
+    episodes = SMALL_FILES["episodes.csv"] + "".join(
+        f"{c},2024-03-01,41.87,-87.68,,\n" for c in RACERS[1:]
+    )
+    placements = SMALL_FILES["placements.csv"] + "".join(
+        f"{c},shelter,,2024-03-01,,\n" for c in RACERS[1:]
+    )
+    return write_small_folder(
+        tmp_path / "race",
+        homes_csv=homes,
+        children_csv=children,
+        episodes_csv=episodes,
+        placements_csv=placements,
+    )
+
+
+def test_last_bed_race(engine: Engine, tmp_path: Path) -> None:
+    """Five coordinators decide for the last bed of H1 at once: one 201, four 409, never over-full.
+
+    Real concurrent HTTP requests to a real uvicorn server; on PostgreSQL (CI) the home row is
+    locked FOR UPDATE, on SQLite the write transaction is BEGIN IMMEDIATE.
+    """
+    import_folder(engine, _race_folder(tmp_path))
+    keys = make_keys(engine)
+    app = create_app(engine)
+    start = threading.Barrier(len(RACERS))
+    statuses: dict[str, int] = {}
+
+    def decide(base: str, child: str) -> None:
+        body = _decision(child=child, home="H1", reason="the only home near the school")
+        body["options_shown"] = ["H1"]
+        request = urllib.request.Request(
+            f"{base}/v1/decisions",
+            data=json.dumps(body).encode(),
+            headers={**bearer(keys["coordinator"]), "Content-Type": "application/json"},
+            method="POST",
+        )
+        start.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                statuses[child] = response.status
+        except urllib.error.HTTPError as error:
+            statuses[child] = error.code
+            error.close()
+
+    with serve_in_thread(app) as base:
+        threads = [threading.Thread(target=decide, args=(base, c)) for c in RACERS]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert Counter(statuses.values()) == {201: 1, 409: 4}, statuses
+    assert _open_in(engine, "H1") == 1
+    with Session(engine) as session:
+        assert len(session.execute(select(Decision)).scalars().all()) == 1
