@@ -119,6 +119,7 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
             tribe=h.tribe,
             tribe_licensed=bool(h.tribe_licensed),
             kin_of=frozenset(h.kin_of),
+            kin_relationship=h.kin_relationship or None,
             # a home without a licence date is provisionally approved (typically kin)
             licensed=h.licensed_on is not None and h.licensed_on <= as_of,
             placements_last_year=int(recent.get(h.id, 0)),

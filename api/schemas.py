@@ -126,6 +126,7 @@ class HomeIn(BaseModel):
     tribe: Text200 | None = None
     tribe_licensed: bool | None = None
     kin_of: list[Id] = []
+    kin_relationship: Text100 | None = None
     licensed_on: Day | None = None
     closed_on: Day | None = None
     closed_reason: Text100 | None = None

@@ -267,6 +267,7 @@ HOMES = FileSpec(
         Column("tribe", _text(200)),
         Column("tribe_licensed", _yes_no),
         _list("kin_of", _ids),
+        Column("kin_relationship", _text(100)),
         Column("licensed_on", _iso_date),
         Column("closed_on", _iso_date),
         Column("closed_reason", _text(100)),

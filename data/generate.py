@@ -2347,7 +2347,19 @@ def _partners(geo: _Geography, rng: np.random.Generator) -> list[list[str]]:
 HOMES_COLUMNS = (
     "id", "kind", "status", "latitude", "longitude", "capacity", "age_min", "age_max",
     "accepts_sex", "max_siblings", "capabilities", "languages", "religion", "cultural_offers",
-    "tribe", "tribe_licensed", "kin_of", "licensed_on", "closed_on", "closed_reason",
+    "tribe", "tribe_licensed", "kin_of", "kin_relationship", "licensed_on", "closed_on",
+    "closed_reason",
+)  # fmt: skip
+
+# How a kin family is related to the children: grandparents are the largest group of kinship
+# caregivers (about half), then aunts and uncles, then adult siblings, cousins and fictive
+# kin (family friends, godparents). Illustrative shares, not a calibration target.
+KIN_RELATIONSHIPS = (
+    ("maternal grandmother", 0.22), ("maternal grandparents", 0.10),
+    ("paternal grandmother", 0.10), ("paternal grandparents", 0.05),
+    ("maternal aunt", 0.15), ("paternal aunt", 0.08), ("maternal uncle", 0.05),
+    ("paternal uncle", 0.03), ("adult sibling", 0.05), ("cousin", 0.05),
+    ("family friend", 0.12),
 )  # fmt: skip
 CHILDREN_COLUMNS = (
     "id", "birth_date", "sex", "race", "hispanic", "languages", "religion", "cultural_needs",
@@ -2430,6 +2442,7 @@ def _collect(
     rng: np.random.Generator,
     calendar: _Calendar,
     window_day: int,
+    kin_rng: np.random.Generator,
 ) -> _Records:
     """The records to write: every child whose care touches the window, with their history.
 
@@ -2518,6 +2531,8 @@ def _collect(
 
     # homes rows
     home_rows: list[list[object]] = []
+    names, shares = zip(*KIN_RELATIONSHIPS, strict=True)
+    relationships = [names[i] for i in kin_rng.choice(len(names), size=len(sim.kind), p=shares)]
     homes_open = 0
     for home in candidates:
         status = "active"
@@ -2528,12 +2543,13 @@ def _collect(
         ):
             status = "on_hold"
         homes_open += status != "closed"
-        kin_of = ""
+        kin_of = relationship = ""
         if sim.kind[home] == K_KIN:
             family = sim.kin_family[home]
             kin_of = ";".join(
                 sorted(child_id[c] for c in sim.family_children[family] if c in child_id)
             )
+            relationship = relationships[home] if kin_of else ""
         tribe = int(h.tribe[home])
         home_rows.append(
             [
@@ -2554,6 +2570,7 @@ def _collect(
                 TRIBES[tribe] if tribe >= 0 else "",
                 ("yes" if h.tribe_licensed[home] else "no") if tribe >= 0 else "",
                 kin_of,
+                relationship,
                 iso(int(h.licensed[home])),
                 iso(sim.closed_day[home]) if status == "closed" else "",
                 sim.closed_reason[home] if status == "closed" else "",
@@ -2756,7 +2773,8 @@ def generate(
     say = progress or (lambda message: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    # (a new stream is spawned last: the earlier ones, and so the county, stay as they were)
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     start = _years_before(as_of, WINDOW_YEARS + BURN_IN_YEARS)
     last_day = (as_of - start).days
     window_day = (_years_before(as_of, WINDOW_YEARS) - start).days
@@ -2780,7 +2798,7 @@ def generate(
     sim = _Simulation(geo, people, homes, streams[3], last_day, report)
     sim.run()
     say("collecting records")
-    records = _collect(sim, geo, streams[4], calendar, window_day)
+    records = _collect(sim, geo, streams[4], calendar, window_day, streams[7])
     applicants = _applicants(geo, streams[5], targets, last_day)
     partners = _partners(geo, streams[6])
 

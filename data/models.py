@@ -80,6 +80,7 @@ class Home(SQLModel, table=True):
     tribe: str | None = Field(default=None, max_length=200)
     tribe_licensed: bool | None = None
     kin_of: list[str] = _list_column()
+    kin_relationship: str | None = Field(default=None, max_length=100)
     licensed_on: date | None = None
     closed_on: date | None = None
     closed_reason: str | None = Field(default=None, max_length=100)

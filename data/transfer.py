@@ -374,6 +374,13 @@ def _reference_checks(world: _World, problems: _Problems) -> None:
     for line, row in each(HOMES):
         for missing in known(row["kin_of"], children):
             problems.add(HOMES.name, line, "kin_of", f"unknown child {missing!r}")
+        if row.get("kin_relationship") and not row["kin_of"]:
+            problems.add(
+                HOMES.name,
+                line,
+                "kin_relationship",
+                "a kin relationship needs kin_of (the children the family is related to)",
+            )
     for line, row in each(CHILDREN):
         for missing in known(row["separate_from"], children):
             problems.add(CHILDREN.name, line, "separate_from", f"unknown child {missing!r}")

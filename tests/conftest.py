@@ -91,10 +91,10 @@ SMALL_COMMUNITIES = {
 # (41.92, -87.66) Northside, (41.86, -87.72) Westside.
 SMALL_FILES = {
     "homes.csv": """\
-id,kind,status,latitude,longitude,capacity,age_min,age_max,accepts_sex,max_siblings,capabilities,languages,religion,cultural_offers,tribe,tribe_licensed,kin_of,licensed_on,closed_on,closed_reason
-H1,foster,active,41.92,-87.66,3,0,12,any,3,medical;infant,en;es,,halal diet,,no,,2023-01-02,,
-H2,kin,active,41.87,-87.68,2,,,,,,en,,,,,C1;C2,2024-01-02,,
-H3,foster,closed,41.86,-87.72,1,10,17,female,1,,en,,,,,,2022-05-01,2023-02-01,voluntary
+id,kind,status,latitude,longitude,capacity,age_min,age_max,accepts_sex,max_siblings,capabilities,languages,religion,cultural_offers,tribe,tribe_licensed,kin_of,kin_relationship,licensed_on,closed_on,closed_reason
+H1,foster,active,41.92,-87.66,3,0,12,any,3,medical;infant,en;es,,halal diet,,no,,,2023-01-02,,
+H2,kin,active,41.87,-87.68,2,,,,,,en,,,,,C1;C2,maternal aunt,2024-01-02,,
+H3,foster,closed,41.86,-87.72,1,10,17,female,1,,en,,,,,,,2022-05-01,2023-02-01,voluntary
 """,
     "children.csv": """\
 id,birth_date,sex,race,hispanic,languages,religion,cultural_needs,tribe,icwa,needs,sibling_group,separate_from,excluded_homes,school_latitude,school_longitude

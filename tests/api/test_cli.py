@@ -35,7 +35,7 @@ def test_import_errors_exit_2_with_file_line_column(
     """Bad input prints FILE:LINE: column COL: message for each problem and exits 2."""
     folder = write_small_folder(
         tmp_path / "bad",
-        homes_csv=SMALL_FILES["homes.csv"] + "H9,foster,active,41.92,-87.66,many,,,,,,,,,,,,,,\n",
+        homes_csv=SMALL_FILES["homes.csv"] + "H9,foster,active,41.92,-87.66,many,,,,,,,,,,,,,,,\n",
     )
     assert main(["import", str(folder)]) == 2
     err = capsys.readouterr().err

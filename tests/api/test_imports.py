@@ -44,7 +44,9 @@ def test_import_in_a_subfolder_adds_records(
     client: TestClient, keys: dict[str, str], api_engine: Engine
 ) -> None:
     """Files inside one folder of the zip are found; new rows are inserted."""
-    homes = SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,2024-01-02,,\n"
+    homes = (
+        SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,\n"
+    )
     data = _zip({"homes.csv": homes}, folder="export/")
     response = client.post(
         "/v1/imports", files={"file": ("f.zip", data)}, headers=bearer(keys["admin"])
@@ -63,7 +65,9 @@ def test_a_bad_row_imports_nothing(
         + "C8,2019-01-01,female,,,en,,,,,,,,,,\n"
         + "C9,2019-01-01,girl,,,en,,,,,,,,,,\n"
     )
-    homes = SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,2024-01-02,,\n"
+    homes = (
+        SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,\n"
+    )
     before = (_count(api_engine, Child), _count(api_engine, Home))
     response = client.post(
         "/v1/imports",

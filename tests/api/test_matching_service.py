@@ -86,9 +86,11 @@ def test_unknown_and_discharged_children_are_refused(engine: Engine, small_folde
 def test_match_command_puts_kin_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`fostermatch match C2 --json` lists the kin home named for C2 first, in the §12 shape."""
+    """`fostermatch match C2 --json` lists the kin home named for C2 first, in the §12 shape,
+    saying how the family is related."""
     monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
-    # the relative's home H2 (named for C1 and C2) can meet C2's medical needs here
+    # the relative's home H2 (named for C1 and C2, their maternal aunt) can meet C2's medical
+    # needs here
     homes = SMALL_FILES["homes.csv"].replace(
         "H2,kin,active,41.87,-87.68,2,,,,,,", "H2,kin,active,41.87,-87.68,2,,,,,medical,"
     )
@@ -101,6 +103,8 @@ def test_match_command_puts_kin_first(
     assert {"eligible_homes", "excluded", "near_misses", "candidates"} <= set(result)
     first = result["candidates"][0]
     assert (first["home_id"], first["kin"], first["rank"]) == ("H2", True, 1)
+    kinship = next(f for f in first["factors"] if f["name"] == "kinship")
+    assert kinship["reason"].startswith("kin: maternal aunt, named for")
     assert {
         "score",
         "takes_all_siblings",

@@ -241,14 +241,14 @@ def test_delete_placement_frees_the_bed(
 
 
 ONE_ROW_FILES = [
-    ("homes.csv", "H9,foster,active,41.92,-87.66,2,,,,,,en,,,,,,2024-01-02,,"),
+    ("homes.csv", "H9,foster,active,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,"),
     (
         "homes.csv",
-        "H1,foster,active,41.92,-87.66,4,0,12,any,3,medical;infant,en;es,,halal diet,,no,,2023-01-02,,",
+        "H1,foster,active,41.92,-87.66,4,0,12,any,3,medical;infant,en;es,,halal diet,,no,,,2023-01-02,,",
     ),
-    ("homes.csv", "H9,foster,active,41.92,-87.66,2,,,,,,en,,,,,C404,2024-01-02,,"),
-    ("homes.csv", "H9,foster,active,10.0,-87.66,2,,,,,,en,,,,,,2024-01-02,,"),
-    ("homes.csv", "H9,foster,closed,41.92,-87.66,2,,,,,,en,,,,,,2024-01-02,,"),
+    ("homes.csv", "H9,foster,active,41.92,-87.66,2,,,,,,en,,,,,C404,,2024-01-02,,"),
+    ("homes.csv", "H9,foster,active,10.0,-87.66,2,,,,,,en,,,,,,,2024-01-02,,"),
+    ("homes.csv", "H9,foster,closed,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,"),
     ("children.csv", "C9,2016-02-03,male,,,en,,,,,,G7,C1,H1,,"),
     ("children.csv", "C9,2016-02-03,male,,,en,,,,,,,C404,H404,,"),
     ("children.csv", "C9,2016-02-03,boy,,,en,,,,,,,,,,"),

@@ -35,7 +35,7 @@ FILES = (
 HEADERS = {
     "homes.csv": "id,kind,status,latitude,longitude,capacity,age_min,age_max,accepts_sex,"
     "max_siblings,capabilities,languages,religion,cultural_offers,tribe,tribe_licensed,kin_of,"
-    "licensed_on,closed_on,closed_reason",
+    "kin_relationship,licensed_on,closed_on,closed_reason",
     "children.csv": "id,birth_date,sex,race,hispanic,languages,religion,cultural_needs,tribe,"
     "icwa,needs,sibling_group,separate_from,excluded_homes,school_latitude,school_longitude",
     "episodes.csv": "child_id,removed_on,removal_latitude,removal_longitude,discharged_on,"

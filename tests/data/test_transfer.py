@@ -74,7 +74,7 @@ def test_upsert_updates_changed_rows(engine: Engine, tmp_path: Path, small_folde
     homes = SMALL_FILES["homes.csv"].replace(
         "H1,foster,active,41.92,-87.66,3", "H1,foster,active,41.92,-87.66,4"
     )
-    homes += "H4,therapeutic,on_hold,41.93,-87.65,2,,,,,therapeutic,en,,,,,,2026-01-01,,\n"
+    homes += "H4,therapeutic,on_hold,41.93,-87.65,2,,,,,therapeutic,en,,,,,,,2026-01-01,,\n"
     second = tmp_path / "second"
     second.mkdir()
     (second / "homes.csv").write_text(homes, encoding="utf-8")
@@ -166,6 +166,15 @@ def _append(name: str, line: str) -> dict[str, str]:
 
 BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     (
+        "a kin relationship for a home named for no child",
+        {
+            "homes_csv": SMALL_FILES["homes.csv"].replace(
+                "halal diet,,no,,,2023", "halal diet,,no,,grandmother,2023"
+            )
+        },
+        "homes.csv:2: column kin_relationship: a kin relationship needs kin_of",
+    ),
+    (
         "malformed CSV: a quote never closed",
         _append("homes.csv", 'H9,"foster,active\n'),
         "homes.csv:5: malformed CSV",
@@ -173,11 +182,11 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     (
         "a row with too few fields",
         _append("homes.csv", "H9,foster,active\n"),
-        "homes.csv:5: expected 20 fields, found 3",
+        "homes.csv:5: expected 21 fields, found 3",
     ),
     (
         "an unknown code",
-        _append("homes.csv", "H9,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H9,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column kind: unknown code 'castle'",
     ),
     (
@@ -192,7 +201,7 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     ),
     (
         "a duplicate id",
-        _append("homes.csv", "H1,foster,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H1,foster,active,41.92,-87.66,1,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column id: duplicate id: first on line 2",
     ),
     (
@@ -212,12 +221,12 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     ),
     (
         "a kin home named for a missing child",
-        _append("homes.csv", "H9,kin,active,41.92,-87.66,1,,,,,,,,,,,C42,,,\n"),
+        _append("homes.csv", "H9,kin,active,41.92,-87.66,1,,,,,,,,,,,C42,,,,\n"),
         "homes.csv:5: column kin_of: unknown child 'C42'",
     ),
     (
         "latitude out of range",
-        _append("homes.csv", "H9,foster,active,95.5,-87.66,1,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H9,foster,active,95.5,-87.66,1,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column latitude: latitude out of range: 95.5 is not in [-90, 90]",
     ),
     (
@@ -227,12 +236,12 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     ),
     (
         "a point outside every community",
-        _append("homes.csv", "H9,foster,active,40.0,-87.66,1,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H9,foster,active,40.0,-87.66,1,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column latitude: (40.0, -87.66) is outside every community",
     ),
     (
         "a required value empty",
-        _append("homes.csv", "H9,foster,active,41.92,-87.66,,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H9,foster,active,41.92,-87.66,,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column capacity: required value is empty",
     ),
     (
@@ -242,7 +251,7 @@ BAD_INPUTS: list[tuple[str, dict[str, str], str]] = [
     ),
     (
         "a negative capacity",
-        _append("homes.csv", "H9,foster,active,41.92,-87.66,-1,,,,,,,,,,,,,,\n"),
+        _append("homes.csv", "H9,foster,active,41.92,-87.66,-1,,,,,,,,,,,,,,,\n"),
         "homes.csv:5: column capacity: expected a whole number >= 0",
     ),
     (
@@ -315,8 +324,8 @@ def test_every_problem_is_reported_not_only_the_first(
     folder = write_small_folder(
         tmp_path / "bad",
         homes_csv=SMALL_FILES["homes.csv"]
-        + "H8,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,\n"
-        + "H9,foster,active,41.92,-87.66,x,,,,,,,,,,,,,,\n",
+        + "H8,castle,active,41.92,-87.66,1,,,,,,,,,,,,,,,\n"
+        + "H9,foster,active,41.92,-87.66,x,,,,,,,,,,,,,,,\n",
         children_csv=SMALL_FILES["children.csv"] + "C9,yesterday,female,,,,,,,,,,,,,\n",
     )
     with pytest.raises(ImportFailed) as failed:
