@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from data.db import make_engine
 from data.models import Child, Community, Episode, Home, Placement
 from outcomes import OutcomeReport, OutcomeSettings, OutcomeTables, evaluate
-from outcomes.tables import RACE_FLAGS
+from outcomes.tables import COMMUNITY_COLUMNS, EPISODE_COLUMNS, PLACEMENT_COLUMNS, RACE_FLAGS
 
 __all__ = ["load_outcome_tables", "outcome_report", "read_outcome_tables"]
 
@@ -66,15 +66,7 @@ def read_outcome_tables(session: Session) -> OutcomeTables:
             col(Episode.removal_latitude),
             col(Episode.removal_longitude),
         ).order_by(col(Episode.child_id), col(Episode.removed_on)),
-        (
-            "child_id",
-            "removed_on",
-            "discharged_on",
-            "discharge_reason",
-            "removal_community_id",
-            "removal_latitude",
-            "removal_longitude",
-        ),
+        EPISODE_COLUMNS,
     )
     _dates(episodes, "removed_on", "discharged_on")
 
@@ -93,17 +85,7 @@ def read_outcome_tables(session: Session) -> OutcomeTables:
         )
         .outerjoin(Home, col(Home.id) == col(Placement.home_id))
         .order_by(col(Placement.child_id), col(Placement.started_on), col(Placement.id)),
-        (
-            "child_id",
-            "setting",
-            "started_on",
-            "ended_on",
-            "home_id",
-            "end_reason",
-            "latitude",
-            "longitude",
-            "community_id",
-        ),
+        PLACEMENT_COLUMNS,
     )
     _dates(placements, "started_on", "ended_on")
     for column in ("latitude", "longitude"):
@@ -118,7 +100,7 @@ def read_outcome_tables(session: Session) -> OutcomeTables:
             col(Community.name),
             col(Community.child_population),
         ).order_by(col(Community.id)),
-        ("community_id", "name", "child_population"),
+        COMMUNITY_COLUMNS,
     )
     communities["child_population"] = pd.to_numeric(communities["child_population"]).astype(
         "float64"
