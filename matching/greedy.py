@@ -53,14 +53,11 @@ def greedy(
     )
 
 
-def place_in_waiting_order(
-    table: Table, *, kin_first: bool = False, best_score: bool = False
-) -> dict[int, int]:
+def place_in_waiting_order(table: Table, *, kin_first: bool = False) -> dict[int, int]:
     """Greedy placement over a table's options: child index -> option index.
 
     With ``kin_first`` a single child tries the kin homes named for them before the others
     (the plan's starting point, which must respect that rule; today's practice does not).
-    With ``best_score`` each child takes the best-scoring home with a bed, not the nearest.
     """
     snapshot = table.snapshot
     beds = snapshot.free_beds.astype(np.int64).copy()
@@ -74,10 +71,10 @@ def place_in_waiting_order(
             continue
         members = sorted(group.members, key=lambda m: _order(table, m))
         done.update(members)
-        if len(members) > 1 and _place_whole(table, members, beds, living, chosen, best_score):
+        if len(members) > 1 and _place_whole(table, members, beds, living, chosen):
             continue
         for m in members:
-            _place_one(table, m, beds, living, chosen, kin_first and len(members) == 1, best_score)
+            _place_one(table, m, beds, living, chosen, kin_first and len(members) == 1)
     return chosen
 
 
@@ -116,25 +113,11 @@ def _place_whole(
     beds: np.ndarray,
     living: dict[int, set[str]],
     chosen: dict[int, int],
-    best_score: bool = False,
 ) -> bool:
-    """The nearest (or best-scoring) home taking the whole group with the beds for it;
-    False when none."""
+    """The nearest home taking the whole group with the beds for it; False when none."""
     group = table.groups[table.children[members[0]].group]
     k = len(members)
-    key = group.whole_distance_km
-    if best_score:  # the members' points in each home (a home not kept for one scores 0)
-        key = -np.array(
-            [
-                sum(
-                    float(table.children[m].points[o[0]])
-                    for m in members
-                    if len(o := np.flatnonzero(table.children[m].positions == p))
-                )
-                for p in group.whole_positions
-            ]
-        )
-    for w in np.argsort(key, kind="stable"):
+    for w in np.argsort(group.whole_distance_km, kind="stable"):
         position = int(group.whole_positions[w])
         if beds[position] < k or not all(_fits(table, m, position, living) for m in members):
             continue
@@ -154,16 +137,14 @@ def _place_one(
     living: dict[int, set[str]],
     chosen: dict[int, int],
     kin_first: bool = False,
-    best_score: bool = False,
 ) -> None:
-    """The nearest (or best-scoring) eligible home with a free bed (and room under its
-    sibling limit)."""
+    """The nearest eligible home with a free bed (and room under its sibling limit)."""
     entry = table.children[c]
     s = table.snapshot
     group = table.groups[entry.group]
     siblings = {table.children[m].child.id for m in group.members}
     distances = entry.pairing.distances_by_child[0]
-    order = np.argsort(-entry.points if best_score else distances, kind="stable")
+    order = np.argsort(distances, kind="stable")
     if kin_first:
         own = np.array(
             [entry.child.id in s.homes[int(p)].kin_of for p in entry.positions], dtype=np.bool_
