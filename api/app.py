@@ -120,6 +120,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
+    from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
     from api.problems import install_problem_handlers
     from api.routers import (
@@ -162,6 +163,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     install_problem_handlers(app)
     for module in (records, matches, plans, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
+    app.include_router(pages_router)  # the pages for people, under /pages
 
     origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
     if origins:  # closed by default: no cross-origin browser access unless configured

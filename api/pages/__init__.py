@@ -1,0 +1,12 @@
+"""Server-rendered pages for people (issue 6): sign in, waiting children, a child's ranked
+homes and the team decision, the recruitment gap map and a community's figures.
+
+Jinja2 templates (``api/templates/pages``), one plain stylesheet served from this package,
+no script and nothing from the internet. A page shows what the signed-in key's role may see
+through the API (:data:`api.auth.PERMISSIONS`); the pages call the same services as the API
+and write the same audit entries.
+"""
+
+from api.pages.routes import router
+
+__all__ = ["router"]

@@ -1,0 +1,380 @@
+"""Every string of the pages, in English and Spanish, and numbers and dates per language.
+
+:data:`TEXT` is the one translation table: key -> ``{"en": ..., "es": ...}``. Templates call
+``t("key", name=value)`` (``str.format`` fields); a key missing from the table is a bug that
+the tests catch (every key used in a template is in the table, every entry has both
+languages). What the engines write (the reasons of a ranking, the tooltips of the gap map)
+is English: the engines speak one language.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+__all__ = ["LANGUAGES", "TEXT", "format_date", "format_number", "pick_language", "translate"]
+
+LANGUAGES = ("en", "es")
+DEFAULT = "en"
+
+TEXT: dict[str, dict[str, str]] = {
+    # frame
+    "app.name": {"en": "fostermatch", "es": "fostermatch"},
+    "skip": {"en": "Skip to the content", "es": "Saltar al contenido"},
+    "nav.label": {"en": "Main", "es": "Principal"},
+    "nav.children": {"en": "Waiting children", "es": "Niños en espera"},
+    "nav.gaps": {"en": "Recruitment gaps", "es": "Déficit de familias"},
+    "nav.signout": {"en": "Sign out", "es": "Cerrar sesión"},
+    "nav.signin": {"en": "Sign in", "es": "Iniciar sesión"},
+    "lang.label": {"en": "Language", "es": "Idioma"},
+    "lang.apply": {"en": "Change", "es": "Cambiar"},
+    "lang.en": {"en": "English", "es": "English (inglés)"},
+    "lang.es": {"en": "Español (Spanish)", "es": "Español"},
+    "signed_in_as": {"en": "Signed in as {label} ({role})", "es": "Sesión de {label} ({role})"},
+    "role.admin": {"en": "administrator", "es": "administración"},
+    "role.case_system": {"en": "case system", "es": "sistema de casos"},
+    "role.coordinator": {"en": "placement coordinator", "es": "coordinación de colocaciones"},
+    "role.recruiter": {"en": "recruiter", "es": "reclutamiento"},
+    # sign in
+    "signin.title": {"en": "Sign in", "es": "Iniciar sesión"},
+    "signin.intro": {
+        "en": "Sign in with your API key. The key is checked once; the browser keeps a "
+        "signed session cookie, never the key.",
+        "es": "Inicie sesión con su clave de API. La clave se comprueba una vez; el navegador "
+        "guarda una cookie de sesión firmada, nunca la clave.",
+    },
+    "signin.key": {"en": "API key", "es": "Clave de API"},
+    "signin.submit": {"en": "Sign in", "es": "Iniciar sesión"},
+    "signin.bad": {
+        "en": "The key is unknown or revoked.",
+        "es": "La clave es desconocida o ha sido revocada.",
+    },
+    "signin.expired": {
+        "en": "Please sign in to see this page.",
+        "es": "Inicie sesión para ver esta página.",
+    },
+    "signout.done": {"en": "You are signed out.", "es": "Ha cerrado la sesión."},
+    # errors
+    "denied.title": {"en": "Not allowed", "es": "No permitido"},
+    "denied.body": {
+        "en": "The role {role} may not see this page.",
+        "es": "El rol {role} no puede ver esta página.",
+    },
+    "notfound.title": {"en": "Not found", "es": "No encontrado"},
+    "notfound.body": {
+        "en": "There is no such record, or it is not in care.",
+        "es": "No existe ese registro, o no está bajo cuidado.",
+    },
+    "bad.title": {"en": "Cannot show this", "es": "No se puede mostrar"},
+    # children list
+    "children.title": {"en": "Waiting children", "es": "Niños en espera"},
+    "children.count": {
+        "en": "{shown} of {total} waiting children",
+        "es": "{shown} de {total} niños en espera",
+    },
+    "children.more": {
+        "en": "Only the first {limit} are listed: narrow the search.",
+        "es": "Solo se muestran los primeros {limit}: precise la búsqueda.",
+    },
+    "children.none": {"en": "No waiting child matches.", "es": "Ningún niño en espera coincide."},
+    "filter.legend": {"en": "Search and filters", "es": "Búsqueda y filtros"},
+    "filter.q": {"en": "Child id", "es": "Identificador del niño"},
+    "filter.age": {"en": "Age band", "es": "Franja de edad"},
+    "filter.siblings": {"en": "Sibling group", "es": "Grupo de hermanos"},
+    "filter.siblings.alone": {"en": "Alone", "es": "Sin hermanos"},
+    "filter.siblings.group": {"en": "With siblings", "es": "Con hermanos"},
+    "filter.community": {"en": "Removal community", "es": "Comunidad de retiro"},
+    "filter.setting": {"en": "Where now", "es": "Dónde está ahora"},
+    "filter.days": {"en": "Waiting at least (days)", "es": "En espera al menos (días)"},
+    "filter.any": {"en": "Any", "es": "Cualquiera"},
+    "filter.apply": {"en": "Apply", "es": "Aplicar"},
+    "filter.reset": {"en": "Clear", "es": "Borrar"},
+    "col.child": {"en": "Child", "es": "Niño"},
+    "col.age": {"en": "Age", "es": "Edad"},
+    "col.siblings": {"en": "Siblings waiting", "es": "Hermanos en espera"},
+    "col.community": {"en": "Community", "es": "Comunidad"},
+    "col.setting": {"en": "Where now", "es": "Dónde está"},
+    "col.days": {"en": "Days waiting", "es": "Días en espera"},
+    "setting.none": {"en": "no placement", "es": "sin colocación"},
+    "setting.shelter": {"en": "shelter", "es": "albergue"},
+    "setting.group_home": {"en": "group home", "es": "hogar grupal"},
+    "setting.institution": {"en": "institution", "es": "institución"},
+    "setting.independent_living": {"en": "independent living", "es": "vida independiente"},
+    "setting.runaway": {"en": "runaway", "es": "fugado"},
+    "setting.trial_home_visit": {"en": "trial home visit", "es": "visita de prueba al hogar"},
+    "setting.foster_home": {"en": "foster home", "es": "hogar de acogida"},
+    "setting.kin_home": {"en": "kin home", "es": "hogar de familiares"},
+    "setting.pre_adoptive": {"en": "pre-adoptive home", "es": "hogar preadoptivo"},
+    # child page
+    "child.title": {"en": "Child {id}", "es": "Niño {id}"},
+    "child.facts": {
+        "en": "Age {age}; removed in {community} on {removed}; waiting {days} days.",
+        "es": "Edad {age}; retirado en {community} el {removed}; en espera {days} días.",
+    },
+    "child.group": {
+        "en": "Matched together with: {ids}",
+        "es": "Emparejado junto con: {ids}",
+    },
+    "child.homes": {"en": "Ranked homes", "es": "Hogares por orden"},
+    "child.eligible": {
+        "en": "{eligible} homes qualify; the best {shown} are shown.",
+        "es": "{eligible} hogares cumplen; se muestran los {shown} mejores.",
+    },
+    "child.nohomes": {
+        "en": "No home qualifies for this child now.",
+        "es": "Ningún hogar cumple ahora para este niño.",
+    },
+    "child.rank": {"en": "Rank {rank}: home {home}", "es": "Puesto {rank}: hogar {home}"},
+    "child.score": {"en": "Score {score}", "es": "Puntuación {score}"},
+    "child.distance": {"en": "{km} km away", "es": "a {km} km"},
+    "child.freebeds": {"en": "Free beds: {n}", "es": "Camas libres: {n}"},
+    "badge.kin": {"en": "Kin", "es": "Familiar"},
+    "badge.icwa": {"en": "ICWA tier {tier}", "es": "ICWA nivel {tier}"},
+    "badge.allsiblings": {"en": "Takes all siblings", "es": "Acoge a todos los hermanos"},
+    "badge.notallsiblings": {
+        "en": "Does not take all siblings",
+        "es": "No acoge a todos los hermanos",
+    },
+    "badge.provisional": {"en": "Not licensed yet", "es": "Sin licencia aún"},
+    "factors": {"en": "Why this home", "es": "Por qué este hogar"},
+    "factor.col": {"en": "Factor", "es": "Factor"},
+    "factor.points": {"en": "Points", "es": "Puntos"},
+    "factor.reason": {"en": "Reason", "es": "Motivo"},
+    "factor.kinship": {"en": "Kinship", "es": "Parentesco"},
+    "factor.siblings_together": {"en": "Siblings together", "es": "Hermanos juntos"},
+    "factor.same_community": {"en": "Same community", "es": "Misma comunidad"},
+    "factor.distance": {"en": "Distance", "es": "Distancia"},
+    "factor.school": {"en": "School of origin", "es": "Escuela de origen"},
+    "factor.language": {"en": "Language", "es": "Idioma"},
+    "factor.faith_culture": {"en": "Faith and culture", "es": "Fe y cultura"},
+    "factor.age_fit": {"en": "Age fit", "es": "Ajuste de edad"},
+    "factor.capacity_fit": {"en": "Capacity fit", "es": "Ajuste de capacidad"},
+    "factor.freshness": {"en": "Freshness", "es": "Disponibilidad reciente"},
+    "factor.load_spreading": {"en": "Load spreading", "es": "Reparto de carga"},
+    "excluded.title": {"en": "What removed the other homes", "es": "Qué descartó a los demás"},
+    "excluded.rule": {"en": "Rule", "es": "Regla"},
+    "excluded.homes": {"en": "Homes removed", "es": "Hogares descartados"},
+    "rule.inactive": {"en": "Not active", "es": "No activo"},
+    "rule.kin_of_others": {"en": "Kin of other children", "es": "Familiar de otros niños"},
+    "rule.excluded_home": {"en": "Excluded for this child", "es": "Excluido para este niño"},
+    "rule.no_free_bed": {"en": "No free bed", "es": "Sin cama libre"},
+    "rule.max_siblings": {"en": "Too many siblings", "es": "Demasiados hermanos"},
+    "rule.sex": {"en": "Sex accepted", "es": "Sexo aceptado"},
+    "rule.age_range": {"en": "Age range", "es": "Rango de edad"},
+    "rule.needs": {"en": "Needs not met", "es": "Necesidades no cubiertas"},
+    "rule.separation": {"en": "Kept apart", "es": "Separación requerida"},
+    "rule.radius": {"en": "Too far", "es": "Demasiado lejos"},
+    "rule.icwa_order": {"en": "ICWA order", "es": "Orden ICWA"},
+    "map.title": {
+        "en": "Removal community, its neighbours and the candidate homes",
+        "es": "Comunidad de retiro, sus vecinas y los hogares candidatos",
+    },
+    "map.removal": {"en": "removal community", "es": "comunidad de retiro"},
+    "map.home": {"en": "Rank {rank}: home {home}", "es": "Puesto {rank}: hogar {home}"},
+    "map.legend": {
+        "en": "Dark outline: removal community. Numbers: candidate homes by rank.",
+        "es": "Contorno oscuro: comunidad de retiro. Números: hogares candidatos por puesto.",
+    },
+    "map.none": {"en": "No map: no communities on record.", "es": "Sin mapa: no hay comunidades."},
+    # decision form
+    "decide.title": {"en": "Team decision", "es": "Decisión del equipo"},
+    "decide.participants": {"en": "Who took part", "es": "Quién participó"},
+    "decide.home": {"en": "Chosen home", "es": "Hogar elegido"},
+    "decide.home.option": {
+        "en": "Home {home} (rank {rank})",
+        "es": "Hogar {home} (puesto {rank})",
+    },
+    "decide.reason": {
+        "en": "Reason (required when the chosen home is not rank 1)",
+        "es": "Motivo (obligatorio si el hogar elegido no es el puesto 1)",
+    },
+    "decide.icwa": {
+        "en": "ICWA good cause (required when departing from the ICWA order)",
+        "es": "Causa justificada ICWA (obligatoria si se aparta del orden ICWA)",
+    },
+    "decide.submit": {"en": "Record the decision", "es": "Registrar la decisión"},
+    "decide.forbidden": {
+        "en": "Your role may not record decisions.",
+        "es": "Su rol no puede registrar decisiones.",
+    },
+    "decide.conflict": {
+        "en": "Not recorded: {detail}",
+        "es": "No se registró: {detail}",
+    },
+    "decide.invalid": {
+        "en": "Not recorded: {detail}",
+        "es": "No se registró: {detail}",
+    },
+    "participant.caseworker": {"en": "Caseworker", "es": "Trabajador social"},
+    "participant.birth_parent": {"en": "Birth parent", "es": "Madre o padre biológico"},
+    "participant.youth": {"en": "Youth", "es": "Joven"},
+    "participant.caregiver": {"en": "Caregiver", "es": "Cuidador"},
+    "participant.community_member": {"en": "Community member", "es": "Miembro de la comunidad"},
+    "participant.tribe_representative": {
+        "en": "Tribe representative",
+        "es": "Representante de la tribu",
+    },
+    "decided.title": {"en": "Decision recorded", "es": "Decisión registrada"},
+    "decided.placed": {
+        "en": "{child} is placed in home {home} from {day}.",
+        "es": "{child} queda colocado en el hogar {home} desde el {day}.",
+    },
+    "decided.beds": {
+        "en": "Home {home} now has {n} free beds.",
+        "es": "El hogar {home} tiene ahora {n} camas libres.",
+    },
+    "decided.number": {"en": "Decision number {id}.", "es": "Decisión número {id}."},
+    "decided.back": {"en": "Back to the waiting children", "es": "Volver a los niños en espera"},
+    # gaps
+    "gaps.title": {"en": "Recruitment gaps", "es": "Déficit de familias"},
+    "gaps.intro": {
+        "en": "Homes needed minus homes expected, {horizon} months from {as_of}. "
+        "Figures for 1 to {threshold} children are suppressed.",
+        "es": "Hogares necesarios menos hogares previstos, a {horizon} meses desde el {as_of}. "
+        "Las cifras de 1 a {threshold} niños se omiten.",
+    },
+    "gaps.segment": {"en": "Segment", "es": "Segmento"},
+    "gaps.horizon": {"en": "Horizon (months)", "es": "Horizonte (meses)"},
+    "gaps.show": {"en": "Show", "es": "Mostrar"},
+    "gaps.map": {"en": "Gap map", "es": "Mapa del déficit"},
+    "gaps.map.hint": {
+        "en": "Point at a community for its figures; the table of the largest gaps has the "
+        "same figures.",
+        "es": "Señale una comunidad para ver sus cifras; la tabla de los mayores déficits "
+        "tiene las mismas.",
+    },
+    "gaps.largest": {"en": "Largest gaps", "es": "Mayores déficits"},
+    "gaps.none": {"en": "No published gap.", "es": "Ningún déficit publicado."},
+    "gaps.col.community": {"en": "Community", "es": "Comunidad"},
+    "gaps.col.gap": {"en": "Gap (homes)", "es": "Déficit (hogares)"},
+    "gaps.col.interval": {"en": "Interval", "es": "Intervalo"},
+    "gaps.col.target": {"en": "Recruitment target", "es": "Meta de reclutamiento"},
+    "gaps.col.homes": {"en": "Homes now", "es": "Hogares hoy"},
+    "gaps.col.need": {"en": "Homes needed", "es": "Hogares necesarios"},
+    "gaps.col.segment": {"en": "Segment", "es": "Segmento"},
+    "gaps.suppressed": {"en": "suppressed", "es": "omitido"},
+    "gaps.downloads": {"en": "Downloads", "es": "Descargas"},
+    "gaps.csv": {"en": "Table (CSV)", "es": "Tabla (CSV)"},
+    "gaps.geojson": {"en": "Map data (GeoJSON)", "es": "Datos del mapa (GeoJSON)"},
+    "gaps.svg": {"en": "Map (SVG)", "es": "Mapa (SVG)"},
+    "segment.all": {"en": "All children", "es": "Todos los niños"},
+    "segment.age:0-5": {"en": "Ages 0-5", "es": "Edades 0-5"},
+    "segment.age:6-12": {"en": "Ages 6-12", "es": "Edades 6-12"},
+    "segment.age:13-17": {"en": "Ages 13-17", "es": "Edades 13-17"},
+    "segment.siblings:1": {"en": "Single children", "es": "Niños sin hermanos"},
+    "segment.siblings:2": {"en": "Pairs of siblings", "es": "Parejas de hermanos"},
+    "segment.siblings:3+": {"en": "Three or more siblings", "es": "Tres o más hermanos"},
+    # plans
+    "nav.plans": {"en": "Placement plans", "es": "Planes de colocación"},
+    "plans.title": {"en": "Placement plan", "es": "Plan de colocación"},
+    "plans.intro": {
+        "en": "Plan a home for every waiting child at once, and compare the plan with the "
+        "greedy baseline (each child in turn takes their best free home).",
+        "es": "Planifique un hogar para todos los niños en espera a la vez y compare el plan "
+        "con la referencia voraz (cada niño por turno toma su mejor hogar libre).",
+    },
+    "plans.limit": {"en": "Solver time limit (seconds)", "es": "Tiempo máximo (segundos)"},
+    "plans.seed": {"en": "Seed", "es": "Semilla"},
+    "plans.start": {"en": "Start the plan", "es": "Iniciar el plan"},
+    "plan.title": {"en": "Placement plan", "es": "Plan de colocación"},
+    "plan.method.plan": {"en": "Plan (CP-SAT)", "es": "Plan (CP-SAT)"},
+    "plan.method.greedy": {"en": "Greedy baseline", "es": "Referencia voraz"},
+    "plan.status.queued": {"en": "waiting to start", "es": "en cola"},
+    "plan.status.running": {"en": "running", "es": "en curso"},
+    "plan.status.done": {"en": "done", "es": "terminado"},
+    "plan.status.failed": {"en": "failed", "es": "fallido"},
+    "plan.progress": {"en": "Progress", "es": "Progreso"},
+    "plan.refresh": {
+        "en": "This page refreshes every 2 seconds until both are done.",
+        "es": "Esta página se actualiza cada 2 segundos hasta que ambos terminen.",
+    },
+    "plan.summary": {"en": "Side by side", "es": "Comparación"},
+    "plan.figure": {"en": "Figure", "es": "Cifra"},
+    "plan.fig.children": {"en": "Waiting children", "es": "Niños en espera"},
+    "plan.fig.placed": {"en": "Placed", "es": "Colocados"},
+    "plan.fig.sibling_groups": {"en": "Sibling groups", "es": "Grupos de hermanos"},
+    "plan.fig.sibling_groups_whole": {
+        "en": "Sibling groups kept together",
+        "es": "Grupos de hermanos juntos",
+    },
+    "plan.fig.own_community": {"en": "In their own community", "es": "En su propia comunidad"},
+    "plan.fig.mean_distance_km": {"en": "Mean distance (km)", "es": "Distancia media (km)"},
+    "plan.fig.kin": {"en": "With kin", "es": "Con familiares"},
+    "plan.assignments": {"en": "Proposed assignments", "es": "Asignaciones propuestas"},
+    "plan.why": {"en": "Explanation", "es": "Explicación"},
+    "plan.explain": {"en": "Why, for {child}", "es": "Por qué, para {child}"},
+    "plan.unplaced": {"en": "not placed", "es": "sin colocar"},
+    "explain.title": {"en": "Explanation for {child}", "es": "Explicación para {child}"},
+    "explain.placed": {
+        "en": "Home {home}, score {score}, {km} km away.",
+        "es": "Hogar {home}, puntuación {score}, a {km} km.",
+    },
+    "explain.back": {"en": "Back to the plan", "es": "Volver al plan"},
+    # community
+    "community.title": {"en": "Community {name}", "es": "Comunidad {name}"},
+    "community.figures": {"en": "Figures", "es": "Cifras"},
+    "community.partners": {"en": "Outreach partners", "es": "Socios de difusión"},
+    "community.nopartners": {
+        "en": "No partner on record here.",
+        "es": "No hay socios registrados aquí.",
+    },
+    "partner.name": {"en": "Partner", "es": "Socio"},
+    "partner.kind": {"en": "Kind", "es": "Tipo"},
+    "partner.languages": {"en": "Languages", "es": "Idiomas"},
+    "partner.faith": {"en": "faith community", "es": "comunidad religiosa"},
+    "partner.school": {"en": "school", "es": "escuela"},
+    "partner.community_centre": {"en": "community centre", "es": "centro comunitario"},
+    "partner.health": {"en": "health", "es": "salud"},
+    "partner.cultural_association": {"en": "cultural association", "es": "asociación cultural"},
+    "partner.other": {"en": "other", "es": "otro"},
+    "community.back": {"en": "Back to the gap map", "es": "Volver al mapa del déficit"},
+}
+
+_MONTHS = {
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+    "es": (
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ),
+}  # fmt: skip
+
+
+def pick_language(value: str | None) -> str:
+    """A supported language code from a cookie or query value (default English)."""
+    return value if value in LANGUAGES else DEFAULT
+
+
+def translate(key: str, lang: str, **fields: object) -> str:
+    """The text of ``key`` in ``lang`` with its fields filled in.
+
+    Raises
+    ------
+    KeyError
+        The key is not in :data:`TEXT` (a bug: every page string is in the table).
+    """
+    text = TEXT[key][lang]
+    return text.format(**fields) if fields else text
+
+
+def format_number(value: float | int | None, lang: str, digits: int = 0) -> str:
+    """``1,234.5`` in English, ``1.234,5`` in Spanish; an em dash for no value."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    text = f"{value:,.{digits}f}"
+    if lang == "es":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_date(day: date | str | None, lang: str) -> str:
+    """``22 November 2026`` in English, ``22 de noviembre de 2026`` in Spanish."""
+    if day is None:
+        return "—"
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    month = _MONTHS[lang][day.month - 1]
+    if lang == "es":
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"

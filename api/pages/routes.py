@@ -1,0 +1,651 @@
+"""The page routes under ``/pages`` (not in the OpenAPI document: they answer HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from importlib.resources import files
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.audit import audit_read
+from api.auth import Principal, lookup
+from api.decision_service import record_decision
+from api.matching_service import ChildNotFound, ChildNotInCare, load_group
+from api.pages import session as cookie
+from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
+from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
+from api.problems import Problem
+from api.schemas import PARTICIPANT_ROLES, DecisionIn
+from data.formats import CONGREGATE_SETTINGS
+from data.models import Episode
+from data.queries import free_beds
+from data.transfer import community_index
+from matching import InputError, rank
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/pages", include_in_schema=False)
+_templates = Jinja2Templates(directory=str(files("api") / "templates" / "pages"))
+
+LANG_COOKIE = "fm_lang"
+LIST_LIMIT = 200  # rows of the waiting list on one page
+HOMES_SHOWN = 10
+SEGMENTS = ("all", "age:0-5", "age:6-12", "age:13-17", "siblings:1", "siblings:2", "siblings:3+")
+HORIZONS = (6, 12, 24)
+_CSS = (files("api.pages") / "static" / "pages.css").read_text(encoding="utf-8")
+
+
+# -- frame: language, who is signed in, rendering ------------------------------------------
+
+
+def _lang(request: Request) -> str:
+    return pick_language(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
+
+
+def _principal(request: Request) -> Principal | None:
+    key_id = cookie.read_cookie(request.cookies.get(cookie.COOKIE))
+    if key_id is None:
+        return None
+    with Session(request.app.state.engine) as session:
+        return cookie.principal_of(session, key_id)
+
+
+def _translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **fields: object) -> str:
+        return translate(key, lang, **fields)
+
+    return t
+
+
+def _code(lang: str) -> Callable[[str, str | None], str]:
+    """Translate a code (a rule, a setting, a factor...) when the table has it, else show it."""
+
+    def code(prefix: str, value: str | None) -> str:
+        key = f"{prefix}.{value}"
+        return translate(key, lang) if key in TEXT else str(value)
+
+    return code
+
+
+def _render(
+    request: Request,
+    template: str,
+    who: Principal | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    lang = _lang(request)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = _templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": lang,
+            "languages": LANGUAGES,
+            "t": _translator(lang),
+            "code": _code(lang),
+            "num": lambda value, digits=0: format_number(value, lang, digits),
+            "day": lambda value: format_date(value, lang),
+            "who": who,
+            "may": (lambda p: who is not None and who.may(p)),
+            "here": here,
+            **context,
+        },
+        status_code=status_code,
+    )
+    response.headers["Cache-Control"] = "no-store"  # pages may carry child-level records
+    if request.query_params.get("lang") in LANGUAGES:
+        _set_lang(response, lang)
+    return response
+
+
+def _set_lang(response: Response, lang: str) -> None:
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax")
+
+
+def _gate(request: Request, permission: str) -> Principal | Response:
+    """The signed-in principal holding ``permission``; else a redirect or a 403 page."""
+    who = _principal(request)
+    if who is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/pages/signin?next={quote(target)}", status_code=303)
+    if not who.may(permission):
+        return _render(
+            request, "denied.html", who, 403, role=translate(f"role.{who.role}", _lang(request))
+        )
+    return who
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a page of this site: no open redirect."""
+    if value and value.startswith("/pages") and "//" not in value and "\\" not in value:
+        return value
+    return "/pages/"
+
+
+# -- static, language, sign in and out ---------------------------------------------------------
+
+
+@router.get("/static/pages.css")
+def stylesheet() -> Response:
+    return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/lang")
+def choose_language(request: Request, lang: str = "en", next: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _set_lang(response, pick_language(lang))
+    return response
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_form(request: Request, next: str | None = None) -> Response:
+    return _render(request, "signin.html", _principal(request), next=_safe_next(next))
+
+
+@router.post("/signin", response_class=HTMLResponse)
+async def signin(request: Request) -> Response:
+    form = await request.form()
+    key = str(form.get("api_key") or "").strip()
+    target = _safe_next(str(form.get("next") or ""))
+    with Session(request.app.state.engine) as session:
+        who = lookup(session, key) if key else None
+    if who is None:
+        return _render(request, "signin.html", None, 401, next=target, error="signin.bad")
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        cookie.COOKIE,
+        cookie.sign(who.key_id),
+        max_age=cookie.MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/pages",
+    )
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    response = RedirectResponse("/pages/signin?signed_out=1", status_code=303)
+    response.delete_cookie(cookie.COOKIE, path="/pages", httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/")
+def start(request: Request) -> Response:
+    """Each role's first page."""
+    who = _principal(request)
+    if who is None:
+        return RedirectResponse("/pages/signin", status_code=303)
+    if who.may("children:read"):
+        return RedirectResponse("/pages/children", status_code=303)
+    if who.may("gaps"):
+        return RedirectResponse("/pages/gaps", status_code=303)
+    return _render(request, "denied.html", who, 403, role=translate(f"role.{who.role}", "en"))
+
+
+# -- coordinator: waiting children, a child's homes, the decision ----------------------------
+
+
+@router.get("/children", response_class=HTMLResponse)
+def children_page(
+    request: Request,
+    q: str = "",
+    age: str = "",
+    siblings: str = "",
+    community: str = "",
+    setting: str = "",
+    days: str = "",
+) -> Response:
+    who = _gate(request, "children:read")
+    if isinstance(who, Response):
+        return who
+    today = date.today()
+    with Session(request.app.state.engine) as session:
+        everyone = load_waiting(session, today)
+    rows = everyone
+    if q.strip():
+        rows = [r for r in rows if q.strip().lower() in r.id.lower()]
+    if age in AGE_BANDS:
+        low, high = AGE_BANDS[age]
+        rows = [r for r in rows if low <= r.age <= high]
+    if siblings in ("alone", "group"):
+        rows = [r for r in rows if (r.siblings_waiting > 0) == (siblings == "group")]
+    if community:
+        rows = [r for r in rows if r.community_id == community]
+    if setting:
+        rows = [r for r in rows if (r.setting or "none") == setting]
+    min_days = int(days) if days.isdigit() else None
+    if min_days is not None:
+        rows = [r for r in rows if r.days_waiting >= min_days]
+    shown = rows[:LIST_LIMIT]
+    audit_read(
+        request.app.state.engine, who, "list_children", "child", [r.id for r in shown], "pages"
+    )
+    communities = sorted({(r.community, r.community_id) for r in everyone if r.community_id})
+    return _render(
+        request,
+        "children.html",
+        who,
+        rows=shown,
+        total=len(everyone),
+        matching=len(rows),
+        limit=LIST_LIMIT,
+        communities=communities,
+        age_bands=list(AGE_BANDS),
+        settings=["none", *CONGREGATE_SETTINGS],
+        chosen={
+            "q": q,
+            "age": age,
+            "siblings": siblings,
+            "community": community,
+            "setting": setting,
+            "days": days,
+        },
+    )
+
+
+def _child_context(request: Request, who: Principal, child_id: str) -> dict[str, Any] | None:
+    """Everything the child page shows; None when the child is unknown or not in care."""
+    state = request.app.state
+    today = date.today()
+    lang = _lang(request)
+    with Session(state.engine) as session:
+        try:
+            children = load_group(session, child_id, as_of=today)
+        except (ChildNotFound, ChildNotInCare):
+            return None
+        inputs = state.snapshots.get(session, today)
+        episode = session.get(Episode, _open_episode_id(session, child_id))
+        index = community_index(session)
+        try:
+            result = rank(
+                children, inputs.snapshot, inputs.communities, state.policy, limit=HOMES_SHOWN
+            )
+        except InputError as exc:
+            return {"error": str(exc), "child": children[0], "group": children}
+        found = result.to_json()
+        home_ids = [c["home_id"] for c in found["candidates"]]
+        beds = free_beds(session, home_ids)
+        places = home_locations(session, home_ids)
+    audit_read(state.engine, who, "match", "child", [c.id for c in children], "pages")
+    child = children[0]
+    removal = child.removal_community
+    svg = ""
+    if index is not None and removal is not None and removal in inputs.communities.ids:
+        svg = child_map_svg(
+            index,
+            removal,
+            inputs.communities.neighbours(removal),
+            [
+                (c["rank"], c["home_id"], *places[c["home_id"]])
+                for c in found["candidates"]
+                if c["home_id"] in places
+            ],
+            {
+                "title": translate("map.title", lang),
+                "removal": translate("map.removal", lang),
+                "home": TEXT["map.home"][lang],
+            },
+        )
+    community_name = inputs.communities.name(removal) if removal in inputs.communities.ids else "—"
+    waiting_days = (today - child.waiting_since).days if child.waiting_since else 0
+    return {
+        "child": child,
+        "group": children,
+        "found": found,
+        "beds": beds,
+        "map_svg": Markup(svg),  # built from escaped parts in views.child_map_svg
+        "community_name": community_name,
+        "removed_on": episode.removed_on if episode else None,
+        "waiting_days": waiting_days,
+        "participant_roles": PARTICIPANT_ROLES,
+    }
+
+
+def _open_episode_id(session: Session, child_id: str) -> int | None:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    return session.execute(
+        select(col(Episode.id))
+        .where(col(Episode.child_id) == child_id, col(Episode.discharged_on).is_(None))
+        .order_by(col(Episode.removed_on).desc())
+    ).scalar()
+
+
+@router.get("/children/{child_id}", response_class=HTMLResponse)
+def child_page(request: Request, child_id: str) -> Response:
+    who = _gate(request, "matches")
+    if isinstance(who, Response):
+        return who
+    context = _child_context(request, who, child_id[:64])
+    if context is None:
+        return _render(request, "notfound.html", who, 404)
+    return _render(request, "child.html", who, **context, form={})
+
+
+@router.post("/children/{child_id}/decision", response_class=HTMLResponse)
+async def decide(request: Request, child_id: str) -> Response:
+    who = _gate(request, "decisions")
+    if isinstance(who, Response):
+        return who
+    child_id = child_id[:64]
+    form = await request.form()
+    home = str(form.get("home") or "")
+    takes = [c for c in str(form.get(f"children:{home}") or child_id).split(",") if c]
+    reason = str(form.get("reason") or "").strip() or None
+    good_cause = str(form.get("icwa_good_cause") or "").strip() or None
+    entered = {
+        "home": home,
+        "participants": [str(p) for p in form.getlist("participant")],
+        "reason": reason or "",
+        "icwa_good_cause": good_cause or "",
+    }
+    try:
+        body = DecisionIn.model_validate(
+            {
+                "placements": [{"child_id": c, "home_id": home} for c in takes],
+                "participants": [{"role": r} for r in entered["participants"]],
+                "options_shown": [str(h) for h in form.getlist("options_shown")],
+                "reason": reason,
+                "icwa_good_cause": good_cause,
+            }
+        )
+        state = request.app.state
+        decided = record_decision(state.engine, state.snapshots, state.policy, who, body)
+    except (ValidationError, Problem) as exc:
+        if isinstance(exc, Problem):
+            status, detail = exc.status, str(exc)
+        else:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            status, detail = 422, f"{where}: {first['msg']}"
+        context = _child_context(request, who, child_id)
+        if context is None:
+            return _render(request, "notfound.html", who, 404)
+        message = "decide.conflict" if status == 409 else "decide.invalid"
+        return _render(
+            request,
+            "child.html",
+            who,
+            status,
+            **context,
+            form=entered,
+            problem=translate(message, _lang(request), detail=detail),
+        )
+    homes = sorted({p["home_id"] for p in decided["placements"]})
+    with Session(request.app.state.engine) as session:
+        beds = free_beds(session, homes)
+    return _render(request, "decided.html", who, 201, decided=decided, beds=beds)
+
+
+# -- recruiter: gaps, a community ---------------------------------------------------------------
+
+
+def _gap_query(segment: str, horizon: str) -> tuple[str, int]:
+    chosen = segment if segment in SEGMENTS else "all"
+    months = int(horizon) if horizon.isdigit() and int(horizon) in HORIZONS else 12
+    return chosen, months
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+    from api.routers.recruitment import _gaps
+    from recruitment import svg_map
+
+    who = _gate(request, "gaps")
+    if isinstance(who, Response):
+        return who
+    chosen, months = _gap_query(segment, horizon)
+    try:
+        result, index, key = _gaps(request, months, chosen, None)
+    except Problem as exc:
+        return _render(request, "problem.html", who, exc.status, detail=str(exc))
+    svg = svg_map(result, index, key or "all")
+    svg = svg[svg.index("<svg") :]  # inline: without the XML declaration
+    largest = result.largest(15, segment=key or "all").to_dict("records")
+    query = urlencode({"segment": chosen, "horizon_months": months})
+    return _render(
+        request,
+        "gaps.html",
+        who,
+        svg=Markup(svg),  # recruitment.maps escapes every name and tooltip
+        largest=largest,
+        segments=SEGMENTS,
+        horizons=HORIZONS,
+        segment=chosen,
+        horizon=months,
+        as_of=result.as_of,
+        threshold=result.policy.suppression_threshold,
+        query=query,
+    )
+
+
+@router.get("/gaps.csv")
+def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+    from api.routers.recruitment import _gaps
+
+    who = _gate(request, "gaps")
+    if isinstance(who, Response):
+        return who
+    chosen, months = _gap_query(segment, horizon)
+    result, _, key = _gaps(request, months, chosen, None)
+    return Response(
+        result.to_csv(segment=key or "all"),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="gaps.csv"'},
+    )
+
+
+@router.get("/gaps.geojson")
+def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+    import json
+
+    from api.routers.recruitment import GEOJSON, _gaps
+    from recruitment import gap_geojson
+
+    who = _gate(request, "gaps")
+    if isinstance(who, Response):
+        return who
+    chosen, months = _gap_query(segment, horizon)
+    result, index, key = _gaps(request, months, chosen, None)
+    return Response(
+        json.dumps(gap_geojson(result, index, key or "all")),
+        media_type=GEOJSON,
+        headers={"Content-Disposition": 'attachment; filename="gaps.geojson"'},
+    )
+
+
+@router.get("/gaps.svg")
+def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+    from api.routers.recruitment import _gaps
+    from recruitment import svg_map
+
+    who = _gate(request, "gaps")
+    if isinstance(who, Response):
+        return who
+    chosen, months = _gap_query(segment, horizon)
+    result, index, key = _gaps(request, months, chosen, None)
+    return Response(
+        svg_map(result, index, key or "all"),
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": 'attachment; filename="gaps.svg"'},
+    )
+
+
+@router.get("/communities/{community_id}", response_class=HTMLResponse)
+def community_page(
+    request: Request, community_id: str, segment: str = "all", horizon: str = "12"
+) -> Response:
+    from api.routers.recruitment import _gaps
+
+    who = _gate(request, "gaps")
+    if isinstance(who, Response):
+        return who
+    chosen, months = _gap_query(segment, horizon)
+    result, index, key = _gaps(request, months, chosen, None)
+    if community_id not in index:
+        return _render(request, "notfound.html", who, 404)
+    rows = [r for r in result.to_json(community=community_id)["gaps"] if r["segment"] in SEGMENTS]
+    name = next(c.name for c in index if c.id == community_id)
+    overall = next((r for r in rows if r["segment"] == (key or "all")), None)
+    partners = (overall or {}).get("partners") or []
+    return _render(
+        request,
+        "community.html",
+        who,
+        name=name,
+        community_id=community_id,
+        rows=rows,
+        partners=partners,
+        horizon=months,
+        as_of=result.as_of,
+        back=urlencode({"segment": chosen, "horizon": months}),
+    )
+
+
+# -- plans: start, follow, compare with the greedy baseline, explain -------------------------
+
+PLAN_LIMITS_S = (5, 10, 30)
+
+
+@router.get("/plans", response_class=HTMLResponse)
+def plans_page(request: Request) -> Response:
+    who = _gate(request, "plans")
+    if isinstance(who, Response):
+        return who
+    return _render(request, "plans.html", who, limits=PLAN_LIMITS_S)
+
+
+@router.post("/plans")
+async def start_plans(request: Request) -> Response:
+    """Start the plan and, beside it, the greedy baseline (two jobs, run one after the other)."""
+    from api.plan_jobs import create_job, fail_job
+    from api.schemas import PlanRequest
+
+    who = _gate(request, "plans")
+    if isinstance(who, Response):
+        return who
+    form = await request.form()
+    limit = str(form.get("time_limit_s") or "10")
+    seed = str(form.get("seed") or "0")
+    try:
+        asked = PlanRequest.model_validate(
+            {
+                "time_limit_s": float(limit) if limit.isdigit() else 10.0,
+                "seed": int(seed) if seed.isdigit() else 0,
+            }
+        )
+    except ValidationError as exc:
+        return _render(request, "problem.html", who, 422, detail=str(exc.errors()[0]["msg"]))
+    ids = []
+    engine = request.app.state.engine
+    for baseline in (None, "greedy"):
+        params = {**asked.model_dump(mode="json"), "baseline": baseline}
+        with Session(engine) as session:
+            job = create_job(session, params, who.key_id)
+            session.commit()
+            ids.append(job.id)
+    for job_id in ids:
+        try:
+            request.app.state.plan_runner.submit(job_id)
+        except RuntimeError:
+            fail_job(engine, job_id, "this worker does not run plans")
+    return RedirectResponse(f"/pages/plans/{ids[0]}?{urlencode({'greedy': ids[1]})}", 303)
+
+
+def _job(request: Request, job_id: str) -> dict[str, Any] | None:
+    from api.plan_jobs import job_json, read_job
+
+    with Session(request.app.state.engine) as session:
+        job = read_job(session, job_id[:32])
+        return job_json(job) if job is not None else None
+
+
+def _plan_children(job: dict[str, Any]) -> list[str]:
+    result = job.get("result") or {}
+    return [a["child_id"] for a in result.get("assignments", [])] + [
+        u["child_id"] for u in result.get("unplaced", [])
+    ]
+
+
+@router.get("/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
+    who = _gate(request, "plans")
+    if isinstance(who, Response):
+        return who
+    plan = _job(request, plan_id)
+    baseline = _job(request, greedy) if greedy else None
+    if plan is None:
+        return _render(request, "notfound.html", who, 404)
+    jobs = [j for j in (plan, baseline) if j is not None]
+    finished = all(j["status"] in ("done", "failed") for j in jobs)
+    for job in jobs:
+        if job["status"] == "done":
+            audit_read(
+                request.app.state.engine,
+                who,
+                "plan_result",
+                "plan",
+                _plan_children(job),
+                f"plan {job['id']}",
+            )
+    rows: list[dict[str, Any]] = []
+    if finished and plan["status"] == "done":
+        mine = {a["child_id"]: a for a in plan["result"]["assignments"]}
+        theirs: dict[str, Any] = {}
+        if baseline is not None and baseline["status"] == "done":
+            theirs = {a["child_id"]: a for a in baseline["result"]["assignments"]}
+        for child_id in sorted(set(_plan_children(plan)) | set(theirs)):
+            rows.append(
+                {"child_id": child_id, "plan": mine.get(child_id), "greedy": theirs.get(child_id)}
+            )
+    return _render(
+        request,
+        "plan.html",
+        who,
+        plan=plan,
+        baseline=baseline,
+        finished=finished,
+        rows=rows,
+        greedy_id=greedy[:32],
+    )
+
+
+@router.get("/plans/{plan_id}/children/{child_id}", response_class=HTMLResponse)
+def plan_explanation(request: Request, plan_id: str, child_id: str, greedy: str = "") -> Response:
+    who = _gate(request, "plans")
+    if isinstance(who, Response):
+        return who
+    shown = []
+    for job in (_job(request, plan_id), _job(request, greedy) if greedy else None):
+        if job is None or job["status"] != "done":
+            continue
+        result = job["result"]
+        placed = next((a for a in result["assignments"] if a["child_id"] == child_id), None)
+        unplaced = next((u for u in result["unplaced"] if u["child_id"] == child_id), None)
+        if placed is not None or unplaced is not None:
+            shown.append({"method": result["method"], "placed": placed, "unplaced": unplaced})
+    if not shown:
+        return _render(request, "notfound.html", who, 404)
+    audit_read(
+        request.app.state.engine, who, "plan_result", "plan", [child_id], f"plan {plan_id[:32]}"
+    )
+    return _render(
+        request,
+        "explain.html",
+        who,
+        child_id=child_id,
+        shown=shown,
+        back=f"/pages/plans/{plan_id[:32]}?{urlencode({'greedy': greedy[:32]})}",
+    )
