@@ -400,7 +400,7 @@ def _gap_query(segment: str, horizon: str) -> tuple[str, int]:
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from api.routers.recruitment import _gaps
+    from api.routers.recruitment import cached_gaps
     from recruitment import svg_map
 
     who = _gate(request, "gaps")
@@ -408,7 +408,7 @@ def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Re
         return who
     chosen, months = _gap_query(segment, horizon)
     try:
-        result, index, key = _gaps(request, months, chosen, None)
+        result, index, key = cached_gaps(request, months, chosen, None)
     except Problem as exc:
         return _render(request, "problem.html", who, exc.status, detail=str(exc))
     svg = svg_map(result, index, key or "all")
@@ -433,13 +433,13 @@ def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Re
 
 @router.get("/gaps.csv")
 def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from api.routers.recruitment import _gaps
+    from api.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
         return who
     chosen, months = _gap_query(segment, horizon)
-    result, _, key = _gaps(request, months, chosen, None)
+    result, _, key = cached_gaps(request, months, chosen, None)
     return Response(
         result.to_csv(segment=key or "all"),
         media_type="text/csv",
@@ -451,14 +451,14 @@ def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Res
 def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") -> Response:
     import json
 
-    from api.routers.recruitment import GEOJSON, _gaps
+    from api.routers.recruitment import GEOJSON, cached_gaps
     from recruitment import gap_geojson
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
         return who
     chosen, months = _gap_query(segment, horizon)
-    result, index, key = _gaps(request, months, chosen, None)
+    result, index, key = cached_gaps(request, months, chosen, None)
     return Response(
         json.dumps(gap_geojson(result, index, key or "all")),
         media_type=GEOJSON,
@@ -468,14 +468,14 @@ def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") ->
 
 @router.get("/gaps.svg")
 def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from api.routers.recruitment import _gaps
+    from api.routers.recruitment import cached_gaps
     from recruitment import svg_map
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
         return who
     chosen, months = _gap_query(segment, horizon)
-    result, index, key = _gaps(request, months, chosen, None)
+    result, index, key = cached_gaps(request, months, chosen, None)
     return Response(
         svg_map(result, index, key or "all"),
         media_type="image/svg+xml",
@@ -487,13 +487,13 @@ def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Res
 def community_page(
     request: Request, community_id: str, segment: str = "all", horizon: str = "12"
 ) -> Response:
-    from api.routers.recruitment import _gaps
+    from api.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
         return who
     chosen, months = _gap_query(segment, horizon)
-    result, index, key = _gaps(request, months, chosen, None)
+    result, index, key = cached_gaps(request, months, chosen, None)
     if community_id not in index:
         return _render(request, "notfound.html", who, 404)
     rows = [r for r in result.to_json(community=community_id)["gaps"] if r["segment"] in SEGMENTS]

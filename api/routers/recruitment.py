@@ -43,9 +43,14 @@ AsOf = Annotated[
 ]
 
 
-def _gaps(
+def cached_gaps(
     request: Request, horizon: int, segment: str | None, as_of: date | None
 ) -> tuple[Any, Any, str | None]:
+    """The gaps for a horizon and segment: (result, community index, segment key).
+
+    Kept per worker until the records change (the change counter), so the API and the
+    recruiter's pages share one computation.
+    """
     from api.recruitment_service import load_recruitment_inputs
     from recruitment import compute_gaps, load_policy, parse_segment
 
@@ -104,7 +109,7 @@ def get_gaps(
     community: CommunityQ = None,
     as_of: AsOf = None,
 ) -> Response:
-    result, index, key_segment = _gaps(request, horizon_months, segment, as_of)
+    result, index, key_segment = cached_gaps(request, horizon_months, segment, as_of)
     _check_community(index, community)
     if GEOJSON in request.headers.get("accept", ""):
         from recruitment import gap_geojson
@@ -131,5 +136,5 @@ def get_gaps_svg(
 ) -> Response:
     from recruitment import svg_map
 
-    result, index, key_segment = _gaps(request, horizon_months, segment, as_of)
+    result, index, key_segment = cached_gaps(request, horizon_months, segment, as_of)
     return Response(svg_map(result, index, key_segment or "all"), media_type="image/svg+xml")
