@@ -431,56 +431,55 @@ def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Re
     )
 
 
-@router.get("/gaps.csv")
-def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+def _gap_download(
+    request: Request,
+    segment: str,
+    horizon: str,
+    render: Callable[[Any, Any, str], str],
+    media_type: str,
+    filename: str,
+) -> Response:
+    """The gaps for the chosen segment and horizon as a file, for a role that may see them."""
     from api.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
         return who
     chosen, months = _gap_query(segment, horizon)
-    result, _, key = cached_gaps(request, months, chosen, None)
+    result, index, key = cached_gaps(request, months, chosen, None)
     return Response(
-        result.to_csv(segment=key or "all"),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="gaps.csv"'},
+        render(result, index, key or "all"),
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.get("/gaps.csv")
+def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Response:
+    def render(result: Any, _index: Any, key: str) -> str:
+        return str(result.to_csv(segment=key))
+
+    return _gap_download(request, segment, horizon, render, "text/csv", "gaps.csv")
 
 
 @router.get("/gaps.geojson")
 def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") -> Response:
     import json
 
-    from api.routers.recruitment import GEOJSON, cached_gaps
+    from api.routers.recruitment import GEOJSON
     from recruitment import gap_geojson
 
-    who = _gate(request, "gaps")
-    if isinstance(who, Response):
-        return who
-    chosen, months = _gap_query(segment, horizon)
-    result, index, key = cached_gaps(request, months, chosen, None)
-    return Response(
-        json.dumps(gap_geojson(result, index, key or "all")),
-        media_type=GEOJSON,
-        headers={"Content-Disposition": 'attachment; filename="gaps.geojson"'},
-    )
+    def render(result: Any, index: Any, key: str) -> str:
+        return json.dumps(gap_geojson(result, index, key))
+
+    return _gap_download(request, segment, horizon, render, GEOJSON, "gaps.geojson")
 
 
 @router.get("/gaps.svg")
 def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from api.routers.recruitment import cached_gaps
     from recruitment import svg_map
 
-    who = _gate(request, "gaps")
-    if isinstance(who, Response):
-        return who
-    chosen, months = _gap_query(segment, horizon)
-    result, index, key = cached_gaps(request, months, chosen, None)
-    return Response(
-        svg_map(result, index, key or "all"),
-        media_type="image/svg+xml",
-        headers={"Content-Disposition": 'attachment; filename="gaps.svg"'},
-    )
+    return _gap_download(request, segment, horizon, svg_map, "image/svg+xml", "gaps.svg")
 
 
 @router.get("/communities/{community_id}", response_class=HTMLResponse)
