@@ -29,9 +29,10 @@ from numpy.typing import NDArray
 
 from geo.distance import haversine_km
 from matching.inputs import MAX_AGE, Communities
-from matching.languages import language_name
+from matching.languages import LANGUAGE_NAMES
+from matching.messages import Message, age_range
 from matching.policy import Policy
-from matching.request import Context, Request, join_words
+from matching.request import Context, Request
 from matching.snapshot import HomeSnapshot
 
 __all__ = [
@@ -140,12 +141,11 @@ class Pairing:
         """Indices of the children home ``j`` takes."""
         return [int(i) for i in np.flatnonzero(self.takes[:, j])]
 
-    def who(self, i: int) -> str:
-        """The words for child ``i``: "the child" for one child, else the id."""
-        return "the child" if self.request.size == 1 else self.request.ids[i]
-
-    def whose(self, i: int) -> str:
-        return "the child's" if self.request.size == 1 else f"{self.request.ids[i]}'s"
+    def whose(self, i: int) -> Message:
+        """ "the child's" for one child, else "C2's"."""
+        if self.request.size == 1:
+            return Message("whose.child")
+        return Message("whose.id", id=self.request.ids[i])
 
 
 class Factor(ABC):
@@ -168,7 +168,7 @@ class Factor(ABC):
         """The factor's value in 0..1 for every home of the pairing."""
 
     @abstractmethod
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         """Why home ``j`` of the pairing gets ``value``, in plain language."""
 
     def __repr__(self) -> str:
@@ -187,23 +187,24 @@ class Kinship(Factor):
     def values(self, pairing: Pairing) -> FloatArray:
         return pairing.context.kin[pairing.positions].astype(np.float64)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         if not value:
-            return "not a kin home"
+            return Message("kinship.none")
         position = int(pairing.positions[j])
         kin = pairing.context.kin_by_child[:, position]
         if pairing.request.size == 1:
-            named = "named for this child"
+            named = Message("kinship.named.child")
         elif kin.all():
-            named = f"named for all {pairing.request.size} children"
+            named = Message("kinship.named.all", count=pairing.request.size)
         else:
-            named = f"named for {join_words(pairing.request.ids[i] for i in np.flatnonzero(kin))}"
+            ids = [pairing.request.ids[i] for i in np.flatnonzero(kin)]
+            named = Message("kinship.named.some", ids=ids)
         relationship = pairing.snapshot.homes[position].kin_relationship
         if relationship:  # "kin: maternal aunt, named for this child"
-            named = f"{relationship}, {named}"
+            named = Message("kinship.relationship", relationship=relationship, named=named)
         if pairing.snapshot.licensed[position]:
-            return f"kin: {named}"
-        return f"kin, provisionally approved: {named}"
+            return Message("kinship.licensed", named=named)
+        return Message("kinship.provisional", named=named)
 
 
 class SiblingsTogether(Factor):
@@ -222,12 +223,12 @@ class SiblingsTogether(Factor):
     def values(self, pairing: Pairing) -> FloatArray:
         return (pairing.taken - 1) / max(pairing.request.size - 1, 1)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         k, taken = pairing.request.size, int(pairing.taken[j])
         if taken == k:
-            return f"takes all {k} siblings together"
-        ids = join_words(pairing.request.ids[i] for i in pairing.taken_ids(j))
-        return f"takes {taken} of the {k} siblings ({ids}): the group would be split"
+            return Message("siblings.all", count=k)
+        ids = [pairing.request.ids[i] for i in pairing.taken_ids(j)]
+        return Message("siblings.part", taken=taken, count=k, ids=ids)
 
 
 class SameCommunity(Factor):
@@ -263,9 +264,9 @@ class SameCommunity(Factor):
         applies = [c.removal_community is not None for c in pairing.request.children]
         return pairing.mean_over_taken(self._relation(pairing), applies)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         position = int(pairing.positions[j])
-        distance = f"{pairing.distance_km[j]:.1f} km from the removal address"
+        distance = Message("distance.removal", km=float(pairing.distance_km[j]))
         home = pairing.snapshot.homes[position].community
         removal = [
             community
@@ -273,16 +274,16 @@ class SameCommunity(Factor):
             if (community := pairing.request.children[i].removal_community) is not None
         ]
         if not removal:
-            return f"{distance}; the removal community is not on record"
+            return Message("community.unknown", distance=distance)
         if home is None:
-            return f"{distance}, outside the agency's communities"
+            return Message("community.outside", distance=distance)
         name = pairing.communities.name(home)
         if home in removal:
-            return f"{distance}, same community: {name}"
+            return Message("community.same", distance=distance, name=name)
         if any(home in pairing.communities.neighbours(r) for r in removal):
-            return f"{distance}, neighbouring community: {name}"
-        removed_in = join_words(dict.fromkeys(pairing.communities.name(r) for r in removal))
-        return f"{distance}, another community: {name} (removed in {removed_in})"
+            return Message("community.neighbour", distance=distance, name=name)
+        removed_in = list(dict.fromkeys(pairing.communities.name(r) for r in removal))
+        return Message("community.other", distance=distance, name=name, removed_in=removed_in)
 
 
 class Distance(Factor):
@@ -294,11 +295,11 @@ class Distance(Factor):
     def values(self, pairing: Pairing) -> FloatArray:
         return 0.5 ** (pairing.distance_km / pairing.policy.distance_half_km)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         distance = float(pairing.distance_km[j])
-        text = f"{distance:.1f} km from the removal address"
+        text = Message("distance.removal", km=distance)
         if distance > pairing.policy.radius_km:
-            return f"{text}, beyond the {pairing.policy.radius_km:g} km radius (kin are exempt)"
+            return Message("distance.beyond", distance=text, radius=pairing.policy.radius_km)
         return text
 
 
@@ -318,14 +319,20 @@ class SchoolContinuity(Factor):
         )
         return pairing.mean_over_taken(closeness, applies)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         children = [i for i in pairing.taken_ids(j) if pairing.request.children[i].school]
         if not children:
-            return "none of the children it would take has a school of origin on record"
+            return Message("school.none")
         distances = pairing.school_distances_km[:, j]
         if pairing.request.size == 1:
-            return f"{distances[0]:.1f} km from the school of origin"
-        return "; ".join(f"{distances[i]:.1f} km from {pairing.whose(i)} school" for i in children)
+            return Message("school.child", km=float(distances[0]))
+        parts = [
+            Message("school.of", km=float(distances[i]), whose=pairing.whose(i)) for i in children
+        ]
+        return parts[0] if len(parts) == 1 else Message("parts", parts=parts)
+
+
+_Phrase = tuple[str, tuple[Message, ...], tuple[Message, ...]]
 
 
 class Language(Factor):
@@ -350,33 +357,48 @@ class Language(Factor):
             out[i] = np.where(first, 1.0, np.where(other, partial, 0.0))
         return pairing.mean_over_taken(out, [bool(c.languages) for c in pairing.request.children])
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         home = pairing.snapshot.homes[int(pairing.positions[j])]
-        parts: dict[str, list[str]] = {}  # phrase -> children it describes
+        # (key, first language, languages named) -> children it describes
+        parts: dict[_Phrase, list[str]] = {}
         for i in pairing.taken_ids(j):
             child = pairing.request.children[i]
             if not child.languages:
                 continue
-            first = language_name(child.languages[0])
-            others = [code for code in child.languages[1:] if code in home.languages]
+            first = (_language(child.languages[0]),)
+            others = tuple(_language(c) for c in child.languages[1:] if c in home.languages)
+            phrase: _Phrase
             if child.languages[0] in home.languages:
-                phrase = f"speaks {first}, {{whose}} first language"
+                phrase = ("language.first", first, ())
             elif others:
-                spoken = join_words(language_name(c) for c in others)
-                phrase = f"speaks {spoken}, another of {{whose}} languages (first: {first})"
+                phrase = ("language.other", first, others)
             else:
-                names = join_words(language_name(c) for c in child.languages)
-                phrase = f"does not speak {{whose}} languages ({names})"
+                phrase = ("language.neither", (), tuple(_language(c) for c in child.languages))
             parts.setdefault(phrase, []).append(pairing.request.ids[i])
+
+        def said(phrase: _Phrase, whose: Message) -> Message:
+            key, first, named = phrase
+            if key == "language.first":
+                return Message(key, first=first[0], whose=whose)
+            if key == "language.other":
+                return Message(key, spoken=list(named), first=first[0], whose=whose)
+            return Message(key, names=list(named), whose=whose)
+
         if not parts:
-            return "no language on record for the children it would take"
+            return Message("language.none")
         if len(parts) == 1:
             phrase, ids = next(iter(parts.items()))
             if pairing.request.size == 1:
-                return phrase.format(whose="the child's")
-            return phrase.format(whose=f"{ids[0]}'s" if len(ids) == 1 else "the children's")
-        return "; ".join(
-            f"{join_words(ids)}: {p.format(whose='their')}" for p, ids in parts.items()
+                return said(phrase, Message("whose.child"))
+            if len(ids) == 1:
+                return said(phrase, Message("whose.id", id=ids[0]))
+            return said(phrase, Message("whose.children"))
+        return Message(
+            "parts",
+            parts=[
+                Message("for_children", ids=ids, phrase=said(p, Message("whose.their")))
+                for p, ids in parts.items()
+            ],
         )
 
 
@@ -406,23 +428,25 @@ class FaithCulture(Factor):
             out[i] = met / items
         return pairing.mean_over_taken(out, applies)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         home = pairing.snapshot.homes[int(pairing.positions[j])]
         children = [pairing.request.children[i] for i in pairing.taken_ids(j)]
-        whose = "the child's" if pairing.request.size == 1 else "the children's"
+        whose = Message("whose.child" if pairing.request.size == 1 else "whose.children")
         faiths = sorted({c.religion for c in children if c.religion})
         needs = sorted({n for c in children for n in c.cultural_needs})
         parts = []
         for faith in faiths:
-            shared = "shares" if faith == home.religion else "does not share"
-            parts.append(f"{shared} {whose} faith ({faith})")
+            shared = "faith.shares" if faith == home.religion else "faith.differs"
+            parts.append(Message(shared, whose=whose, faith=faith))
         offered = [n for n in needs if n in home.cultural_offers]
         missing = [n for n in needs if n not in home.cultural_offers]
         if offered:
-            parts.append(f"offers {join_words(offered)}")
+            parts.append(Message("culture.offers", needs=offered))
         if missing:
-            parts.append(f"does not offer {join_words(missing)}")
-        return "; ".join(parts) or "no faith or cultural need on record for the children it takes"
+            parts.append(Message("culture.lacks", needs=missing))
+        if not parts:
+            return Message("faith.none")
+        return parts[0] if len(parts) == 1 else Message("parts", parts=parts)
 
 
 class AgeFit(Factor):
@@ -449,15 +473,15 @@ class AgeFit(Factor):
         share = np.clip(close, 0, None) / np.maximum(high - low + 1, 1)
         return pairing.mean_over_taken(share.astype(np.float64), [True] * pairing.request.size)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         position = int(pairing.positions[j])
         low = int(pairing.snapshot.age_min[position])
         high = int(pairing.snapshot.age_max[position])
         ages = [int(pairing.request.ages[i]) for i in pairing.taken_ids(j)]
-        takes = "takes any age" if (low, high) == (0, MAX_AGE) else f"takes ages {low}-{high}"
+        takes = age_range(low, high)
         if pairing.request.size == 1:
-            return f"{takes}; the child is {ages[0]}"
-        return f"{takes}; the children are {join_words(str(a) for a in ages)}"
+            return Message("age_fit.child", takes=takes, age=ages[0])
+        return Message("age_fit.children", takes=takes, ages=ages)
 
 
 class CapacityFit(Factor):
@@ -470,22 +494,32 @@ class CapacityFit(Factor):
         free = pairing.snapshot.free_beds[pairing.positions]
         return pairing.taken / np.maximum(free, 1)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         free = int(pairing.snapshot.free_beds[int(pairing.positions[j])])
         taken = int(pairing.taken[j])
         if free == taken:
-            return "uses its only free bed" if free == 1 else f"uses all {free} free beds"
-        return f"uses {taken} of {free} free beds (keeps room for a sibling group)"
+            if free == 1:
+                return Message("capacity.only_bed")
+            return Message("capacity.all_beds", free=free)
+        return Message("capacity.some_beds", taken=taken, free=free)
 
 
-def _ago(days: float) -> str:
+def _ago(days: float) -> Message:
     if days < 14:
-        return f"{int(days)} {'day' if int(days) == 1 else 'days'} ago"
+        return Message("ago.day" if int(days) == 1 else "ago.days", n=int(days))
     if days < 60:
-        return f"{int(days // 7)} weeks ago"
+        return Message("ago.weeks", n=int(days // 7))
     if days < 730:
-        return f"{int(days // 30.44)} months ago"
-    return f"{int(days // 365.25)} years ago"
+        months = int(days // 30.44)
+        return Message("ago.month" if months == 1 else "ago.months", n=months)
+    return Message("ago.years", n=int(days // 365.25))
+
+
+def _language(code: str) -> Message:
+    """A language's name as a message ("es" -> Spanish); an unknown code as itself."""
+    if code in LANGUAGE_NAMES:
+        return Message(f"language.{code}")
+    return Message("language.code", code=code)
 
 
 class Freshness(Factor):
@@ -503,11 +537,11 @@ class Freshness(Factor):
         fresh = 0.5 ** (days / pairing.policy.freshness_half_life_days)
         return np.where(np.isnan(days), NEUTRAL, fresh)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         days = float(pairing.snapshot.days_since_placed[int(pairing.positions[j])])
         if math.isnan(days):
-            return "no placement on record"
-        return f"last took a child {_ago(days)}"
+            return Message("freshness.never")
+        return Message("freshness.last", ago=_ago(days))
 
 
 class LoadSpreading(Factor):
@@ -520,11 +554,11 @@ class LoadSpreading(Factor):
         recent = pairing.snapshot.placements_last_year[pairing.positions]
         return np.exp(-pairing.policy.load_spreading * recent)
 
-    def reason(self, pairing: Pairing, j: int, value: float) -> str:
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         recent = int(pairing.snapshot.placements_last_year[int(pairing.positions[j])])
         if recent == 0:
-            return "no placements in the last year"
-        return f"{recent} {'placement' if recent == 1 else 'placements'} in the last year"
+            return Message("load.none")
+        return Message("load.one") if recent == 1 else Message("load.many", count=recent)
 
 
 FACTORS: tuple[Factor, ...] = (

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.eligibility import Eligibility
+from matching.messages import Message
 from matching.rules import RULES, IcwaOrder, RelaxableRule
 
 __all__ = ["NearMiss", "near_misses"]
@@ -35,22 +36,27 @@ class NearMiss:
     rule
         The rule it fails (its name, e.g. ``"radius"``).
     detail
-        The numbers, e.g. ``"27.3 km; the radius is 25 km"``.
+        The numbers, e.g. ``"27.3 km; the radius is 25 km"`` (a :class:`Message`).
     shortfall
         How far from passing, in the rule's unit (km, years, beds, siblings).
     """
 
     home_id: str
     rule: str
-    detail: str
+    detail: Message
     shortfall: float
 
     def to_json(self) -> dict[str, object]:
-        """``{"home_id", "rule", "detail"}`` as in DESIGN.md §12."""
-        return {"home_id": self.home_id, "rule": self.rule, "detail": self.detail}
+        """``{"home_id", "rule", "detail"}`` as in DESIGN.md §12, and ``detail_i18n``."""
+        return {
+            "home_id": self.home_id,
+            "rule": self.rule,
+            "detail": str(self.detail),
+            "detail_i18n": self.detail.to_json(),
+        }
 
 
-def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[str]]:
+def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
     """The nearest near misses per relaxable rule, and a suggestion sentence per rule.
 
     Returns
@@ -81,7 +87,7 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[str]]:
     once = kept[fails == 1]
     icwa = next(r for r in RULES if isinstance(r, IcwaOrder))
     listed: list[NearMiss] = []
-    suggestions: list[str] = []
+    suggestions: list[Message] = []
     for rule in relaxable:
         homes: NDArray[np.intp] = once[~passes[rule.name][once]]
         if not len(homes):

@@ -56,11 +56,12 @@ from ortools.sat.python import cp_model
 from matching.eligibility import Eligibility, eligibility
 from matching.factors import Pairing, Scores, score
 from matching.inputs import Child, Communities, InputError
+from matching.messages import Message
 from matching.near_miss import near_misses
 from matching.policy import Policy
 from matching.rank import FactorScore, _check_communities, _message, factor_scores
 from matching.relaxation import relaxed_values
-from matching.request import Context, Request, join_words
+from matching.request import Context, Request
 from matching.rules import RULES, ChildRule
 from matching.snapshot import HomeSnapshot
 
@@ -113,10 +114,15 @@ class Unplaced:
     """A child the plan could not place, with the reasons that bind."""
 
     child_id: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Message, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"child_id": self.child_id, "reasons": list(self.reasons)}
+        """As in DESIGN.md §12, with ``reasons_i18n``: the reasons as keys and values."""
+        return {
+            "child_id": self.child_id,
+            "reasons": [str(r) for r in self.reasons],
+            "reasons_i18n": [r.to_json() for r in self.reasons],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -1169,7 +1175,7 @@ def finish(
     )
 
 
-def _reasons(table: Table, c: int, living: dict[int, list[str]]) -> tuple[str, ...]:
+def _reasons(table: Table, c: int, living: dict[int, list[str]]) -> tuple[Message, ...]:
     """Why a child is not placed: no eligible home (the rule that removed most), or taken.
 
     ``living``: snapshot position -> the children the placement puts there.
@@ -1182,21 +1188,17 @@ def _reasons(table: Table, c: int, living: dict[int, list[str]]) -> tuple[str, .
         o = int(np.argmax(entry.points))
         p = int(entry.positions[o])
         km = float(entry.pairing.distances_by_child[0, o])
-        which = "its only eligible home" if count == 1 else "the best"
-        home = f"{which}, {table.snapshot.ids[p]} ({km:.1f} km)"
+        which = "unplaced.only_home" if count == 1 else "unplaced.best_home"
+        home = Message(which, home=table.snapshot.ids[p], km=km)
         taken = sorted(living.get(p, []))
         if not taken:
-            why = f"{home}, is free, but placing the child there alone would split the sibling "
-            return (why + "group or break kin first",)
+            return (Message("unplaced.free", home=home),)
         if count == 1:
-            return (f"{home}, went to {join_words(taken)}",)
-        return (
-            f"its {count} eligible homes were given to other children; {home}, "
-            f"went to {join_words(taken)}",
-        )
+            return (Message("unplaced.taken", home=home, ids=taken),)
+        return (Message("unplaced.all_taken", count=count, home=home, ids=taken),)
     if found.count == 0:
         _, suggestions = near_misses(found)
         message = _message(found, suggestions)
         if message:
             return (message,)
-    return ("no eligible home takes this child, with or without the siblings",)
+    return (Message("unplaced.none"),)

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from matching.eligibility import Eligibility, eligibility
 from matching.factors import Pairing, Scores, score
 from matching.inputs import Child, Communities, InputError
+from matching.messages import Message
 from matching.near_miss import NearMiss, near_misses
 from matching.policy import Policy
 from matching.request import Request, join_words
@@ -43,15 +44,17 @@ class FactorScore:
     value: float
     weight: float
     contribution: float
-    reason: str
+    reason: Message
 
     def to_json(self) -> dict[str, Any]:
+        """As in DESIGN.md §12, with ``reason_i18n``: the reason as a key and values."""
         return {
             "name": self.name,
             "value": round(self.value, 3),
             "weight": self.weight,
             "contribution": round(self.contribution, 3),
-            "reason": self.reason,
+            "reason": str(self.reason),
+            "reason_i18n": self.reason.to_json(),
         }
 
 
@@ -163,9 +166,9 @@ class RankResult:
     icwa_tier: int | None
     candidates: tuple[Candidate, ...]
     near_misses: tuple[NearMiss, ...]
-    suggestions: tuple[str, ...]
-    notes: tuple[str, ...]
-    message: str | None
+    suggestions: tuple[Message, ...]
+    notes: tuple[Message, ...]
+    message: Message | None
 
     def to_json(self) -> dict[str, Any]:
         """The DESIGN.md §12 "Ranked matches" shape, plus a few keys of our own."""
@@ -179,9 +182,13 @@ class RankResult:
             "whole_group_homes": self.whole_group_homes,
             "not_whole": dict(self.not_whole),
             "icwa_tier": self.icwa_tier,
-            "suggestions": list(self.suggestions),
-            "notes": list(self.notes),
-            "message": self.message,
+            "suggestions": [str(s) for s in self.suggestions],
+            "notes": [str(n) for n in self.notes],
+            "message": None if self.message is None else str(self.message),
+            # the same sentences as keys and values, for translation (matching.messages)
+            "suggestions_i18n": [s.to_json() for s in self.suggestions],
+            "notes_i18n": [n.to_json() for n in self.notes],
+            "message_i18n": None if self.message is None else self.message.to_json(),
         }
 
     def summary(self) -> str:
@@ -396,49 +403,45 @@ def _candidate(
     )
 
 
-def _notes(request: Request) -> tuple[str, ...]:
-    notes = []
-    for i, j in request.separated:
-        a, b = request.ids[i], request.ids[j]
-        notes.append(
-            f"{a} and {b} must not live together (safety separation): "
-            "no home can take the whole group"
-        )
-    return tuple(notes)
+def _notes(request: Request) -> tuple[Message, ...]:
+    return tuple(
+        Message("rank.separation_note", a=request.ids[i], b=request.ids[j])
+        for i, j in request.separated
+    )
 
 
-def _message(found: Eligibility, suggestions: Sequence[str]) -> str | None:
+def _message(found: Eligibility, suggestions: Sequence[Message]) -> Message | None:
     """Why nothing (or no home for the whole group) qualifies, in a sentence or two."""
     request = found.context.request
     n = found.context.n
-    near = f" Nearest near misses: {'; '.join(suggestions)}." if suggestions else ""
+
+    def near(message: Message) -> Message:
+        if not suggestions:
+            return message
+        return Message("rank.near", message=message, suggestions=list(suggestions))
+
     if found.count == 0:
-        who = join_words(request.ids)
         if n == 0:
-            return f"No home qualifies for {who}: there are no homes to consider."
+            return Message("rank.no_homes", ids=list(request.ids))
         # "not active" is rarely the useful answer (closed homes may be in the snapshot):
         # name it only when nothing else removed a home
         counts = {k: v for k, v in found.excluded.items() if v}
         pick = {k: v for k, v in counts.items() if k != "inactive"} or counts
         worst = max(pick, key=lambda k: pick[k])
-        label = rule_named(worst).label
-        return (
-            f'No home qualifies for {who}: the rule "{label}" removed the most homes '
-            f"({pick[worst]} of {n}).{near}"
+        rule = Message(f"rule.{worst}")
+        return near(
+            Message("rank.none", ids=list(request.ids), rule=rule, removed=pick[worst], homes=n)
         )
     if request.size > 1 and not found.whole.any():
         if request.separated:
-            pairs = "; ".join(
-                f"{request.ids[i]} and {request.ids[j]} must not live together"
+            pairs = [
+                Message("rank.kept_apart", a=request.ids[i], b=request.ids[j])
                 for i, j in request.separated
-            )
-            return (
-                f"No home can take all {request.size} children together: {pairs} "
-                "(safety separation). The candidates take parts of the group."
-            )
-        blockers = ", ".join(f'"{rule_named(k).label}" {v}' for k, v in found.not_whole.items())
-        return (
-            f"No home can take all {request.size} children together; the eligible homes "
-            f"take part of the group (kept from the whole group by: {blockers}).{near}"
-        )
+            ]
+            return Message("rank.separated", size=request.size, pairs=pairs)
+        blockers = [
+            Message("rank.blocker", rule=Message(f"rule.{k}"), homes=v)
+            for k, v in found.not_whole.items()
+        ]
+        return near(Message("rank.not_whole", size=request.size, blockers=blockers))
     return None

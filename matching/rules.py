@@ -40,9 +40,10 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.inputs import MAX_AGE, Child
+from matching.inputs import Child
+from matching.messages import Message, age_range
 from matching.policy import Policy
-from matching.request import Context, Request, join_words
+from matching.request import Context, Request
 from matching.snapshot import CAPABILITY_BITS, HomeSnapshot
 
 __all__ = [
@@ -69,23 +70,23 @@ Positions = NDArray[np.intp]
 Scope = Literal["home", "child", "size", "group", "order"]
 
 INFANT = CAPABILITY_BITS["infant"]
-_SEX_WORDS = {1: "female", 2: "male", 3: "of unrecorded sex"}
+_SEX_WORDS = {1: "sex.female", 2: "sex.male", 3: "sex.unknown"}
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+def _many(key: str, count: int) -> str:
+    """``key.one`` for one, ``key.many`` for more (or none)."""
+    return f"{key}.one" if count == 1 else f"{key}.many"
 
 
-def _would(ctx: Context, count: int) -> str:
+def _would(ctx: Context, count: int) -> Message:
     """The start of a suggestion: "3 homes would qualify", "1 home would take all 3 children"."""
-    homes = _plural(count, "home")
     if ctx.request.size == 1:
-        return f"{homes} would qualify"
-    return f"{homes} would take all {ctx.request.size} children"
+        return Message(_many("would.qualify", count), count=count)
+    return Message(_many("would.take", count), count=count, size=ctx.request.size)
 
 
-def _who(ctx: Context, i: int) -> str:
-    return "the child" if ctx.request.size == 1 else ctx.request.ids[i]
+def _who(ctx: Context, i: int) -> Message | str:
+    return Message("who.child") if ctx.request.size == 1 else ctx.request.ids[i]
 
 
 class HardRule(ABC):
@@ -187,11 +188,11 @@ class RelaxableRule(HardRule):
         """How far each home is from passing (km, years, beds ...): smaller is nearer."""
 
     @abstractmethod
-    def detail(self, ctx: Context, position: int) -> str:
+    def detail(self, ctx: Context, position: int) -> Message:
         """Why one home fails, with the numbers ("27.3 km; the radius is 25 km")."""
 
     @abstractmethod
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
         """What would make the nearest of these homes qualify, as a sentence fragment.
 
         ``positions`` are every home that fails only this rule (in no particular order)
@@ -259,19 +260,20 @@ class FreeBeds(SizeRule, RelaxableRule):
     def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
         return (ctx.request.size - ctx.snapshot.free_beds[positions]).astype(np.float64)
 
-    def detail(self, ctx: Context, position: int) -> str:
+    def detail(self, ctx: Context, position: int) -> Message:
         free = int(ctx.snapshot.free_beds[position])
-        beds = "no free bed" if free == 0 else _plural(free, "free bed")
+        beds = Message("beds.none") if free == 0 else Message(_many("beds", free), count=free)
         if ctx.request.size == 1:
-            return f"{beds}; the child needs 1"
-        return f"{beds}; the group needs {ctx.request.size}"
+            return Message("free_beds.child", beds=beds)
+        return Message("free_beds.group", beds=beds, size=ctx.request.size)
 
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
         least = int(shortfall.min())
         count = int((shortfall == least).sum())
         if ctx.request.size == 1:
-            return f"{_would(ctx, count)} with a free bed"
-        return f"{_would(ctx, count)} with {least} more free {'bed' if least == 1 else 'beds'}"
+            return Message("free_beds.suggest.child", would=_would(ctx, count))
+        key = _many("free_beds.suggest", least)
+        return Message(key, would=_would(ctx, count), more=least)
 
 
 class MaxSiblings(SizeRule, RelaxableRule):
@@ -286,13 +288,14 @@ class MaxSiblings(SizeRule, RelaxableRule):
     def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
         return (ctx.request.size - ctx.snapshot.max_siblings[positions]).astype(np.float64)
 
-    def detail(self, ctx: Context, position: int) -> str:
+    def detail(self, ctx: Context, position: int) -> Message:
         limit = int(ctx.snapshot.max_siblings[position])
-        return f"takes at most {_plural(limit, 'sibling')}; the group has {ctx.request.size}"
+        key = _many("max_siblings.detail", limit)
+        return Message(key, limit=limit, size=ctx.request.size)
 
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
-        verb = "it" if len(positions) == 1 else "they"
-        return f"{_would(ctx, len(positions))} if {verb} accepted {ctx.request.size} siblings"
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
+        key = _many("max_siblings.suggest", len(positions))
+        return Message(key, would=_would(ctx, len(positions)), size=ctx.request.size)
 
 
 class SexAccepted(ChildRule, RelaxableRule):
@@ -307,20 +310,21 @@ class SexAccepted(ChildRule, RelaxableRule):
     def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
         return np.zeros(len(positions))
 
-    def detail(self, ctx: Context, position: int) -> str:
-        accepts = _SEX_WORDS[int(ctx.snapshot.accepts[position])]
+    def detail(self, ctx: Context, position: int) -> Message:
+        accepts = Message(_SEX_WORDS[int(ctx.snapshot.accepts[position])])
         refused = self.refused_at(ctx, position)
-        who = join_words(
-            f"{_who(ctx, i)} is {_SEX_WORDS[int(ctx.request.sexes[i])]}" for i in refused
-        )
-        return f"accepts {accepts} children only; {who}"
+        who = [
+            Message("sex.is", who=_who(ctx, i), sex=Message(_SEX_WORDS[int(ctx.request.sexes[i])]))
+            for i in refused
+        ]
+        return Message("sex.detail", accepts=accepts, who=who)
 
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
         refused = self.refused(ctx, positions).any(axis=1)
-        sexes = sorted({int(s) for s in ctx.request.sexes[refused]})
-        words = " or ".join(_SEX_WORDS[s] for s in sexes)
-        verb = "it" if len(positions) == 1 else "they"
-        return f"{_would(ctx, len(positions))} if {verb} accepted {words} children"
+        codes = sorted({int(s) for s in ctx.request.sexes[refused]})
+        sexes = [Message(_SEX_WORDS[code]) for code in codes]
+        key = _many("sex.suggest", len(positions))
+        return Message(key, would=_would(ctx, len(positions)), sexes=sexes)
 
 
 class AgeRange(ChildRule, RelaxableRule):
@@ -347,24 +351,20 @@ class AgeRange(ChildRule, RelaxableRule):
         # a baby refused only for want of the infant capability is one step away
         return np.maximum((below + above).max(axis=0), 1).astype(np.float64)
 
-    def _range(self, ctx: Context, position: int) -> str:
-        low, high = int(ctx.snapshot.age_min[position]), int(ctx.snapshot.age_max[position])
-        if low == 0 and high == MAX_AGE:
-            return "takes any age"
-        return f"takes ages {low}-{high}"
-
-    def detail(self, ctx: Context, position: int) -> str:
+    def detail(self, ctx: Context, position: int) -> Message:
         parts = []
+        low, high = int(ctx.snapshot.age_min[position]), int(ctx.snapshot.age_max[position])
         for i in self.refused_at(ctx, position):
             age = int(ctx.request.ages[i])
-            low, high = int(ctx.snapshot.age_min[position]), int(ctx.snapshot.age_max[position])
             if age == 0 and low <= age <= high:
-                parts.append(f"does not take infants (under 1); {_who(ctx, i)} is under 1")
+                parts.append(Message("age.infant", who=_who(ctx, i)))
             else:
-                parts.append(f"{self._range(ctx, position)}; {_who(ctx, i)} is {age}")
-        return "; ".join(parts)
+                parts.append(
+                    Message("age.outside", takes=age_range(low, high), who=_who(ctx, i), age=age)
+                )
+        return parts[0] if len(parts) == 1 else Message("parts", parts=parts)
 
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
         # which children each home refuses, as bits; then the most common set of refused
         # children (on a tie, the set whose nearest home is nearest)
         refused = self.refused(ctx, positions)
@@ -377,11 +377,10 @@ class AgeRange(ChildRule, RelaxableRule):
         ages = tuple(
             int(ctx.request.ages[i]) for i in range(ctx.request.size) if int(kinds[pick]) >> i & 1
         )
-        verb = "it" if count == 1 else "they"
         if ages == (0,):
-            return f"{_would(ctx, count)} if {verb} took infants (under 1)"
-        words = ("age " if len(ages) == 1 else "ages ") + join_words(str(a) for a in ages)
-        return f"{_would(ctx, count)} if {verb} accepted {words}"
+            return Message(_many("age.suggest.infant", count), would=_would(ctx, count))
+        words = Message(_many("age", len(ages)), ages=list(ages))
+        return Message(_many("age.suggest", count), would=_would(ctx, count), ages=words)
 
 
 class NeedsMet(ChildRule):
@@ -427,20 +426,20 @@ class Radius(ChildRule, RelaxableRule):
     def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
         return self._distance(ctx, positions) - ctx.policy.radius_km
 
-    def detail(self, ctx: Context, position: int) -> str:
+    def detail(self, ctx: Context, position: int) -> Message:
         distance = float(self._distance(ctx, np.array([position], dtype=np.intp))[0])
-        shown = f"{distance:.1f}"
-        if float(shown) <= ctx.policy.radius_km:  # "25.0 km; the radius is 25 km" reads wrong
-            shown = f"{distance:.3f}"
-        return f"{shown} km; the radius is {ctx.policy.radius_km:g} km"
+        key = "radius.detail"
+        if float(f"{distance:.1f}") <= ctx.policy.radius_km:  # "25.0 km; the radius is 25 km"
+            key = "radius.detail.close"
+        return Message(key, km=distance, radius=ctx.policy.radius_km)
 
-    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> str:
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
         distances = shortfall + ctx.policy.radius_km
         # the radius that takes in the three nearest, in whole km, and every home it takes in
         third = min(3, len(distances)) - 1
         needed = math.ceil(float(np.partition(distances, third)[third]))
         count = int((distances <= needed).sum())
-        return f"{_would(ctx, count)} with a {needed} km radius"
+        return Message("radius.suggest", would=_would(ctx, count), km=needed)
 
 
 class IcwaOrder(HardRule):

@@ -21,7 +21,14 @@ _EXAMPLE = {
     "children": ["C123", "C124"],
     "eligible_homes": 41,
     "excluded": {"no_free_bed": 512, "age_range": 201},
-    "near_misses": [{"home_id": "H9", "rule": "radius", "detail": "27.3 km; the radius is 25 km"}],
+    "near_misses": [
+        {
+            "home_id": "H9",
+            "rule": "radius",
+            "detail": "27.3 km; the radius is 25 km",
+            "detail_i18n": {"key": "radius.detail", "args": {"km": 27.31, "radius": 25.0}},
+        }
+    ],
     "candidates": [
         {
             "rank": 1,
@@ -38,7 +45,14 @@ _EXAMPLE = {
                     "value": 1.0,
                     "weight": 3.0,
                     "contribution": 3.0,
-                    "reason": "same community as the removal address",
+                    "reason": "2.1 km from the removal address, same community: Lower West Side",
+                    "reason_i18n": {
+                        "key": "community.same",
+                        "args": {
+                            "distance": {"key": "distance.removal", "args": {"km": 2.1}},
+                            "name": "Lower West Side",
+                        },
+                    },
                 }
             ],
         }

@@ -32,7 +32,13 @@ _DONE_EXAMPLE = {
         "runtime_s": 3.2,
         "seed": 0,
         "assignments": [{"child_id": "C1", "home_id": "H3", "score": 0.8, "factors": []}],
-        "unplaced": [{"child_id": "C9", "reasons": ["no home within 25 km accepts age 16"]}],
+        "unplaced": [
+            {
+                "child_id": "C9",
+                "reasons": ["no eligible home takes this child, with or without the siblings"],
+                "reasons_i18n": [{"key": "unplaced.none", "args": {}}],
+            }
+        ],
         "summary": {"children": 120, "placed": 110},
     },
 }
