@@ -20,6 +20,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Union
 
 from matching.inputs import MAX_AGE
@@ -211,30 +212,45 @@ class Wording:
 ENGLISH_WORDING = Wording(ENGLISH)
 
 
-class _Formatter(string.Formatter):
-    def __init__(self, wording: Wording) -> None:
-        self.wording = wording
+@cache
+def _parsed(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    """A template as (literal text, field name or None, format spec) pieces, parsed once."""
+    return tuple(
+        (literal, name, spec or "") for literal, name, spec, _ in string.Formatter().parse(template)
+    )
 
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Mapping):  # a nested message in its JSON form
-            return render(value, self.wording)
-        if isinstance(value, Message):
-            return render(value.to_json(), self.wording)
-        if isinstance(value, list | tuple):
-            words = [self.format_field(v, "") for v in value]
-            if format_spec in (";", ","):
-                return f"{format_spec} ".join(words)
-            if len(words) == 1:
-                return words[0]
-            last = self.wording.or_word if format_spec == "or" else self.wording.and_word
-            last = self.wording.joining(last, words[-1])
-            return f"{', '.join(words[:-1])} {last} {words[-1]}"
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            text = format(value, format_spec)
-            if self.wording.decimal_comma:
-                text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-            return text
-        return format(value, format_spec)
+
+def _field(value: Any, spec: str, wording: Wording) -> str:
+    if isinstance(value, Message):
+        # already said in English when it was made; said again only in another language
+        return (
+            str.__str__(value) if wording is ENGLISH_WORDING else render(value.to_json(), wording)
+        )
+    if isinstance(value, Mapping):  # a nested message in its JSON form
+        return render(value, wording)
+    if isinstance(value, list | tuple):
+        words = [_field(v, "", wording) for v in value]
+        if spec in (";", ","):
+            return f"{spec} ".join(words)
+        if len(words) == 1:
+            return words[0]
+        last = wording.joining(wording.or_word if spec == "or" else wording.and_word, words[-1])
+        return f"{', '.join(words[:-1])} {last} {words[-1]}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = format(value, spec)
+        if wording.decimal_comma:
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+    return format(value, spec) if spec else str(value)
+
+
+def _say(template: str, args: Mapping[str, Any], wording: Wording) -> str:
+    out = []
+    for literal, name, spec in _parsed(template):
+        out.append(literal)
+        if name is not None:
+            out.append(_field(args[name], spec, wording))
+    return "".join(out)
 
 
 def render(message: Mapping[str, Any], wording: Wording = ENGLISH_WORDING) -> str:
@@ -245,9 +261,7 @@ def render(message: Mapping[str, Any], wording: Wording = ENGLISH_WORDING) -> st
     KeyError
         The key is in neither the wording's templates nor its fallback.
     """
-    return _Formatter(wording).vformat(
-        wording.template(str(message["key"])), (), dict(message.get("args") or {})
-    )
+    return _say(wording.template(str(message["key"])), message.get("args") or {}, wording)
 
 
 def _plain(value: Arg) -> Any:
@@ -269,10 +283,9 @@ class Message(str):
     args: Mapping[str, Any]
 
     def __new__(cls, key: str, /, **args: Arg) -> Message:
-        plain = {name: _plain(value) for name, value in args.items()}
-        self = super().__new__(cls, render({"key": key, "args": plain}))
+        self = super().__new__(cls, _say(ENGLISH_WORDING.template(key), args, ENGLISH_WORDING))
         self.key = key
-        self.args = plain
+        self.args = {name: _plain(value) for name, value in args.items()}
         return self
 
     def to_json(self) -> dict[str, Any]:
