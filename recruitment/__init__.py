@@ -22,7 +22,7 @@ Exceptions: :class:`TableError` (an input table that breaks the contract) and
 
 from recruitment.backtest import BacktestResult, backtest
 from recruitment.gaps import GapResult, compute_gaps, suppress
-from recruitment.maps import gap_geojson, svg_map
+from recruitment.maps import MapText, gap_geojson, svg_map
 from recruitment.policy import PolicyError, RecruitmentPolicy, load_policy
 from recruitment.segments import Segment, parse_segment
 from recruitment.supply import closure_hazard, conversion_rates
@@ -31,6 +31,7 @@ from recruitment.tables import RecruitmentInputs, TableError
 __all__ = [
     "BacktestResult",
     "GapResult",
+    "MapText",
     "PolicyError",
     "RecruitmentInputs",
     "RecruitmentPolicy",

@@ -3,18 +3,55 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box, shape
 
 from geo import Community, CommunityIndex
 from recruitment import RecruitmentPolicy, compute_gaps, gap_geojson, svg_map
-from recruitment.maps import PALETTE
+from recruitment.maps import PALETTE, MapText, gap_classes
 from tests.recruitment.conftest import build, communities, home, steady_entries
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def comma(value: object, digits: int) -> str:
+    """Numbers as Spanish writes them: ``1.234,5``."""
+    if not isinstance(value, int | float) or value != value:
+        return "—"
+    return f"{value:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# a Spanish text table, complete so that no English word is left (the pages have theirs)
+SPANISH = MapText(
+    heading="Déficit de familias, {segment} (a {horizon} meses desde el {as_of})",
+    no_figures="{community}: sin cifras",
+    tip_suppressed="{segment}: cifras omitidas (de 1 a {threshold} niños)",
+    tip_homes="hogares hoy: {homes}",
+    tip_segment="{segment}, a {horizon} meses",
+    tip_gap="déficit de {gap} hogares (intervalo de {low} a {high})",
+    tip_need="se necesitan {need} hogares para {children} niños",
+    tip_supply="hogares hoy: {homes}, cierres: {closures}, en trámite: {pipeline}",
+    tip_recruit="reclutar {target} hogares ({inquiries} consultas)",
+    tip_unmet="en espera sin hogar: {unmet} ({rule})",
+    legend_title="Déficit, {segment}",
+    legend_subtitle="hogares necesarios menos hogares previstos",
+    class_spare_many="{low} o más hogares de sobra",
+    class_spare="de {low} a {high} hogares de sobra",
+    class_even="casi en equilibrio (margen de {high})",
+    class_short="faltan de {low} a {high} hogares",
+    class_short_many="faltan más de {low} hogares",
+    suppressed="omitido",
+    notes="Gris, rayado: cifras de 1 a {threshold}\nniños no publicadas.\n"
+    "Nivel de servicio {service_level}%.",
+    number=comma,
+    day=lambda day: f"día {day}",
+    segment=lambda key: {"all": "Todos los niños"}.get(key, key),
+)
 
 
 @pytest.fixture
@@ -91,3 +128,110 @@ def test_geojson_is_valid_with_the_figures(result, index: CommunityIndex) -> Non
     assert props["B"]["suppressed"] is True and props["B"]["gap"] is None
     assert props["B"]["homes"] == 0
     assert len(document["features"][1]["geometry"]["coordinates"]) == 2  # the hole is kept
+
+
+def _legend(root: ET.Element) -> str:
+    """The legend's lines joined by ``|``."""
+    return "|".join(t.text or "" for t in root.iterfind(f".//{SVG}g[@id='legend']/{SVG}text"))
+
+
+def _tips(root: ET.Element) -> dict[str | None, str]:
+    """Each community's tooltip by its id, whether the title is on the path or on its link."""
+    tips = {}
+    for path in root.iter(f"{SVG}path"):
+        title = path.find(f"{SVG}title")
+        if title is None:  # a linked community: the title is the link's
+            link = next(a for a in root.iter(f"{SVG}a") if path in list(a))
+            title = link.find(f"{SVG}title")
+        assert title is not None and title.text
+        tips[path.get("data-id")] = title.text
+    return tips
+
+
+def test_the_default_text_is_todays_english(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+    """Without a text table the map keeps its English heading, legend, tooltips and notes."""
+    text = svg_map(result, index, "all")
+    assert text == svg_map(result, index, "all", text=MapText())
+    root = ET.fromstring(text)
+    heading = root.find(f"{SVG}title").text  # type: ignore[union-attr]
+    assert heading is not None
+    assert heading.startswith(
+        "Recruitment gap, all: homes needed minus homes expected (12 months from "
+    )
+    assert root.get("role") == "img" and root.find(f".//{SVG}a") is None
+    legend = _legend(root)
+    for words in (
+        "Gap, all", "homes needed minus homes expected", "2 or more homes to spare",
+        "0.5 to 2 homes to spare", "about even (within 0.5)", "suppressed",
+        "Grey, hatched: figures from 1 to 10", "children are not published.",
+        "Hover a community for its figures.",
+    ):  # fmt: skip
+        assert words in legend
+    assert re.search(r"\|Service level \d+%; interval \d+%\.", legend)
+    tips = _tips(root)
+    assert (
+        tips["B"] == "Area B (B)\nsegment all: figures suppressed (1 to 10 children)\nhomes now 0"
+    )
+    assert re.fullmatch(
+        r"Area A \(A\)\nsegment all, 12 months ahead\n"
+        r"gap \+\d+\.\d homes \(interval -?\d+\.\d to \d+\.\d\)\n"
+        r"need \d+\.\d homes for \d+\.\d children expected in non-kin family care\n"
+        r"homes now 0, expected closures \d+\.\d, pipeline \d+\.\d\n"
+        r"recruit \d+ homes \([\d-]+ inquiries\)",
+        tips["A"],
+    )
+
+
+def test_the_default_class_labels_are_english() -> None:
+    """gap_classes writes its six labels in English unless given another text."""
+    edges, labels = gap_classes(pd.Series([3.0, 3.0, -1.0]))
+    assert edges == [-2.0, -0.5, 0.5, 3.0, 4.0]
+    assert labels == [
+        "2 or more homes to spare", "0.5 to 2 homes to spare", "about even (within 0.5)",
+        "0.5 to 3 homes short", "3 to 4 homes short", "more than 4 homes short",
+    ]  # fmt: skip
+    assert gap_classes(pd.Series([3.0, 3.0, -1.0]), SPANISH)[1] == [
+        "2 o más hogares de sobra", "de 0,5 a 2 hogares de sobra",
+        "casi en equilibrio (margen de 0,5)", "faltan de 0,5 a 3 hogares",
+        "faltan de 3 a 4 hogares", "faltan más de 4 hogares",
+    ]  # fmt: skip
+
+
+def test_a_spanish_text_table_makes_a_spanish_map(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+    """Heading, legend and tooltips come from the table, numbers with a decimal comma."""
+    root = ET.fromstring(svg_map(result, index, "all", text=SPANISH))
+    heading = root.find(f"{SVG}title").text  # type: ignore[union-attr]
+    assert (
+        heading == f"Déficit de familias, Todos los niños (a 12 meses desde el día {result.as_of})"
+    )
+    legend = _legend(root)
+    assert legend.startswith("Déficit, Todos los niños|hogares necesarios menos hogares previstos|")
+    assert "|omitido|" in legend and "|de 0,5 a 2 hogares de sobra|" in legend
+    assert "|Gris, rayado: cifras de 1 a 10|niños no publicadas.|" in legend
+    assert re.search(r"\|Nivel de servicio \d+%\.$", legend)
+    tips = _tips(root)
+    assert (
+        tips["B"]
+        == "Area B (B)\nTodos los niños: cifras omitidas (de 1 a 10 niños)\nhogares hoy: 0"
+    )
+    assert re.search(
+        r"\ndéficit de \+\d+,\d hogares \(intervalo de -?\d+,\d a \d+,\d\)\n", tips["A"]
+    )
+    words = " ".join([heading, legend, *tips.values()])
+    for english in ("homes", "segment", "Gap", "suppressed", "figures", "Hover", "months"):
+        assert english not in words
+
+
+def test_links_make_every_community_reachable_by_keyboard(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+    """With ``link`` each community's shape is inside an ``<a href>`` titled with its tooltip."""
+    text = svg_map(result, index, "all", link=lambda cid: f"/c/{cid}?segment=all&horizon=12")
+    root = ET.fromstring(text)
+    assert root.get("role") == "group"  # an image would hide its links from screen readers
+    links = root.findall(f".//{SVG}g[@id='communities']/{SVG}a")
+    assert len(links) == len(index)
+    assert [a.get("href") for a in links] == [f"/c/{c.id}?segment=all&horizon=12" for c in index]
+    for link, community in zip(links, index, strict=True):
+        shapes = link.findall(f"{SVG}path")
+        assert [p.get("data-id") for p in shapes] == [community.id]
+        assert shapes[0].find(f"{SVG}title") is None  # one title, the link's
+    assert _tips(root) == _tips(ET.fromstring(svg_map(result, index, "all")))

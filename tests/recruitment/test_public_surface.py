@@ -6,7 +6,7 @@ import recruitment
 from recruitment.bench import synthetic_inputs, time_gaps
 
 PUBLIC = {
-    "BacktestResult", "GapResult", "PolicyError", "RecruitmentInputs", "RecruitmentPolicy",
+    "BacktestResult", "GapResult", "MapText", "PolicyError", "RecruitmentInputs", "RecruitmentPolicy",
     "Segment", "TableError", "backtest", "closure_hazard", "compute_gaps", "conversion_rates",
     "gap_geojson", "load_policy", "parse_segment", "suppress", "svg_map",
 }  # fmt: skip
