@@ -3,8 +3,10 @@
 :data:`TEXT` is the one translation table: key -> ``{"en": ..., "es": ...}``. Templates call
 ``t("key", name=value)`` (``str.format`` fields); a key missing from the table is a bug that
 the tests catch (every key used in a template is in the table, every entry has both
-languages). What the engines write (the reasons of a ranking, the tooltips of the gap map)
-is English: the engines speak one language.
+languages). What the matching engine writes (reasons, near misses, plan reasons) arrives as
+keys and values (:mod:`matching.messages`); their Spanish is in :mod:`api.pages.engine_text`,
+checked against the engine's English table the same way. The gap map's words are passed into
+the map from this table.
 """
 
 from __future__ import annotations
@@ -65,15 +67,12 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "No existe ese registro, o no está bajo cuidado.",
     },
     "bad.title": {"en": "Cannot show this", "es": "No se puede mostrar"},
+    "form.token.title": {"en": "Form out of date", "es": "Formulario caducado"},
     # children list
     "children.title": {"en": "Waiting children", "es": "Niños en espera"},
     "children.count": {
         "en": "{shown} of {total} waiting children",
         "es": "{shown} de {total} niños en espera",
-    },
-    "children.more": {
-        "en": "Only the first {limit} are listed: narrow the search.",
-        "es": "Solo se muestran los primeros {limit}: precise la búsqueda.",
     },
     "children.none": {"en": "No waiting child matches.", "es": "Ningún niño en espera coincide."},
     "filter.legend": {"en": "Search and filters", "es": "Búsqueda y filtros"},
@@ -175,6 +174,15 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Contorno oscuro: comunidad de retiro. Números: hogares candidatos por puesto.",
     },
     "map.none": {"en": "No map: no communities on record.", "es": "Sin mapa: no hay comunidades."},
+    "near.title": {"en": "Nearest near misses", "es": "Los que casi cumplen"},
+    "near.intro": {
+        "en": "Homes that fail one rule a family could agree to relax, nearest first.",
+        "es": "Hogares que no cumplen una sola regla que la familia podría flexibilizar, "
+        "los más cercanos primero.",
+    },
+    "near.home": {"en": "Home", "es": "Hogar"},
+    "near.rule": {"en": "Rule it fails", "es": "Regla que no cumple"},
+    "near.detail": {"en": "By how much", "es": "Por cuánto"},
     # decision form
     "decide.title": {"en": "Team decision", "es": "Decisión del equipo"},
     "decide.participants": {"en": "Who took part", "es": "Quién participó"},
@@ -224,6 +232,37 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "decided.number": {"en": "Decision number {id}.", "es": "Decisión número {id}."},
     "decided.back": {"en": "Back to the waiting children", "es": "Volver a los niños en espera"},
+    # paging, start date, form token
+    "children.rows": {
+        "en": "Rows {first}–{last} of {count}",
+        "es": "Filas {first}–{last} de {count}",
+    },
+    "children.pages": {"en": "Pages of the list", "es": "Páginas de la lista"},
+    "children.page": {"en": "Page {page} of {pages}", "es": "Página {page} de {pages}"},
+    "children.previous": {"en": "Previous", "es": "Anterior"},
+    "children.next": {"en": "Next", "es": "Siguiente"},
+    "decide.started_on": {
+        "en": "Placement starts on (today or earlier)",
+        "es": "La colocación empieza el (hoy o antes)",
+    },
+    "decide.started_on.bad": {
+        "en": "Not recorded: “{value}” is not a date. Give the start date as year-month-day, "
+        "for example {example}.",
+        "es": "No se registró: «{value}» no es una fecha. Indique la fecha de inicio como "
+        "año-mes-día, por ejemplo {example}.",
+    },
+    "decide.icwa.missing": {
+        "en": "Not recorded: the chosen home departs from the ICWA placement preference order, "
+        "so the ICWA good cause is required.",
+        "es": "No se registró: el hogar elegido se aparta del orden de preferencia de ICWA, "
+        "por lo que la causa justificada ICWA es obligatoria.",
+    },
+    "form.token.bad": {
+        "en": "Nothing was changed: this form is out of date or did not come from this site. "
+        "Open the page again and resend the form.",
+        "es": "No se cambió nada: este formulario está caducado o no procede de este sitio. "
+        "Vuelva a abrir la página y envíe el formulario de nuevo.",
+    },
     # gaps
     "gaps.title": {"en": "Recruitment gaps", "es": "Déficit de familias"},
     "gaps.intro": {
@@ -237,10 +276,12 @@ TEXT: dict[str, dict[str, str]] = {
     "gaps.show": {"en": "Show", "es": "Mostrar"},
     "gaps.map": {"en": "Gap map", "es": "Mapa del déficit"},
     "gaps.map.hint": {
-        "en": "Point at a community for its figures; the table of the largest gaps has the "
-        "same figures.",
-        "es": "Señale una comunidad para ver sus cifras; la tabla de los mayores déficits "
-        "tiene las mismas.",
+        "en": "Point at a community for its figures, or press Tab to move through the "
+        "communities and Enter to open a community's page; the table of the largest gaps has "
+        "the same figures.",
+        "es": "Señale una comunidad para ver sus cifras, o pulse Tab para recorrer las "
+        "comunidades y Enter para abrir la página de una comunidad; la tabla de los mayores "
+        "déficits tiene las mismas.",
     },
     "gaps.largest": {"en": "Largest gaps", "es": "Mayores déficits"},
     "gaps.none": {"en": "No published gap.", "es": "Ningún déficit publicado."},
@@ -263,6 +304,81 @@ TEXT: dict[str, dict[str, str]] = {
     "segment.siblings:1": {"en": "Single children", "es": "Niños sin hermanos"},
     "segment.siblings:2": {"en": "Pairs of siblings", "es": "Parejas de hermanos"},
     "segment.siblings:3+": {"en": "Three or more siblings", "es": "Tres o más hermanos"},
+    # gap map (inside the SVG)
+    "gapmap.heading": {
+        "en": "Recruitment gap, {segment}: homes needed minus homes expected "
+        "({horizon} months from {as_of})",
+        "es": "Déficit de familias, {segment}: hogares necesarios menos hogares previstos "
+        "(a {horizon} meses desde el {as_of})",
+    },
+    "gapmap.community": {"en": "{name} ({id})", "es": "{name} ({id})"},
+    "gapmap.no_figures": {"en": "{community}: no figures", "es": "{community}: sin cifras"},
+    "gapmap.tip.suppressed": {
+        "en": "{segment}: figures suppressed (1 to {threshold} children)",
+        "es": "{segment}: cifras omitidas (de 1 a {threshold} niños)",
+    },
+    "gapmap.tip.homes": {"en": "homes now {homes}", "es": "hogares hoy: {homes}"},
+    "gapmap.tip.segment": {
+        "en": "{segment}, {horizon} months ahead",
+        "es": "{segment}, a {horizon} meses",
+    },
+    "gapmap.tip.gap": {
+        "en": "gap {gap} homes (interval {low} to {high})",
+        "es": "déficit de {gap} hogares (intervalo de {low} a {high})",
+    },
+    "gapmap.tip.need": {
+        "en": "need {need} homes for {children} children expected in non-kin family care",
+        "es": "se necesitan {need} hogares para {children} niños previstos en hogares de "
+        "acogida que no son de familiares",
+    },
+    "gapmap.tip.supply": {
+        "en": "homes now {homes}, expected closures {closures}, pipeline {pipeline}",
+        "es": "hogares hoy: {homes}, cierres previstos: {closures}, familias en trámite: "
+        "{pipeline}",
+    },
+    "gapmap.tip.recruit": {
+        "en": "recruit {target} homes ({inquiries} inquiries)",
+        "es": "reclutar {target} hogares ({inquiries} consultas)",
+    },
+    "gapmap.tip.unmet": {
+        "en": "waiting now with no qualifying home: {unmet} (most often: {rule})",
+        "es": "en espera hoy sin un hogar que cumpla los requisitos: {unmet} "
+        "(motivo más frecuente: {rule})",
+    },
+    "gapmap.legend.title": {"en": "Gap, {segment}", "es": "Déficit, {segment}"},
+    "gapmap.legend.subtitle": {
+        "en": "homes needed minus homes expected",
+        "es": "hogares necesarios menos hogares previstos",
+    },
+    "gapmap.class.spare_many": {
+        "en": "{low} or more homes to spare",
+        "es": "{low} o más hogares de sobra",
+    },
+    "gapmap.class.spare": {
+        "en": "{low} to {high} homes to spare",
+        "es": "de {low} a {high} hogares de sobra",
+    },
+    "gapmap.class.even": {
+        "en": "about even (within {high})",
+        "es": "casi en equilibrio (margen de {high})",
+    },
+    "gapmap.class.short": {
+        "en": "{low} to {high} homes short",
+        "es": "faltan de {low} a {high} hogares",
+    },
+    "gapmap.class.short_many": {
+        "en": "more than {low} homes short",
+        "es": "faltan más de {low} hogares",
+    },
+    "gapmap.suppressed": {"en": "suppressed", "es": "omitido"},
+    "gapmap.notes": {  # one line of the narrow legend per \n
+        "en": "Grey, hatched: figures from 1 to {threshold}\nchildren are not published.\n"
+        "Hover a community for its figures.\n"
+        "Service level {service_level}%; interval {interval}%.",
+        "es": "Gris, rayado: no se publican las cifras\nde 1 a {threshold} niños.\n"
+        "Señale una comunidad para ver sus cifras.\n"
+        "Nivel de servicio {service_level}%; intervalo {interval}%.",
+    },
     # plans
     "nav.plans": {"en": "Placement plans", "es": "Planes de colocación"},
     "plans.title": {"en": "Placement plan", "es": "Plan de colocación"},

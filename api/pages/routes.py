@@ -14,12 +14,14 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from api.audit import audit_read
 from api.auth import Principal, lookup
 from api.decision_service import record_decision
 from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.pages import session as cookie
+from api.pages.engine_text import said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
 from api.problems import Problem
@@ -36,7 +38,7 @@ router = APIRouter(prefix="/pages", include_in_schema=False)
 _templates = Jinja2Templates(directory=str(files("api") / "templates" / "pages"))
 
 LANG_COOKIE = "fm_lang"
-LIST_LIMIT = 200  # rows of the waiting list on one page
+PAGE_SIZE = 100  # rows of the waiting list on one page
 HOMES_SHOWN = 10
 SEGMENTS = ("all", "age:0-5", "age:6-12", "age:13-17", "siblings:1", "siblings:2", "siblings:3+")
 HORIZONS = (6, 12, 24)
@@ -84,6 +86,7 @@ def _render(
 ) -> HTMLResponse:
     lang = _lang(request)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    session_cookie = request.cookies.get(cookie.COOKIE)
     response = _templates.TemplateResponse(
         request,
         template,
@@ -94,9 +97,14 @@ def _render(
             "code": _code(lang),
             "num": lambda value, digits=0: format_number(value, lang, digits),
             "day": lambda value: format_date(value, lang),
+            # an engine message (a reason, a near miss) in the page's language
+            "said": lambda message, english=None: said(message, lang, english),
             "who": who,
             "may": (lambda p: who is not None and who.may(p)),
             "here": here,
+            # the hidden ``csrf`` input of every form that changes something
+            "csrf": cookie.form_token(session_cookie) if who and session_cookie else "",
+            "today": date.today(),
             **context,
         },
         status_code=status_code,
@@ -122,6 +130,17 @@ def _gate(request: Request, permission: str) -> Principal | Response:
             request, "denied.html", who, 403, role=translate(f"role.{who.role}", _lang(request))
         )
     return who
+
+
+async def _posted_form(request: Request, who: Principal | None) -> FormData | Response:
+    """The posted form when it carries the session's token; else a 403 page and nothing done."""
+    form = await request.form()
+    token = form.get("csrf")
+    session_cookie = request.cookies.get(cookie.COOKIE)
+    if cookie.form_token_ok(session_cookie, token if isinstance(token, str) else None):
+        return form
+    detail = translate("form.token.bad", _lang(request))
+    return _render(request, "problem.html", who, 403, detail=detail, title_key="form.token.title")
 
 
 def _safe_next(value: str | None) -> str:
@@ -174,7 +193,11 @@ async def signin(request: Request) -> Response:
 
 
 @router.post("/signout")
-def signout(request: Request) -> Response:
+async def signout(request: Request) -> Response:
+    if request.cookies.get(cookie.COOKIE):  # a session to end: only by our own form
+        form = await _posted_form(request, _principal(request))
+        if isinstance(form, Response):
+            return form
     response = RedirectResponse("/pages/signin?signed_out=1", status_code=303)
     response.delete_cookie(cookie.COOKIE, path="/pages", httponly=True, samesite="lax")
     return response
@@ -205,6 +228,7 @@ def children_page(
     community: str = "",
     setting: str = "",
     days: str = "",
+    page: str = "1",
 ) -> Response:
     who = _gate(request, "children:read")
     if isinstance(who, Response):
@@ -224,14 +248,26 @@ def children_page(
         rows = [r for r in rows if r.community_id == community]
     if setting:
         rows = [r for r in rows if (r.setting or "none") == setting]
-    min_days = int(days) if days.isdigit() else None
+    # ASCII digits only: "²".isdigit() is true but int("²") fails
+    min_days = int(days) if days.isascii() and days.isdigit() and len(days) < 7 else None
     if min_days is not None:
         rows = [r for r in rows if r.days_waiting >= min_days]
-    shown = rows[:LIST_LIMIT]
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    number = _page_number(page, pages)
+    first = (number - 1) * PAGE_SIZE
+    shown = rows[first : first + PAGE_SIZE]
     audit_read(
         request.app.state.engine, who, "list_children", "child", [r.id for r in shown], "pages"
     )
     communities = sorted({(r.community, r.community_id) for r in everyone if r.community_id})
+    chosen = {
+        "q": q,
+        "age": age,
+        "siblings": siblings,
+        "community": community,
+        "setting": setting,
+        "days": days,
+    }
     return _render(
         request,
         "children.html",
@@ -239,19 +275,32 @@ def children_page(
         rows=shown,
         total=len(everyone),
         matching=len(rows),
-        limit=LIST_LIMIT,
+        page=number,
+        pages=pages,
+        first_row=first + 1,
+        last_row=first + len(shown),
+        previous_link=_page_link(chosen, number - 1) if number > 1 else None,
+        next_link=_page_link(chosen, number + 1) if number < pages else None,
         communities=communities,
         age_bands=list(AGE_BANDS),
         settings=["none", *CONGREGATE_SETTINGS],
-        chosen={
-            "q": q,
-            "age": age,
-            "siblings": siblings,
-            "community": community,
-            "setting": setting,
-            "days": days,
-        },
+        chosen=chosen,
     )
+
+
+def _page_number(asked: str, pages: int) -> int:
+    """The page of the list to show, 1-based: the first for anything but a whole number, the
+    last for a number past the end."""
+    if not (asked.isascii() and asked.isdigit()):
+        return 1
+    number = int(asked) if len(asked) < 10 else pages  # no int() of a thousand digits
+    return min(max(number, 1), pages)
+
+
+def _page_link(chosen: dict[str, str], number: int) -> str:
+    """The waiting list with the same filters, on page ``number``."""
+    query = {name: value for name, value in chosen.items() if value}
+    return f"/pages/children?{urlencode({**query, 'page': number})}"
 
 
 def _child_context(request: Request, who: Principal, child_id: str) -> dict[str, Any] | None:
@@ -340,17 +389,29 @@ async def decide(request: Request, child_id: str) -> Response:
     if isinstance(who, Response):
         return who
     child_id = child_id[:64]
-    form = await request.form()
+    form = await _posted_form(request, who)
+    if isinstance(form, Response):
+        return form
     home = str(form.get("home") or "")
     takes = [c for c in str(form.get(f"children:{home}") or child_id).split(",") if c]
     reason = str(form.get("reason") or "").strip() or None
     good_cause = str(form.get("icwa_good_cause") or "").strip() or None
+    started = str(form.get("started_on") or "").strip()[:32]
     entered = {
         "home": home,
         "participants": [str(p) for p in form.getlist("participant")],
         "reason": reason or "",
         "icwa_good_cause": good_cause or "",
+        "started_on": started,
     }
+    lang = _lang(request)
+    try:
+        started_on = date.fromisoformat(started) if started else None  # none sent: today
+    except ValueError:
+        problem = translate(
+            "decide.started_on.bad", lang, value=started, example=date.today().isoformat()
+        )
+        return _decision_form_again(request, who, child_id, 422, entered, problem)
     try:
         body = DecisionIn.model_validate(
             {
@@ -359,6 +420,7 @@ async def decide(request: Request, child_id: str) -> Response:
                 "options_shown": [str(h) for h in form.getlist("options_shown")],
                 "reason": reason,
                 "icwa_good_cause": good_cause,
+                "started_on": started_on,
             }
         )
         state = request.app.state
@@ -366,27 +428,36 @@ async def decide(request: Request, child_id: str) -> Response:
     except (ValidationError, Problem) as exc:
         if isinstance(exc, Problem):
             status, detail = exc.status, str(exc)
+            fields = [str(e["loc"][-1]) for e in exc.errors]
         else:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            status, detail = 422, f"{where}: {first['msg']}"
-        context = _child_context(request, who, child_id)
-        if context is None:
-            return _render(request, "notfound.html", who, 404)
-        message = "decide.conflict" if status == 409 else "decide.invalid"
-        return _render(
-            request,
-            "child.html",
-            who,
-            status,
-            **context,
-            form=entered,
-            problem=translate(message, _lang(request), detail=detail),
-        )
+            status, detail, fields = 422, f"{where}: {first['msg']}", []
+        if fields[:1] == ["icwa_good_cause"]:
+            problem = translate("decide.icwa.missing", lang)  # the service's words are English
+        else:
+            message = "decide.conflict" if status == 409 else "decide.invalid"
+            problem = translate(message, lang, detail=detail)
+        return _decision_form_again(request, who, child_id, status, entered, problem)
     homes = sorted({p["home_id"] for p in decided["placements"]})
     with Session(request.app.state.engine) as session:
         beds = free_beds(session, homes)
     return _render(request, "decided.html", who, 201, decided=decided, beds=beds)
+
+
+def _decision_form_again(
+    request: Request,
+    who: Principal,
+    child_id: str,
+    status: int,
+    entered: dict[str, Any],
+    problem: str,
+) -> Response:
+    """The child page again, with what was entered and why nothing was recorded."""
+    context = _child_context(request, who, child_id)
+    if context is None:
+        return _render(request, "notfound.html", who, 404)
+    return _render(request, "child.html", who, status, **context, form=entered, problem=problem)
 
 
 # -- recruiter: gaps, a community ---------------------------------------------------------------
@@ -394,14 +465,53 @@ async def decide(request: Request, child_id: str) -> Response:
 
 def _gap_query(segment: str, horizon: str) -> tuple[str, int]:
     chosen = segment if segment in SEGMENTS else "all"
-    months = int(horizon) if horizon.isdigit() and int(horizon) in HORIZONS else 12
+    months = next((h for h in HORIZONS if horizon == str(h)), 12)
     return chosen, months
+
+
+def _gap_map(
+    result: Any, index: Any, key: str, lang: str, link: Callable[[str], str] | None = None
+) -> str:
+    """The gap map in the page's language: its words from the table, numbers and days as the
+    language writes them, segment and rule names translated where the table has them."""
+    from recruitment.maps import MapText, svg_map
+
+    def t(name: str) -> str:
+        return TEXT[f"gapmap.{name}"][lang]
+
+    code = _code(lang)
+    text = MapText(
+        heading=t("heading"),
+        community=t("community"),
+        no_figures=t("no_figures"),
+        tip_suppressed=t("tip.suppressed"),
+        tip_homes=t("tip.homes"),
+        tip_segment=t("tip.segment"),
+        tip_gap=t("tip.gap"),
+        tip_need=t("tip.need"),
+        tip_supply=t("tip.supply"),
+        tip_recruit=t("tip.recruit"),
+        tip_unmet=t("tip.unmet"),
+        legend_title=t("legend.title"),
+        legend_subtitle=t("legend.subtitle"),
+        class_spare_many=t("class.spare_many"),
+        class_spare=t("class.spare"),
+        class_even=t("class.even"),
+        class_short=t("class.short"),
+        class_short_many=t("class.short_many"),
+        suppressed=t("suppressed"),
+        notes=t("notes"),
+        number=lambda value, digits: format_number(value, lang, digits),
+        day=lambda value: format_date(value, lang),
+        segment=lambda value: code("segment", value),
+        rule=lambda value: code("rule", value),
+    )
+    return svg_map(result, index, key, text=text, link=link)
 
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Response:
     from api.routers.recruitment import cached_gaps
-    from recruitment import svg_map
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
@@ -411,15 +521,20 @@ def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Re
         result, index, key = cached_gaps(request, months, chosen, None)
     except Problem as exc:
         return _render(request, "problem.html", who, exc.status, detail=str(exc))
-    svg = svg_map(result, index, key or "all")
+    back = urlencode({"segment": chosen, "horizon": months})
+
+    def link(community_id: str) -> str:
+        return f"/pages/communities/{quote(community_id, safe='')}?{back}"
+
+    svg = _gap_map(result, index, key or "all", _lang(request), link)
     svg = svg[svg.index("<svg") :]  # inline: without the XML declaration
     largest = result.largest(15, segment=key or "all").to_dict("records")
-    query = urlencode({"segment": chosen, "horizon_months": months})
+    query = urlencode({"segment": chosen, "horizon": months})
     return _render(
         request,
         "gaps.html",
         who,
-        svg=Markup(svg),  # recruitment.maps escapes every name and tooltip
+        svg=Markup(svg),  # recruitment.maps escapes every name, tooltip and link
         largest=largest,
         segments=SEGMENTS,
         horizons=HORIZONS,
@@ -477,9 +592,12 @@ def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") ->
 
 @router.get("/gaps.svg")
 def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from recruitment import svg_map
+    lang = _lang(request)
 
-    return _gap_download(request, segment, horizon, svg_map, "image/svg+xml", "gaps.svg")
+    def render(result: Any, index: Any, key: str) -> str:
+        return _gap_map(result, index, key, lang)  # a file to keep: no links
+
+    return _gap_download(request, segment, horizon, render, "image/svg+xml", "gaps.svg")
 
 
 @router.get("/communities/{community_id}", response_class=HTMLResponse)
@@ -535,7 +653,9 @@ async def start_plans(request: Request) -> Response:
     who = _gate(request, "plans")
     if isinstance(who, Response):
         return who
-    form = await request.form()
+    form = await _posted_form(request, who)
+    if isinstance(form, Response):
+        return form
     limit = str(form.get("time_limit_s") or "10")
     seed = str(form.get("seed") or "0")
     try:

@@ -6,6 +6,11 @@ so a revoked key stops the session at once and the role is always the key's role
 as the API sees it. The secret is ``FOSTERMATCH_SESSION_SECRET`` when set (needed when
 several worker processes serve the pages); otherwise a random secret per process, so every
 session ends when the process restarts.
+
+Every form that changes something carries a token bound to the session (:func:`form_token`).
+SameSite=Lax alone does not stop a form posted from a sibling subdomain (the same site) or by
+a browser that ignores SameSite; such a page can make the browser send the cookie, but it
+cannot read our pages, so it cannot know the token.
 """
 
 from __future__ import annotations
@@ -23,7 +28,16 @@ from sqlmodel import Session
 from api.auth import Principal
 from data.models import ApiKey
 
-__all__ = ["COOKIE", "MAX_AGE_S", "SECRET_ENV", "principal_of", "read_cookie", "sign"]
+__all__ = [
+    "COOKIE",
+    "MAX_AGE_S",
+    "SECRET_ENV",
+    "form_token",
+    "form_token_ok",
+    "principal_of",
+    "read_cookie",
+    "sign",
+]
 
 COOKIE = "fm_session"
 SECRET_ENV = "FOSTERMATCH_SESSION_SECRET"
@@ -54,7 +68,9 @@ def read_cookie(value: str | None, now: float | None = None) -> int | None:
     if not value or value.count(".") != 1:
         return None
     payload, mac = value.split(".")
-    if not hmac.compare_digest(mac, _mac(payload.encode("ascii", "replace"))):
+    expected = _mac(payload.encode("ascii", "replace"))
+    # bytes: compare_digest refuses str with non-ASCII characters (a forged cookie may have them)
+    if not hmac.compare_digest(mac.encode("utf-8"), expected.encode("ascii")):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -63,6 +79,22 @@ def read_cookie(value: str | None, now: float | None = None) -> int | None:
         return None
     age = (now if now is not None else time.time()) - issued
     return key_id if 0 <= age <= MAX_AGE_S else None
+
+
+def form_token(cookie_value: str) -> str:
+    """The token the forms of a session carry: HMAC of ``"csrf"`` and the cookie value.
+
+    Bound to the cookie, so it changes at every sign-in and needs no storage; the prefix keeps
+    it apart from the cookie's own MAC (a token is never a valid cookie signature).
+    """
+    return _mac(b"csrf" + cookie_value.encode("utf-8"))
+
+
+def form_token_ok(cookie_value: str | None, token: str | None) -> bool:
+    """Whether ``token`` is the form token of the session cookie ``cookie_value``."""
+    if not cookie_value or not token:
+        return False
+    return hmac.compare_digest(token.encode("utf-8"), form_token(cookie_value).encode("ascii"))
 
 
 def principal_of(session: Session, key_id: int) -> Principal | None:

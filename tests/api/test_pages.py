@@ -119,7 +119,8 @@ def test_sign_out_clears_the_cookie(county: tuple[TestClient, dict[str, str]]) -
     """After signing out the pages lead to sign-in again."""
     client, keys = county
     sign_in(client, keys["recruiter"])
-    answer = client.post("/pages/signout", follow_redirects=False)
+    token = csrf_of(client.get("/pages/gaps").text)
+    answer = client.post("/pages/signout", data=token, follow_redirects=False)
     assert answer.status_code == 303
     assert (
         'fm_session=""' in answer.headers["set-cookie"]
@@ -216,10 +217,18 @@ def test_an_unknown_child_is_not_found(county: tuple[TestClient, dict[str, str]]
 
 
 def _form(page: str) -> tuple[list[str], dict[str, str]]:
-    """The options shown and the children each home takes, from the child page."""
+    """The options shown, and the children each home takes with the form's token, from the
+    child page."""
     shown = re.findall(r'name="options_shown" value="([^"]+)"', page)
     takes = dict(re.findall(r'name="(children:[^"]+)" value="([^"]*)"', page))
-    return shown, takes
+    return shown, {**takes, **csrf_of(page)}
+
+
+def csrf_of(page: str) -> dict[str, str]:
+    """The hidden form token of a signed-in page, as form data."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None, "the page has a form token"
+    return {"csrf": found.group(1)}
 
 
 def test_a_decision_through_the_page_takes_a_bed(
@@ -305,6 +314,13 @@ def test_gap_downloads(county: tuple[TestClient, dict[str, str]]) -> None:
     assert geo.json()["type"] == "FeatureCollection"
     svg = client.get("/pages/gaps.svg")
     assert svg.text.lstrip().startswith("<?xml") and "<svg" in svg.text
+    # the page's download links keep its horizon (the 24-month table is not the 12-month one)
+    page = client.get("/pages/gaps?segment=all&horizon=24").text
+    link = re.search(r'href="(/pages/gaps\.csv\?[^"]+)"', page)
+    assert link is not None
+    linked = client.get(link.group(1).replace("&amp;", "&")).text
+    assert linked == client.get("/pages/gaps.csv?segment=all&horizon=24").text
+    assert linked != client.get("/pages/gaps.csv?segment=all&horizon=12").text
 
 
 def test_the_community_page_lists_partners_and_languages(
@@ -371,9 +387,12 @@ def _plan_beside_greedy(client: TestClient, keys: dict[str, str]) -> None:
     import time
 
     sign_in(client, keys["coordinator"])
-    assert client.get("/pages/plans").status_code == 200
+    form = client.get("/pages/plans")
+    assert form.status_code == 200
     started = client.post(
-        "/pages/plans", data={"time_limit_s": "5", "seed": "0"}, follow_redirects=False
+        "/pages/plans",
+        data={"time_limit_s": "5", "seed": "0", **csrf_of(form.text)},
+        follow_redirects=False,
     )
     assert started.status_code == 303
     follow = started.headers["location"]
@@ -404,3 +423,320 @@ def test_nothing_comes_from_the_internet_and_every_page_has_landmarks() -> None:
     base = (TEMPLATES / "base.html").read_text()
     assert 'class="skip" href="#main"' in base and '<main id="main"' in base
     assert "<nav aria-label=" in base
+
+
+def _gap_map_of(text: str) -> tuple[str, list[str], dict[str | None, tuple[str | None, str]]]:
+    """The gap map in a page or a file: its heading, its legend's lines and, per community,
+    its link (``None`` without one) and its tooltip."""
+    from xml.etree import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ElementTree.fromstring(text[text.index("<svg") : text.index("</svg>") + len("</svg>")])
+    heading = root.findtext(f"{ns}title") or ""
+    legend = [line.text or "" for line in root.iterfind(f".//{ns}g[@id='legend']/{ns}text")]
+    communities: dict[str | None, tuple[str | None, str]] = {}
+    for shape in root.iterfind(f".//{ns}g[@id='communities']/*"):
+        path = shape.find(f"{ns}path") if shape.tag == f"{ns}a" else shape
+        assert path is not None
+        communities[path.get("data-id")] = (shape.get("href"), shape.findtext(f"{ns}title") or "")
+    return heading, legend, communities
+
+
+def test_the_spanish_gap_map_speaks_spanish(county: tuple[TestClient, dict[str, str]]) -> None:
+    """On the Spanish page and in its download the map's heading, legend and tooltips are
+    Spanish, with the segment's Spanish name and a decimal comma."""
+    client, keys = county
+    sign_in(client, keys["recruiter"])
+    for text in (client.get("/pages/gaps?lang=es").text, client.get("/pages/gaps.svg").text):
+        heading, legend, communities = _gap_map_of(text)
+        assert heading.startswith(
+            "Déficit de familias, Todos los niños: hogares necesarios menos hogares previstos "
+            "(a 12 meses desde el "
+        )
+        assert legend[:2] == [
+            "Déficit, Todos los niños",
+            "hogares necesarios menos hogares previstos",
+        ]
+        assert "omitido" in legend and "Señale una comunidad para ver sus cifras." in legend
+        tips = [tip for _, tip in communities.values()]
+        assert any(
+            re.search(r"\ndéficit de [+-][\d.]*\d,\d hogares \(intervalo de ", t) for t in tips
+        )
+        assert all(t.split("\n")[1].startswith("Todos los niños") for t in tips)
+        words = " ".join([heading, *legend, *tips])
+        for english in ("homes", "segment", "Gap", "suppressed", "figures", "months", "recruit"):
+            assert english not in words
+
+
+def test_the_gap_page_links_every_community(county: tuple[TestClient, dict[str, str]]) -> None:
+    """Each community of the page's map links to its page for the same segment and horizon,
+    titled with its tooltip; the hint says how to use the keyboard."""
+    client, keys = county
+    sign_in(client, keys["recruiter"])
+    page = client.get("/pages/gaps?segment=age:0-5&horizon=24").text
+    assert "press Tab to move through the communities and Enter" in page
+    heading, _, communities = _gap_map_of(page)
+    assert heading.startswith("Recruitment gap, Ages 0-5: ")
+    assert len(communities) > 1
+    for community, (href, tip) in communities.items():
+        assert href == f"/pages/communities/{community}?segment=age%3A0-5&horizon=24"
+        assert tip.split("\n")[1].startswith("Ages 0-5")
+    href, tip = next(iter(communities.values()))
+    assert href is not None
+    opened = client.get(href)
+    assert opened.status_code == 200
+    assert tip.split(" (")[0] in opened.text  # the community's name
+
+
+def test_the_downloaded_gap_map_has_no_links(county: tuple[TestClient, dict[str, str]]) -> None:
+    """The SVG file has the page's tooltips but no links (it leaves the site)."""
+    client, keys = county
+    sign_in(client, keys["recruiter"])
+    page = _gap_map_of(client.get("/pages/gaps?segment=age:0-5").text)[2]
+    download = client.get("/pages/gaps.svg?segment=age:0-5&horizon=12").text
+    assert "<a " not in download and 'role="img"' in download
+    communities = _gap_map_of(download)[2]
+    assert {c: tip for c, (_, tip) in page.items()} == {
+        c: tip for c, (_, tip) in communities.items()
+    }
+    assert {href for href, _ in communities.values()} == {None}
+
+
+def _count(client: TestClient, table: type) -> int:
+    """How many rows ``table`` holds in the client's database."""
+    from sqlalchemy import func
+
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return int(session.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_a_form_without_the_session_token_changes_nothing(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Decision, plan and sign-out posts without the token, or with a wrong one, get a 403
+    page and record nothing: no decision, no placement, no plan, the session goes on."""
+    from data.models import Decision, Placement, PlanJob
+
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    child = a_waiting_child(client)
+    page = client.get(f"/pages/children/{child}").text
+    shown, takes = _form(page)
+    takes.pop("csrf")
+    data = {**takes, "participant": "caseworker", "home": shown[0], "options_shown": shown}
+    before = (_count(client, Decision), _count(client, Placement), _count(client, PlanJob))
+    wrong = cookie.form_token(cookie.sign(1))  # a token of another session
+    for token in ({}, {"csrf": ""}, {"csrf": "x" * 43}, {"csrf": wrong}, {"csrf": "é"}):
+        posts = {
+            f"/pages/children/{child}/decision": {**data, **token},
+            "/pages/plans": {"time_limit_s": "5", "seed": "0", **token},
+            "/pages/signout": token,
+        }
+        for path, form in posts.items():
+            answer = client.post(path, data=form, follow_redirects=False)
+            assert answer.status_code == 403, (path, token)
+            assert "Nothing was changed" in answer.text and 'role="alert"' in answer.text
+    after = (_count(client, Decision), _count(client, Placement), _count(client, PlanJob))
+    assert after == before
+    assert client.get("/pages/children", follow_redirects=False).status_code == 200
+    spanish = client.post("/pages/plans?lang=es", data={"time_limit_s": "5"})
+    assert spanish.status_code == 403 and "No se cambió nada" in spanish.text
+
+
+def test_the_form_token_is_bound_to_the_session(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Every signed-in form carries the session's token; a new sign-in makes a new token and
+    the old one no longer works."""
+    import time
+
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    child = a_waiting_child(client)
+    first = csrf_of(client.get(f"/pages/children/{child}").text)
+    for path in ("/pages/children", "/pages/plans", f"/pages/children/{child}"):
+        page = client.get(path).text
+        forms = re.findall(r'<form[^>]*method="post".*?</form>', page, flags=re.S)
+        assert forms, path
+        assert all(f'name="csrf" value="{first["csrf"]}"' in form for form in forms), path
+    key_id = cookie.read_cookie(client.cookies.get(cookie.COOKIE))
+    assert key_id is not None
+    # the same key signed in a minute earlier: another valid session, another token
+    client.cookies.clear()
+    client.cookies.set(cookie.COOKIE, cookie.sign(key_id, now=time.time() - 60))
+    page = client.get(f"/pages/children/{child}").text
+    assert csrf_of(page) != first
+    shown, data = _form(page)
+    data = {**data, "participant": "caseworker", "home": shown[0], "options_shown": shown}
+    stale = client.post(f"/pages/children/{child}/decision", data={**data, **first})
+    assert stale.status_code == 403
+
+
+def _a_child_waiting_since_before_yesterday(client: TestClient) -> tuple[str, date]:
+    """A waiting child whose removal and current stay began before yesterday, and the day
+    after the later of the two (a start day the service accepts)."""
+    from datetime import timedelta
+
+    from data.models import Episode, Placement
+
+    yesterday = date.today() - timedelta(days=1)
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        for child in waiting_children(session):
+            days = [
+                *session.execute(
+                    select(col(Episode.removed_on)).where(
+                        col(Episode.child_id) == child, col(Episode.discharged_on).is_(None)
+                    )
+                ).scalars(),
+                *session.execute(
+                    select(col(Placement.started_on)).where(
+                        col(Placement.child_id) == child, col(Placement.ended_on).is_(None)
+                    )
+                ).scalars(),
+            ]
+            if days and max(days) < yesterday:
+                return child, max(days) + timedelta(days=1)
+    raise AssertionError("the sample county has a child waiting for more than two days")
+
+
+def test_the_chosen_start_date_reaches_the_placement(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """The form offers today (and nothing later); a chosen earlier day is the placement's
+    start, on the confirmation page and in the records."""
+    from data.models import Placement
+
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    child, day = _a_child_waiting_since_before_yesterday(client)
+    page = client.get(f"/pages/children/{child}").text
+    today = date.today().isoformat()
+    assert re.search(
+        rf'<input type="date" id="started-on" name="started_on" required max="{today}"\s+'
+        rf'value="{today}">',
+        page,
+    )
+    assert '<label for="started-on">' in page
+    shown, takes = _form(page)
+    data = {"participant": "caseworker", "home": shown[0], "options_shown": shown, **takes}
+    # the service ranks as of the start day, when another home may have been the first
+    reason = {"reason": "the team met that day"}
+    answer = client.post(
+        f"/pages/children/{child}/decision",
+        data={**data, **reason, "started_on": day.isoformat()},
+    )
+    assert answer.status_code == 201, answer.text
+    assert f"{child} is placed in home {shown[0]} from {format_date(day, 'en')}." in answer.text
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        placed = session.execute(
+            select(Placement).where(
+                col(Placement.child_id) == child, col(Placement.ended_on).is_(None)
+            )
+        ).scalar_one()
+    assert (placed.home_id, placed.started_on) == (shown[0], day)
+
+
+def test_a_start_date_that_is_no_date_or_in_the_future_records_nothing(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """An unparsable day gives the form back with a translated message and what was typed; a
+    day after today is refused by the service; neither records anything."""
+    from datetime import timedelta
+
+    from data.models import Decision, Placement
+
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    child = a_waiting_child(client)
+    shown, takes = _form(client.get(f"/pages/children/{child}").text)
+    data = {"participant": "caseworker", "home": shown[0], "options_shown": shown, **takes}
+    before = (_count(client, Decision), _count(client, Placement))
+    path = f"/pages/children/{child}/decision"
+    bad = client.post(path, data={**data, "started_on": "31/02/2026"})
+    assert bad.status_code == 422
+    assert "Not recorded: “31/02/2026” is not a date." in bad.text
+    assert 'value="31/02/2026"' in bad.text and 'role="alert"' in bad.text
+    spanish = client.post(f"{path}?lang=es", data={**data, "started_on": "mañana"})
+    assert spanish.status_code == 422 and "«mañana» no es una fecha" in spanish.text
+    later = (date.today() + timedelta(days=1)).isoformat()
+    future = client.post(path, data={**data, "started_on": later})
+    assert future.status_code == 422
+    assert f"started_on: {later} is in the future" in future.text
+    assert (_count(client, Decision), _count(client, Placement)) == before
+
+
+def _listed(page: str) -> list[str]:
+    """The child ids of a waiting-list page, in order."""
+    return re.findall(r'<th scope="row"><a href="/pages/children/([^"]+)">', page)
+
+
+def _pager(page: str) -> dict[str, str]:
+    """The previous and next links of a waiting-list page, by their rel."""
+    nav = re.search(r'<nav class="pager" aria-label="Pages of the list">.*?</nav>', page, re.S)
+    assert nav is not None, "the list has a labelled page navigation"
+    links = re.findall(r'<a href="([^"]+)" rel="(prev|next)">', nav.group(0))
+    return {rel: href.replace("&amp;", "&") for href, rel in links}
+
+
+def test_the_waiting_list_in_pages_of_a_hundred(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Page 2 shows the next hundred rows, says which rows they are, links back and on; the
+    audit entry of each page names only the children on it."""
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    everyone = a_list_of_waiting(client)
+    assert len(everyone) > 200, "the sample county has three pages of waiting children"
+    first = client.get("/pages/children").text
+    assert len(_listed(first)) == 100
+    assert f"Rows 1–100 of {len(everyone)}" in first
+    assert _pager(first) == {"next": "/pages/children?page=2"}
+    second = client.get("/pages/children?page=2").text
+    assert f"Rows 101–200 of {len(everyone)}" in second and "Page 2 of 3" in second
+    assert _pager(second) == {"prev": "/pages/children?page=1", "next": "/pages/children?page=3"}
+    shown = _listed(second)
+    assert len(shown) == 100 and not set(shown) & set(_listed(first))
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        last = (
+            session.execute(
+                select(AuditEntry)
+                .where(col(AuditEntry.action) == "list_children")
+                .order_by(col(AuditEntry.id).desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert last is not None and sorted(last.child_ids) == sorted(shown)
+    third = client.get("/pages/children?page=3").text
+    assert len(_listed(third)) == len(everyone) - 200
+    assert _pager(third) == {"prev": "/pages/children?page=2"}
+    assert sorted(_listed(first) + shown + _listed(third)) == sorted(everyone)
+    spanish = client.get("/pages/children?page=2&lang=es").text
+    assert f"Filas 101–200 de {len(everyone)}" in spanish and 'rel="next">Siguiente<' in spanish
+
+
+def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Previous and next keep every filter; a page past the end shows the last page and a
+    page that is no number shows the first, never an error."""
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    query = "age=&siblings=alone&days=0&q=C"
+    matching = len(_listed(client.get(f"/pages/children?{query}&page=1").text))
+    assert matching == 100, "more than a page of children waiting alone"
+    page = client.get(f"/pages/children?{query}").text
+    following = _pager(page)["next"]
+    assert following == "/pages/children?q=C&siblings=alone&days=0&page=2"
+    second = client.get(following).text
+    assert _pager(second)["prev"] == "/pages/children?q=C&siblings=alone&days=0&page=1"
+    last = client.get(f"/pages/children?{query}&page=2").text
+    for odd, same_as in (("99999", last), ("9" * 5000, last), ("0", page), ("x", page)):
+        answer = client.get(f"/pages/children?{query}&page={odd}")
+        assert answer.status_code == 200, odd
+        assert _listed(answer.text) == _listed(same_as), odd
+    unfiltered = _listed(client.get("/pages/children").text)
+    for odd in ("-1", "²", "1.5"):  # "²".isdigit() is true, int("²") fails
+        answer = client.get(f"/pages/children?days={odd}&page={odd}")
+        assert answer.status_code == 200, odd
+        assert _listed(answer.text) == unfiltered, odd

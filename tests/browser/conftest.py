@@ -42,8 +42,8 @@ def _free_port() -> int:
 def page_server(
     county_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """A uvicorn server in a thread over a writable copy of the sample county; its URL and
-    one API key per role."""
+    """A uvicorn server in a thread over a writable copy of the sample county; its URL, one
+    API key per role, and its database engine (for tests that add their own records)."""
     import uvicorn
 
     from api.app import create_app
@@ -75,7 +75,7 @@ def page_server(
             raise RuntimeError("the page server did not start")
         time.sleep(0.05)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "keys": keys}
+        yield {"url": f"http://127.0.0.1:{port}", "keys": keys, "engine": engine}
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -62,7 +62,10 @@ def test_coordinator_compares_a_plan_with_greedy(page: Any, page_server: dict[st
 
 
 def test_recruiter_reads_the_gap_map_and_no_child(page: Any, page_server: dict[str, Any]) -> None:
-    """Sign in as a recruiter, switch segment, read a tooltip; child pages answer 403."""
+    """Sign in as a recruiter, switch segment, read a tooltip, reach that community with Tab
+    (its link is named with its figures) and open it with Enter; child pages answer 403."""
+    from playwright.sync_api import expect
+
     url = page_server["url"]
     sign_in(page, url, page_server["keys"]["recruiter"])
     assert page.url.endswith("/pages/gaps")
@@ -72,11 +75,26 @@ def test_recruiter_reads_the_gap_map_and_no_child(page: Any, page_server: dict[s
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state()
     assert "segment=age%3A0-5" in page.url
-    shape = page.locator(".gapmap path.community").first
-    shape.hover()
-    tooltip = shape.locator("title").text_content()
-    assert "segment age:0-5" in tooltip
+    link = page.locator(".gapmap a").first
+    link.hover()
+    tooltip = link.locator("title").text_content()
+    assert "Ages 0-5" in tooltip and "homes now" in tooltip
     shoot(page, "recruiter-gaps-age-0-5")
+    for _ in range(40):  # through the frame and the filters to the map's first community
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.gapmap') !== null"):
+            break
+    focused = page.locator(".gapmap a:focus")
+    expect(focused).to_have_count(1)
+    community = focused.locator("path.community").get_attribute("data-id")
+    assert community == link.locator("path.community").get_attribute("data-id")
+    expect(focused).to_have_accessible_name(" ".join(tooltip.split()))
+    shoot(page, "recruiter-gaps-keyboard")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/pages/communities/{community}?segment=age%3A0-5&horizon=12")
+    assert tooltip.split(" (")[0] in page.locator("h1").inner_text()  # the community's name
+    assert page.locator("h2#partners-h").count() == 1
+    page.go_back()
     page.locator("table.list tbody th a").first.click()
     page.wait_for_load_state()
     assert page.locator("h2#partners-h").count() == 1
@@ -104,3 +122,144 @@ def test_switch_to_spanish(page: Any, page_server: dict[str, Any]) -> None:
     shoot(page, "es-children")
     page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
     shoot(page, "es-children-tablet")
+
+
+def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
+    """Records of this test's own (no sample child or home has this shape): two waiting
+    half-siblings, Ana (4, under ICWA, tribe "Test Nation") and Ben (12, not under ICWA), and
+    two homes with one bed each. Home ZT is licensed by Ana's tribe (ICWA tier 2 for her) and
+    is Ben's aunt's (kin of Ben only); home ZO takes children up to 6 and is of no tribe
+    (tier 4). Ranked as a group, ZT goes to Ben (its kin) and ZO to Ana; but for Ana alone ZT
+    is a better ICWA tier than ZO, so choosing ZO for her needs ICWA good cause.
+
+    Both children need every capability, and the sample homes that offer them all are
+    excluded for them, so these two homes are their only options.
+    """
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from data.db import session_scope
+    from data.formats import NEEDS
+    from data.models import Child, Episode, Home, SiblingGroup
+    from data.transfer import bump_change_counter
+
+    today = date.today()
+    ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZO-OTHER"}
+    with session_scope(engine) as session:
+        removal = (
+            session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
+            .scalars()
+            .first()
+        )
+        assert removal is not None
+        capable = sorted(
+            h.id
+            for h in session.execute(select(Home)).scalars()
+            if set(NEEDS) <= set(h.capabilities)
+        )
+        place = {
+            "latitude": removal.removal_latitude,
+            "longitude": removal.removal_longitude,
+            "community_id": removal.removal_community_id,
+        }
+        common = {
+            "kind": "foster",
+            "status": "active",
+            "capacity": 1,
+            "capabilities": list(NEEDS),
+            "licensed_on": today - timedelta(days=400),
+            **place,
+        }
+        session.add(SiblingGroup(id="ZI-GROUP"))
+        session.add(
+            Home(
+                id=ids["tribal"],
+                age_min=0,
+                age_max=17,
+                tribe="Test Nation",
+                tribe_licensed=True,
+                kin_of=[ids["ben"]],
+                kin_relationship="paternal aunt",
+                **common,
+            )
+        )
+        session.add(Home(id=ids["other"], age_min=0, age_max=6, **common))
+        session.flush()  # the group and the homes before the children who name them
+        for key, years, sex, icwa in (("ana", 4, "female", "yes"), ("ben", 12, "male", "no")):
+            session.add(
+                Child(
+                    id=ids[key],
+                    birth_date=today - timedelta(days=365 * years + 100),
+                    sex=sex,
+                    tribe="Test Nation" if icwa == "yes" else None,
+                    icwa=icwa,
+                    needs=list(NEEDS),
+                    sibling_group_id="ZI-GROUP",
+                    excluded_homes=capable,
+                )
+            )
+            session.flush()
+            session.add(
+                Episode(
+                    child_id=ids[key],
+                    removed_on=today - timedelta(days=30),
+                    removal_latitude=place["latitude"],
+                    removal_longitude=place["longitude"],
+                    removal_community_id=place["community_id"],
+                )
+            )
+        bump_change_counter(session)
+    return ids
+
+
+def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, Any]) -> None:
+    """An ICWA child for whom the team prefers a home below the best ICWA tier: without good
+    cause the page says so and no bed is taken; with it the decision is recorded."""
+    import json
+    from urllib.request import Request, urlopen
+
+    url = page_server["url"]
+    ids = _icwa_siblings_split_by_a_kin_home(page_server["engine"])
+    asked = Request(
+        f"{url}/v1/matches",
+        data=json.dumps({"child_id": ids["ana"]}).encode(),
+        headers={
+            "Authorization": f"Bearer {page_server['keys']['coordinator']}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urlopen(asked, timeout=30) as answer:  # the API ranks the pair as the page does
+        ranked = json.load(answer)
+    takes = {c["home_id"]: (c["children"], c["icwa_tier"]) for c in ranked["candidates"]}
+    # the pair is split; the page offers Ana the tier-4 home, while for Ana alone the tribal
+    # home is tier 2: choosing the tier-4 home departs from her ICWA order
+    assert takes[ids["other"]] == ([ids["ana"]], 4)
+
+    sign_in(page, url, page_server["keys"]["coordinator"])
+    page.goto(f"{url}/pages/children/{ids['ana']}")
+    card = page.locator(f"#home-{ids['other']}")
+    assert card.locator(".badge.icwa").inner_text() == "ICWA tier 4"
+    before = int(card.locator(".beds").get_attribute("data-free"))
+    assert before == 1
+    shoot(page, "icwa-child")
+    page.check(f"#choose-{ids['other']}")
+    page.fill("#reason", "Ana's therapist works next to this home")
+    page.click("section.decide button[type=submit]")
+    page.wait_for_load_state()
+    problem = page.locator("#problem")
+    assert problem.inner_text().startswith("Not recorded: the chosen home departs from the ICWA")
+    assert page.locator("h1").inner_text() == f"Child {ids['ana']}"
+    beds = page.locator(f"#home-{ids['other']} .beds")
+    assert int(beds.get_attribute("data-free")) == before  # nothing was recorded
+    assert page.is_checked(f"#choose-{ids['other']}")
+    assert page.input_value("#reason") == "Ana's therapist works next to this home"
+    shoot(page, "icwa-good-cause-missing")
+    page.fill("#good-cause", "The tribe agreed: Ana's daily therapy is only near this home")
+    page.click("section.decide button[type=submit]")
+    page.wait_for_load_state()
+    shoot(page, "icwa-decided")
+    assert page.locator("h1").inner_text() == "Decision recorded"
+    after = int(page.locator(f'.beds[data-home="{ids["other"]}"]').get_attribute("data-free"))
+    assert after == before - 1

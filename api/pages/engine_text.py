@@ -1,0 +1,214 @@
+"""The engine's sentences in Spanish: the same keys as :data:`matching.messages.ENGLISH`.
+
+The matching engine says its reasons, near-miss details, suggestions and plan reasons as a
+key and values (:class:`matching.messages.Message`); the pages render them in the page's
+language with :func:`said`. Ids, community names, faiths and cultural tags come from the
+records and are shown as recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from matching.messages import ENGLISH, ENGLISH_WORDING, Wording, render
+
+__all__ = ["SPANISH", "WORDINGS", "said"]
+
+SPANISH: dict[str, str] = {
+    # joining and who
+    "parts": "{parts:;}",
+    "for_children": "{ids}: {phrase}",
+    "who.child": "el niño",
+    "whose.child": "del niño",
+    "whose.id": "de {id}",
+    "whose.children": "de los niños",
+    "whose.their": "de cada uno",
+    # factor: kinship
+    "kinship.none": "no es un hogar de familiares",
+    "kinship.named.child": "designado para este niño",
+    "kinship.named.all": "designado para los {count} niños",
+    "kinship.named.some": "designado para {ids}",
+    "kinship.relationship": "{relationship}, {named}",
+    "kinship.licensed": "familiar: {named}",
+    "kinship.provisional": "familiar, con aprobación provisional: {named}",
+    # factor: siblings together
+    "siblings.all": "acoge a los {count} hermanos juntos",
+    "siblings.part": "acoge a {taken} de los {count} hermanos ({ids}): el grupo se separaría",
+    # factors: same community, distance
+    "distance.removal": "a {km:.1f} km del domicilio de retiro",
+    "distance.beyond": "{distance}, fuera del radio de {radius:g} km (los familiares están "
+    "exentos)",
+    "community.unknown": "{distance}; no consta la comunidad de retiro",
+    "community.outside": "{distance}, fuera de las comunidades de la agencia",
+    "community.same": "{distance}, misma comunidad: {name}",
+    "community.neighbour": "{distance}, comunidad vecina: {name}",
+    "community.other": "{distance}, otra comunidad: {name} (retirado en {removed_in})",
+    # factor: school
+    "school.none": "ninguno de los niños que acogería tiene escuela de origen registrada",
+    "school.child": "a {km:.1f} km de la escuela de origen",
+    "school.of": "a {km:.1f} km de la escuela {whose}",
+    # factor: language
+    "language.none": "no consta el idioma de los niños que acogería",
+    "language.first": "habla {first}, primer idioma {whose}",
+    "language.other": "habla {spoken}, otro de los idiomas {whose} (el primero: {first})",
+    "language.neither": "no habla los idiomas {whose} ({names})",
+    # factor: faith and culture
+    "faith.none": "no consta fe ni necesidad cultural de los niños que acoge",
+    "faith.shares": "comparte la fe {whose} ({faith})",
+    "faith.differs": "no comparte la fe {whose} ({faith})",
+    "culture.offers": "ofrece {needs}",
+    "culture.lacks": "no ofrece {needs}",
+    # factor: age fit
+    "ages.any": "acoge cualquier edad",
+    "ages.range": "acoge edades de {low} a {high}",
+    "age_fit.child": "{takes}; el niño tiene {age} años",
+    "age_fit.children": "{takes}; los niños tienen {ages} años",
+    # factor: capacity fit
+    "capacity.only_bed": "ocupa su única cama libre",
+    "capacity.all_beds": "ocupa las {free} camas libres",
+    "capacity.some_beds": "ocupa {taken} de {free} camas libres (deja sitio para un grupo de "
+    "hermanos)",
+    # factor: freshness
+    "freshness.never": "ninguna colocación registrada",
+    "freshness.last": "acogió a un niño por última vez {ago}",
+    "ago.day": "hace {n} día",
+    "ago.days": "hace {n} días",
+    "ago.weeks": "hace {n} semanas",
+    "ago.month": "hace {n} mes",
+    "ago.months": "hace {n} meses",
+    "ago.years": "hace {n} años",
+    # factor: load spreading
+    "load.none": "ninguna colocación en el último año",
+    "load.one": "1 colocación en el último año",
+    "load.many": "{count} colocaciones en el último año",
+    # rules: near-miss details and suggestions
+    "would.qualify.one": "1 hogar cumpliría",
+    "would.qualify.many": "{count} hogares cumplirían",
+    "would.take.one": "1 hogar acogería a los {size} niños",
+    "would.take.many": "{count} hogares acogerían a los {size} niños",
+    "beds.none": "ninguna cama libre",
+    "beds.one": "1 cama libre",
+    "beds.many": "{count} camas libres",
+    "free_beds.child": "{beds}; el niño necesita 1",
+    "free_beds.group": "{beds}; el grupo necesita {size}",
+    "free_beds.suggest.child": "{would} con una cama libre",
+    "free_beds.suggest.one": "{would} con 1 cama libre más",
+    "free_beds.suggest.many": "{would} con {more} camas libres más",
+    "max_siblings.detail.one": "acoge como máximo 1 hermano; el grupo tiene {size}",
+    "max_siblings.detail.many": "acoge como máximo {limit} hermanos; el grupo tiene {size}",
+    "max_siblings.suggest.one": "{would} si aceptara {size} hermanos",
+    "max_siblings.suggest.many": "{would} si aceptaran {size} hermanos",
+    "sex.female": "femenino",
+    "sex.male": "masculino",
+    "sex.unknown": "no registrado",
+    "sex.is": "{who} es de sexo {sex}",
+    "sex.detail": "solo acepta niños de sexo {accepts}; {who}",
+    "sex.suggest.one": "{would} si aceptara niños de sexo {sexes:or}",
+    "sex.suggest.many": "{would} si aceptaran niños de sexo {sexes:or}",
+    "age.infant": "no acoge bebés (menores de 1 año); {who} es menor de 1 año",
+    "age.outside": "{takes}; {who} tiene {age} años",
+    "age.suggest.infant.one": "{would} si acogiera bebés (menores de 1 año)",
+    "age.suggest.infant.many": "{would} si acogieran bebés (menores de 1 año)",
+    "age.suggest.one": "{would} si aceptara {ages}",
+    "age.suggest.many": "{would} si aceptaran {ages}",
+    "age.one": "la edad de {ages} años",
+    "age.many": "las edades de {ages} años",
+    "radius.detail": "{km:.1f} km; el radio es de {radius:g} km",
+    "radius.detail.close": "{km:.3f} km; el radio es de {radius:g} km",
+    "radius.suggest": "{would} con un radio de {km} km",
+    # rules by name, as a sentence names them
+    "rule.inactive": "Hogar activo (con licencia, o familiar con aprobación provisional)",
+    "rule.kin_of_others": "Hogar de familiares designado para estos niños",
+    "rule.excluded_home": "Hogar no excluido para el niño",
+    "rule.no_free_bed": "Suficientes camas libres",
+    "rule.max_siblings": "Grupo de hermanos dentro del límite del hogar",
+    "rule.sex": "Sexo aceptado",
+    "rule.age_range": "Edad dentro del rango del hogar",
+    "rule.needs": "Necesidades dentro de las capacidades del hogar",
+    "rule.separation": "Separaciones de seguridad respetadas",
+    "rule.radius": "Dentro del radio de búsqueda (familiares exentos)",
+    "rule.icwa_order": "Orden de preferencia de colocación de ICWA",
+    # ranking: when nothing (or nothing for the whole group) qualifies
+    "rank.no_homes": "Ningún hogar cumple para {ids}: no hay hogares que considerar.",
+    "rank.none": "Ningún hogar cumple para {ids}: la regla «{rule}» descartó más hogares que "
+    "ninguna otra ({removed} de {homes}).",
+    "rank.near": "{message} Los que casi cumplen: {suggestions:;}.",
+    "rank.kept_apart": "{a} y {b} no deben vivir juntos",
+    "rank.separation_note": "{a} y {b} no deben vivir juntos (separación de seguridad): "
+    "ningún hogar puede acoger a todo el grupo",
+    "rank.separated": "Ningún hogar puede acoger a los {size} niños juntos: {pairs:;} "
+    "(separación de seguridad). Los candidatos acogen partes del grupo.",
+    "rank.blocker": "«{rule}» {homes}",
+    "rank.not_whole": "Ningún hogar puede acoger a los {size} niños juntos; los hogares que "
+    "cumplen acogen parte del grupo (lo impiden: {blockers:,}).",
+    # plan: why a child is not placed
+    "unplaced.only_home": "su único hogar posible, {home} (a {km:.1f} km)",
+    "unplaced.best_home": "el mejor, {home} (a {km:.1f} km)",
+    "unplaced.free": "{home}, está libre, pero colocar allí solo a este niño separaría al grupo "
+    "de hermanos o se saltaría la prioridad de los familiares",
+    "unplaced.taken": "{home}, fue para {ids}",
+    "unplaced.all_taken": "sus {count} hogares posibles se asignaron a otros niños; {home}, "
+    "fue para {ids}",
+    "unplaced.none": "ningún hogar posible acoge a este niño, con o sin sus hermanos",
+    # languages
+    "language.code": "{code}",
+    "language.am": "amárico",
+    "language.ar": "árabe",
+    "language.ase": "lengua de señas americana",
+    "language.bn": "bengalí",
+    "language.de": "alemán",
+    "language.el": "griego",
+    "language.en": "inglés",
+    "language.es": "español",
+    "language.fa": "persa",
+    "language.fr": "francés",
+    "language.gu": "guyaratí",
+    "language.hi": "hindi",
+    "language.hmn": "hmong",
+    "language.ht": "criollo haitiano",
+    "language.it": "italiano",
+    "language.ja": "japonés",
+    "language.ko": "coreano",
+    "language.lt": "lituano",
+    "language.nv": "navajo",
+    "language.pl": "polaco",
+    "language.ps": "pastún",
+    "language.pt": "portugués",
+    "language.ro": "rumano",
+    "language.ru": "ruso",
+    "language.so": "somalí",
+    "language.sq": "albanés",
+    "language.sw": "suajili",
+    "language.ti": "tigriña",
+    "language.tl": "tagalo",
+    "language.uk": "ucraniano",
+    "language.ur": "urdu",
+    "language.vi": "vietnamita",
+    "language.yo": "yoruba",
+    "language.zh": "chino",
+}
+
+WORDINGS: dict[str, Wording] = {
+    "en": ENGLISH_WORDING,
+    "es": Wording(
+        SPANISH,
+        and_word="y",
+        or_word="o",
+        decimal_comma=True,
+        fallback=ENGLISH,
+        # "y" is "e" before an /i/ sound, "o" is "u" before an /o/ sound
+        euphony={"y": (("i", "hi", "í", "hí"), "e"), "o": (("o", "ho", "ó", "hó"), "u")},
+    ),
+}
+
+
+def said(message: Mapping[str, Any] | None, lang: str, english: str | None = None) -> str:
+    """An engine message (its JSON form) in ``lang``; ``english`` when there is no message.
+
+    Results stored before messages carried keys (a finished plan job) have only the English
+    sentence: that is shown as it is.
+    """
+    if not message:
+        return english or ""
+    return render(message, WORDINGS.get(lang, ENGLISH_WORDING))

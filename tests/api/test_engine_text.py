@@ -1,0 +1,123 @@
+"""The engine's sentences in Spanish: the same keys and fields as the English table."""
+
+from __future__ import annotations
+
+import re
+import string
+import time
+
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from api.app import create_app
+from api.pages.engine_text import SPANISH, said
+from matching.messages import ENGLISH, Message
+from tests.api.test_pages import a_waiting_child, county, sign_in
+
+__all__ = ["county"]  # the fixture, shared with the page tests
+
+
+def fields(template: str) -> set[str]:
+    """The fields of a template with their format specs ("km:.1f", "ids")."""
+    return {
+        f"{name}:{spec}" if spec else name
+        for _, name, spec, _ in string.Formatter().parse(template)
+        if name is not None
+    }
+
+
+def test_every_english_key_has_spanish_with_the_same_fields() -> None:
+    """Same keys both ways; each Spanish template uses the same fields with the same specs
+    (a list joined with "; " stays so, a distance keeps one decimal)."""
+    assert set(SPANISH) == set(ENGLISH)
+    for key, english in ENGLISH.items():
+        assert fields(SPANISH[key]) == fields(english), key
+
+
+def test_spanish_reasons_read_as_spanish() -> None:
+    """Language names, "del niño", the decimal comma and "e" before "inglés"."""
+    first = Message("language.first", first=Message("language.es"), whose=Message("whose.child"))
+    assert said(first.to_json(), "es") == "habla español, primer idioma del niño"
+    other = Message(
+        "language.other",
+        spoken=[Message("language.es"), Message("language.en")],
+        first=Message("language.so"),
+        whose=Message("whose.id", id="C2"),
+    )
+    assert said(other.to_json(), "es") == (
+        "habla español e inglés, otro de los idiomas de C2 (el primero: somalí)"
+    )
+    distance = Message("distance.removal", km=12.345)
+    assert said(distance.to_json(), "es") == "a 12,3 km del domicilio de retiro"
+    assert said(distance.to_json(), "en") == "12.3 km from the removal address"
+
+
+def test_a_result_without_keys_shows_its_english() -> None:
+    """A plan finished before messages carried keys has only the sentence: shown as is."""
+    assert said(None, "es", "the best, H1 (2.0 km), went to C2") == (
+        "the best, H1 (2.0 km), went to C2"
+    )
+
+
+def test_the_child_page_says_the_reasons_in_spanish(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """On the Spanish page every reason cell is Spanish (decimal comma, no English words);
+    the English page shows the same reasons as the API's JSON."""
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    child = a_waiting_child(client)
+    found = client.post(
+        "/v1/matches",
+        json={"child_id": child},
+        headers={"Authorization": f"Bearer {keys['coordinator']}"},
+    ).json()
+    english = client.get(f"/pages/children/{child}?lang=en").text
+    for factor in found["candidates"][0]["factors"]:
+        assert str(escape(factor["reason"])) in english
+    spanish = client.get(f"/pages/children/{child}?lang=es").text
+    cells = re.findall(r'<td class="reason">([^<]*)</td>', spanish)
+    assert cells, "the page shows reasons"
+    for cell in cells:
+        assert not re.search(r"\b(the|from|takes|speaks|home|km from)\b", cell), cell
+    assert " km del domicilio de retiro" in spanish
+    assert re.search(r"a \d+,\d km del domicilio de retiro", spanish)
+
+
+def test_the_plan_explanation_says_why_in_spanish(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A plan's explanation page, in Spanish, for a placed and for an unplaced child."""
+    first, keys = county
+    engine = first.app.state.engine  # type: ignore[attr-defined]
+    with TestClient(create_app(engine)) as client:  # this one runs plan jobs
+        sign_in(client, keys["coordinator"])
+        token = re.search(r'name="csrf" value="([^"]*)"', client.get("/pages/plans").text)
+        started = client.post(
+            "/pages/plans",
+            data={"time_limit_s": "3", "seed": "0", "csrf": token.group(1) if token else ""},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303
+        plan_id = started.headers["location"].split("/")[-1].split("?")[0]
+        deadline = time.monotonic() + 120
+        while True:
+            job = client.get(
+                f"/v1/plans/{plan_id}", headers={"Authorization": f"Bearer {keys['coordinator']}"}
+            ).json()
+            if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert job["status"] == "done"
+        placed = job["result"]["assignments"][0]
+        unplaced = job["result"]["unplaced"][0]
+        for child, message in (
+            (placed["child_id"], placed["factors"][0]),
+            (
+                unplaced["child_id"],
+                {"reason": unplaced["reasons"][0], "reason_i18n": unplaced["reasons_i18n"][0]},
+            ),
+        ):
+            page = client.get(f"/pages/plans/{plan_id}/children/{child}?lang=es").text
+            assert str(escape(said(message["reason_i18n"], "es"))) in page
+            assert str(escape(message["reason"])) not in page
