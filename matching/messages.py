@@ -283,9 +283,21 @@ class Message(str):
     args: Mapping[str, Any]
 
     def __new__(cls, key: str, /, **args: Arg) -> Message:
-        self = super().__new__(cls, _say(ENGLISH_WORDING.template(key), args, ENGLISH_WORDING))
+        template = ENGLISH_WORDING.template(key)
+        plain = {}
+        lists = False
+        for name, value in args.items():
+            if isinstance(value, Message):
+                plain[name] = value.to_json()
+            elif isinstance(value, list | tuple):
+                plain[name], lists = _plain(value), True
+            else:
+                plain[name] = value
+        # without lists, str.format says it (nested messages are their English already)
+        english = _say(template, args, ENGLISH_WORDING) if lists else template.format(**args)
+        self = super().__new__(cls, english)
         self.key = key
-        self.args = {name: _plain(value) for name, value in args.items()}
+        self.args = plain
         return self
 
     def to_json(self) -> dict[str, Any]:
