@@ -284,7 +284,7 @@ class Message(str):
 
     def __new__(cls, key: str, /, **args: Arg) -> Message:
         template = ENGLISH_WORDING.template(key)
-        plain = {}
+        plain: dict[str, Any] = {}
         lists = False
         for name, value in args.items():
             if isinstance(value, Message):
