@@ -13,7 +13,7 @@ from typing import Any
 
 from matching.messages import ENGLISH, ENGLISH_WORDING, Wording, render
 
-__all__ = ["SPANISH", "WORDINGS", "said"]
+__all__ = ["SPANISH", "WORDINGS", "language_name", "said"]
 
 SPANISH: dict[str, str] = {
     # joining and who
@@ -212,3 +212,11 @@ def said(message: Mapping[str, Any] | None, lang: str, english: str | None = Non
     if not message:
         return english or ""
     return render(message, WORDINGS.get(lang, ENGLISH_WORDING))
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language's name from its code, in ``lang`` ("es" -> "español"); an unknown code as is."""
+    key = f"language.{code}"
+    if key not in ENGLISH:
+        return code
+    return said({"key": key, "args": {}}, lang)

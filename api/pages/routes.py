@@ -21,7 +21,7 @@ from api.auth import Principal, lookup
 from api.decision_service import record_decision
 from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.pages import session as cookie
-from api.pages.engine_text import said
+from api.pages.engine_text import language_name, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
 from api.problems import Problem
@@ -99,6 +99,7 @@ def _render(
             "day": lambda value: format_date(value, lang),
             # an engine message (a reason, a near miss) in the page's language
             "said": lambda message, english=None: said(message, lang, english),
+            "language": lambda code: language_name(code, lang),  # "es" -> Spanish / español
             "who": who,
             "may": (lambda p: who is not None and who.may(p)),
             "here": here,

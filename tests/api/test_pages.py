@@ -331,7 +331,9 @@ def test_the_community_page_lists_partners_and_languages(
     sign_in(client, keys["recruiter"])
     page = client.get("/pages/communities/51").text
     assert "Outreach partners" in page and "Ages 0-5" in page
-    assert re.search(r"<td>(en|es)(, [a-z]+)*</td>", page)
+    assert re.search(r"<td>(English|Spanish)(, [A-Z][a-z]+)*</td>", page)
+    spanish = client.get("/pages/communities/51?lang=es").text
+    assert re.search(r"<td>(inglés|español)(, \w+)*</td>", spanish)
     assert client.get("/pages/communities/nowhere").status_code == 404
 
 
