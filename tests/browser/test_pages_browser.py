@@ -122,6 +122,15 @@ def test_switch_to_spanish(page: Any, page_server: dict[str, Any]) -> None:
     shoot(page, "es-children")
     page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
     shoot(page, "es-children-tablet")
+    # a child's ranked homes: the engine's reasons are Spanish too, with a decimal comma
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("table.list tbody a").first.click()
+    page.wait_for_load_state()
+    reasons = page.locator("li.home-card").first.locator("td.reason").all_inner_texts()
+    assert any(re.fullmatch(r"a \d+,\d km del domicilio de retiro.*", r) for r in reasons)
+    assert not any(" from the " in r or " km from " in r for r in reasons), reasons
+    assert page.locator("#decide-h").inner_text() == "Decisión del equipo"
+    shoot(page, "es-child")
 
 
 def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
