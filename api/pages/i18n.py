@@ -50,6 +50,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The key is unknown or revoked.",
         "es": "La clave es desconocida o ha sido revocada.",
     },
+    "signin.stale": {
+        "en": "This sign-in form is out of date or did not come from this site: please sign in "
+        "again here.",
+        "es": "Este formulario de inicio de sesión está caducado o no procede de este sitio: "
+        "inicie sesión de nuevo aquí.",
+    },
     "signin.expired": {
         "en": "Please sign in to see this page.",
         "es": "Inicie sesión para ver esta página.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date
 from importlib.resources import files
@@ -166,9 +167,35 @@ def choose_language(request: Request, lang: str = "en", next: str | None = None)
     return response
 
 
+def _signin_page(
+    request: Request, status_code: int = 200, next: str = "/pages/children", error: str = ""
+) -> Response:
+    """The sign-in form with its token, bound to the pre-session cookie (set when missing)."""
+    pre = request.cookies.get(cookie.SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+    response = _render(
+        request,
+        "signin.html",
+        _principal(request),
+        status_code,
+        next=next,
+        error=error,
+        csrf=cookie.form_token(pre),
+    )
+    response.set_cookie(
+        cookie.SIGNIN_COOKIE,
+        pre,
+        max_age=cookie.MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/pages",
+    )
+    return response
+
+
 @router.get("/signin", response_class=HTMLResponse)
 def signin_form(request: Request, next: str | None = None) -> Response:
-    return _render(request, "signin.html", _principal(request), next=_safe_next(next))
+    return _signin_page(request, next=_safe_next(next))
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -176,11 +203,17 @@ async def signin(request: Request) -> Response:
     form = await request.form()
     key = str(form.get("api_key") or "").strip()
     target = _safe_next(str(form.get("next") or ""))
+    token = form.get("csrf")
+    if not cookie.form_token_ok(
+        request.cookies.get(cookie.SIGNIN_COOKIE), token if isinstance(token, str) else None
+    ):  # not our own sign-in form: nobody is signed in, the key is not even looked up
+        return _signin_page(request, 403, target, "signin.stale")
     with Session(request.app.state.engine) as session:
         who = lookup(session, key) if key else None
     if who is None:
-        return _render(request, "signin.html", None, 401, next=target, error="signin.bad")
+        return _signin_page(request, 401, target, "signin.bad")
     response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(cookie.SIGNIN_COOKIE, path="/pages", httponly=True, samesite="lax")
     response.set_cookie(
         cookie.COOKIE,
         cookie.sign(who.key_id),

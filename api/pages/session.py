@@ -8,6 +8,8 @@ several worker processes serve the pages); otherwise a random secret per process
 session ends when the process restarts.
 
 Every form that changes something carries a token bound to the session (:func:`form_token`).
+The sign-in form, before any session, carries one bound to a random pre-session cookie
+(:data:`SIGNIN_COOKIE`), so another site cannot sign a person in with a key of its choosing.
 SameSite=Lax alone does not stop a form posted from a sibling subdomain (the same site) or by
 a browser that ignores SameSite; such a page can make the browser send the cookie, but it
 cannot read our pages, so it cannot know the token.
@@ -32,6 +34,7 @@ __all__ = [
     "COOKIE",
     "MAX_AGE_S",
     "SECRET_ENV",
+    "SIGNIN_COOKIE",
     "form_token",
     "form_token_ok",
     "principal_of",
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 COOKIE = "fm_session"
+SIGNIN_COOKIE = "fm_signin"  # random, before signing in: what the sign-in form's token binds
 SECRET_ENV = "FOSTERMATCH_SESSION_SECRET"
 MAX_AGE_S = 8 * 3600  # a working day
 

@@ -40,10 +40,19 @@ def county(county_database_url: str, tmp_path: Path) -> Iterator[tuple[TestClien
     engine.dispose()
 
 
+def signin_token(client: TestClient) -> dict[str, str]:
+    """The sign-in form's token (bound to the pre-session cookie the form sets), as form data."""
+    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/pages/signin").text)
+    assert found is not None, "the sign-in form has a token"
+    return {"csrf": found.group(1)}
+
+
 def sign_in(client: TestClient, key: str) -> None:
     """Sign the client in through the form."""
     client.cookies.clear()
-    answer = client.post("/pages/signin", data={"api_key": key}, follow_redirects=False)
+    answer = client.post(
+        "/pages/signin", data={"api_key": key, **signin_token(client)}, follow_redirects=False
+    )
     assert answer.status_code == 303
 
 
@@ -70,12 +79,13 @@ def test_the_session_cookie_is_signed_httponly_and_lax(
     client, keys = county
     answer = client.post(
         "/pages/signin",
-        data={"api_key": keys["coordinator"], "next": "/pages/children"},
+        data={"api_key": keys["coordinator"], "next": "/pages/children", **signin_token(client)},
         follow_redirects=False,
     )
     assert answer.headers["location"] == "/pages/children"
-    set_cookie = answer.headers["set-cookie"]
-    assert set_cookie.startswith(f"{cookie.COOKIE}=")
+    set_cookie = next(
+        c for c in answer.headers.get_list("set-cookie") if c.startswith(f"{cookie.COOKIE}=")
+    )
     assert "HttpOnly" in set_cookie
     assert "samesite=lax" in set_cookie.lower()
     assert "Path=/pages" in set_cookie
@@ -85,10 +95,36 @@ def test_the_session_cookie_is_signed_httponly_and_lax(
 def test_a_wrong_key_signs_nobody_in(county: tuple[TestClient, dict[str, str]]) -> None:
     """An unknown key answers 401 with a message and sets no cookie."""
     client, _ = county
-    answer = client.post("/pages/signin", data={"api_key": "fm_nope_nope"})
+    answer = client.post("/pages/signin", data={"api_key": "fm_nope_nope", **signin_token(client)})
     assert answer.status_code == 401
     assert "unknown or revoked" in answer.text
-    assert "set-cookie" not in answer.headers
+    assert not any(c.startswith(f"{cookie.COOKIE}=") for c in answer.headers.get_list("set-cookie"))
+
+
+def test_signing_in_needs_the_sign_in_forms_token(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A sign-in posted without the form's token, with another browser's token, or with the
+    token but without its pre-session cookie signs nobody in (login CSRF): 403, no session."""
+    client, keys = county
+    key = {"api_key": keys["coordinator"]}
+    token = signin_token(client)
+    elsewhere = TestClient(client.app)
+    theirs = signin_token(elsewhere)
+    for data, drop_cookie in ((key, False), ({**key, **theirs}, False), ({**key, **token}, True)):
+        if drop_cookie:
+            client.cookies.clear()
+        answer = client.post("/pages/signin", data=data, follow_redirects=False)
+        assert answer.status_code == 403
+        assert "out of date" in answer.text
+        assert not any(
+            c.startswith(f"{cookie.COOKIE}=") for c in answer.headers.get_list("set-cookie")
+        )
+    # the page it answers with is a fresh form that works
+    fresh = re.search(r'name="csrf" value="([^"]+)"', answer.text)
+    assert fresh is not None
+    ok = client.post("/pages/signin", data={**key, "csrf": fresh.group(1)}, follow_redirects=False)
+    assert ok.status_code == 303
 
 
 def test_a_tampered_or_expired_cookie_is_refused() -> None:
@@ -135,7 +171,11 @@ def test_no_open_redirect_after_sign_in(county: tuple[TestClient, dict[str, str]
     client, keys = county
     answer = client.post(
         "/pages/signin",
-        data={"api_key": keys["coordinator"], "next": "//elsewhere.example/pages"},
+        data={
+            "api_key": keys["coordinator"],
+            "next": "//elsewhere.example/pages",
+            **signin_token(client),
+        },
         follow_redirects=False,
     )
     assert answer.headers["location"] == "/pages/"
