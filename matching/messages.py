@@ -283,18 +283,17 @@ class Message(str):
     args: Mapping[str, Any]
 
     def __new__(cls, key: str, /, **args: Arg) -> Message:
-        template = ENGLISH_WORDING.template(key)
         plain: dict[str, Any] = {}
-        lists = False
+        simple = True  # text, numbers and nested messages (their English already made) only
         for name, value in args.items():
             if isinstance(value, Message):
                 plain[name] = value.to_json()
-            elif isinstance(value, list | tuple):
-                plain[name], lists = _plain(value), True
-            else:
+            elif isinstance(value, str | int | float):
                 plain[name] = value
-        # without lists, str.format says it (nested messages are their English already)
-        english = _say(template, args, ENGLISH_WORDING) if lists else template.format(**args)
+            else:  # a list, or a message in its JSON form (unpickled): the joiner says it
+                plain[name], simple = _plain(value), False
+        template = ENGLISH_WORDING.template(key)
+        english = template.format(**args) if simple else _say(template, args, ENGLISH_WORDING)
         self = super().__new__(cls, english)
         self.key = key
         self.args = plain

@@ -224,6 +224,12 @@ def test_a_message_is_a_string_that_pickles_with_its_key() -> None:
     assert isinstance(again, Message) and isinstance(again, str)
     assert again == message == "the best, H1 (2.2 km), went to C2"
     assert again.to_json() == message.to_json()
+    nested = Message("community.same", distance=Message("distance.removal", km=2.1), name="Pilsen")
+    assert (
+        pickle.loads(pickle.dumps(nested))
+        == nested
+        == ("2.1 km from the removal address, same community: Pilsen")
+    )
 
 
 def test_an_unknown_key_is_a_bug_that_says_its_name() -> None:
