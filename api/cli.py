@@ -181,6 +181,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     from api.matching_service import load_matching_inputs, load_waiting_children
     from matching import greedy, load_policy, plan, validate
+    from matching.plan import checked
 
     if args.time_limit <= 0:
         print("fostermatch plan: --time-limit must be more than 0 seconds", file=sys.stderr)
@@ -203,9 +204,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
             deterministic=args.deterministic,
             progress=_progress(True),
         )
-    # the solver-free checks are the specification: a plan that breaks one is never printed
-    # as if it were fine
-    violations = validate(children, inputs.snapshot, inputs.communities, policy, result)
+    # the solver-free checks are the specification: a family whose placement breaks one is
+    # taken out of the plan and reported, every other child's plan printed; a plan still
+    # breaking one is never printed as if it were fine
+    if args.baseline == "greedy":
+        violations = validate(children, inputs.snapshot, inputs.communities, policy, result)
+    else:
+        result, violations = checked(result, children, inputs.snapshot, inputs.communities, policy)
     if violations and args.baseline != "greedy":
         for violation in violations:
             print(f"violation: {violation.kind}: {violation.message}", file=sys.stderr)

@@ -123,9 +123,10 @@ def _ranking_checks(
             _field(errors, ["body", "placements", index, "child_id"], f"cannot be matched: {exc}")
             continue
         top = result.candidates[0].home_id if result.candidates else None
-        # the best ICWA tier with an eligible home; with none eligible, the order starts at 1
-        best_tier = result.icwa_tier or 1
         for child in members:
+            # the child's own best ICWA tier with an eligible home (each child under ICWA
+            # has hers, also in a sibling group); with none eligible, the order starts at 1
+            best_tier = result.icwa_best.get(child.id, 1)
             home_id = chosen[child.id]
             tops[child.id] = top
             found = next(

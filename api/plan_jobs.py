@@ -215,6 +215,7 @@ class PlanRunner:
     def _run(self, job_id: str) -> None:
         from api.matching_service import load_matching_inputs, load_waiting_children
         from matching import greedy, plan, validate
+        from matching.plan import checked
 
         with Session(self.engine) as session:
             job = session.get(PlanJob, job_id)
@@ -274,7 +275,14 @@ class PlanRunner:
                 seed=int(params.get("seed", 0)),
                 progress=progress,
             )
-        violations = validate(children, inputs.snapshot, inputs.communities, self.policy, result)
+        if params.get("baseline") == "greedy":
+            violations = validate(
+                children, inputs.snapshot, inputs.communities, self.policy, result
+            )
+        else:  # a family whose placement breaks a rule is taken out and reported
+            result, violations = checked(
+                result, children, inputs.snapshot, inputs.communities, self.policy
+            )
         payload = result.to_json()
         if violations and params.get("baseline") != "greedy":
             # the solver-free checks are the specification: a plan breaking one is not served

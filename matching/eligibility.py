@@ -49,13 +49,24 @@ class Eligibility:
         among parts of the same size, the one with the most children it is kin of.
     whole
         Per candidate: it takes every child of the request.
+    allowed
+        ``(children, candidates)``: each child on their own may go to the candidate (every
+        child rule, a free bed, and the child's own ICWA order). A home may take another
+        part of a group than ``takes`` says; the plan chooses which.
     kin
         Per candidate: it is a kin home of any of the request's children.
     tiers
         Per candidate: ICWA tier 1-4 of the children it takes (the worst of them), 0 when
         it takes no child under ICWA or the rule is off.
     best_tier
-        The tier proposed (the best present), or None.
+        The worst of the tiers proposed to the children under ICWA, or None.
+    child_tiers
+        Per child of the request: the best ICWA tier with an eligible home (the only tier
+        proposed to that child), None for a child not under ICWA or without a home.
+    good_cause
+        Snapshot positions of the homes that would take the whole group but for the ICWA
+        order: keeping the group together there places an ICWA child below her best tier,
+        which only a court's finding of good cause allows (proposed as alternatives only).
     excluded
         Rule name -> homes it removed, every rule in order; the counts add up to the number
         of homes minus the candidates.
@@ -70,9 +81,12 @@ class Eligibility:
     positions: Positions
     takes: BoolArray
     whole: BoolArray
+    allowed: BoolArray
     kin: BoolArray
     tiers: IntArray
     best_tier: int | None
+    child_tiers: tuple[int | None, ...]
+    good_cause: Positions
     excluded: Mapping[str, int]
     not_whole: Mapping[str, int]
     passes: Mapping[str, BoolArray]
@@ -128,6 +142,27 @@ def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eli
         excluded[rule.name] = alive_count - still
         alive_count = still
 
+    # ICWA, per child: each child under ICWA is proposed only homes of the best tier that
+    # has an eligible home for her; her siblings are not bound by her order
+    assert icwa is not None
+    whole_before = alive.all(axis=0) & (room >= k) & (not request.internally_separated)
+    child_tiers: list[int | None] = [None] * k
+    if icwa.applies(policy) and any(c.under_icwa for c in request.children):
+        pool = np.flatnonzero(home_alive)
+        tiers_all = icwa.tiers(ctx, pool)
+        for i, child in enumerate(request.children):
+            mine = alive[i, pool]
+            if not child.under_icwa or not mine.any():
+                continue
+            best = int(tiers_all[i][mine].min())
+            child_tiers[i] = best
+            alive[i, pool[mine & (tiers_all[i] > best)]] = False
+        still_alive = (alive[0] if k == 1 else alive.any(axis=0)) & has_room
+        excluded[icwa.name] = int(np.count_nonzero(home_alive & ~still_alive))
+        home_alive = still_alive
+    else:
+        excluded[icwa.name] = 0
+
     positions = np.flatnonzero(home_alive)
     alive_c = alive[:, positions]
     room_c = room[positions]
@@ -136,28 +171,17 @@ def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eli
     takes = alive_c.copy()
     if k > 1 and not whole.all():
         part = ~whole
+        icwa_children = np.array([t is not None for t in child_tiers], dtype=np.bool_)
         takes[:, part] = _largest_parts(
-            request, alive_c[:, part], room_c[part], kin_by_child[:, part]
+            request, alive_c[:, part], room_c[part], kin_by_child[:, part], icwa_children
         )
-
-    # ICWA: only the best tier present is proposed
-    assert icwa is not None
     tiers = np.zeros(len(positions), dtype=np.int64)
-    best_tier: int | None = None
-    removed_by_icwa = 0
-    if icwa.applies(policy) and any(c.under_icwa for c in request.children):
+    if any(t is not None for t in child_tiers):
         tiers = np.where(takes, icwa.tiers(ctx, positions), 0).max(axis=0, initial=0)
-        if (tiers > 0).any():
-            best_tier = int(tiers[tiers > 0].min())
-            keep = (tiers == 0) | (tiers == best_tier)
-            removed_by_icwa = int(np.count_nonzero(~keep))
-            positions, takes, whole, tiers = (
-                positions[keep],
-                takes[:, keep],
-                whole[keep],
-                tiers[keep],
-            )
-    excluded[icwa.name] = removed_by_icwa
+    proposed = [t for t in child_tiers if t is not None]
+    whole_after = np.zeros(n, dtype=np.bool_)
+    whole_after[positions[whole]] = True
+    good_cause = np.flatnonzero(whole_before & ~whole_after) if proposed else positions[:0]
 
     not_whole: dict[str, int] = {}
     if k > 1:
@@ -174,20 +198,27 @@ def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eli
         positions=positions,
         takes=takes,
         whole=whole,
+        allowed=alive_c,
         kin=ctx.kin[positions],
         tiers=tiers,
-        best_tier=best_tier,
+        best_tier=max(proposed) if proposed else None,
+        child_tiers=tuple(child_tiers),
+        good_cause=good_cause.astype(np.intp),
         excluded=MappingProxyType(excluded),
         not_whole=MappingProxyType(not_whole),
         passes=MappingProxyType(passes),
     )
 
 
-def _largest_parts(request: Request, alive: BoolArray, room: IntArray, kin: BoolArray) -> BoolArray:
+def _largest_parts(
+    request: Request, alive: BoolArray, room: IntArray, kin: BoolArray, icwa: BoolArray
+) -> BoolArray:
     """For homes that cannot take the whole group: the largest part each can take.
 
-    Sub-groups are tried largest first; within a size, the one with the most children the
-    home is kin of wins, then the first in id order. A sub-group qualifies at a home when
+    Sub-groups are tried largest first; within a size, the one with the most children
+    under ICWA wins (the home is in their best tier, as ``alive`` already says, and their
+    order binds where kin first for a sibling is policy), then the one with the most
+    children the home is kin of, then the first in id order. A sub-group qualifies at a home when
     every child in it may go there, the home has room for all of them, and no two of them
     are separated. Every home passed in can take at least one child, so every home gets a
     part.
@@ -208,7 +239,8 @@ def _largest_parts(request: Request, alive: BoolArray, room: IntArray, kin: Bool
             ok = todo & (room >= size) & alive[members].all(axis=0)
             if not ok.any():
                 continue
-            kin_count = kin[members].sum(axis=0)
+            # ICWA children count above any number of kin (at most k per home)
+            kin_count = kin[members].sum(axis=0) + (k + 1) * int(icwa[members].sum())
             better = ok & (kin_count > best_kin)
             best_kin[better] = kin_count[better]
             best[better] = len(tried)

@@ -1,11 +1,16 @@
-"""The greedy baseline: today's practice, for comparison with the placement plan.
+"""The greedy baseline: today's practice, made lawful, for comparison with the placement plan.
 
 Children are taken in waiting order (longest waiting first, then by id). A sibling group
 is handled when its first member comes up: it takes the nearest eligible home with beds for
-all of them, else each member in turn takes the nearest eligible home with a free bed. A
-single child takes the nearest eligible home with a free bed. Beds are used up as it goes.
+all of them, else each member in turn (children under ICWA first: their order binds) takes
+the nearest eligible home with a free bed. A single child takes a kin home named for them
+when one has a free bed, else the nearest eligible home with a free bed. Beds are used up as
+it goes; a group then split while a home could still take it whole is moved there.
 Eligibility and scores are the engine's own, exactly as the plan sees them (every candidate,
 none dropped).
+
+This lawful baseline is what the plan is never behind: the plan starts from it, and its
+headline measures are floors of the plan (DESIGN.md section 5).
 """
 
 from __future__ import annotations
@@ -17,7 +22,15 @@ from datetime import date
 import numpy as np
 
 from matching.inputs import Child, Communities
-from matching.plan import PlanResult, Table, build_table, finish, score_points, waiting_order
+from matching.plan import (
+    PlanResult,
+    Table,
+    _Layout,
+    build_table,
+    finish,
+    score_points,
+    waiting_order,
+)
 from matching.policy import Policy
 from matching.snapshot import HomeSnapshot
 
@@ -30,7 +43,8 @@ def greedy(
     communities: Communities,
     policy: Policy,
 ) -> PlanResult:
-    """Place the children one after another, each in the nearest home with a free bed.
+    """Place the children one after another, each in the nearest home with a free bed
+    (kin first), as :func:`lawful_baseline` does.
 
     Returns
     -------
@@ -39,8 +53,8 @@ def greedy(
         comparison, and no bound or gap.
     """
     started = time.perf_counter()
-    table = build_table(children, snapshot, communities, policy, keep=None)
-    chosen = place_in_waiting_order(table)
+    table = build_table(children, snapshot, communities, policy)
+    chosen = lawful_baseline(table)
     return finish(
         table,
         "greedy",
@@ -51,6 +65,22 @@ def greedy(
         started,
         seed=0,
     )
+
+
+def lawful_baseline(table: Table) -> dict[int, int]:
+    """Today's practice within every rule the plan keeps: child index -> option index.
+
+    The greedy placement, kin first; then each sibling group split while a home could still
+    take it whole is moved there (when a move would break another rule, the greedy
+    placement is kept as it is).
+    """
+    chosen = place_in_waiting_order(table, kin_first=True)
+    layout = _Layout.of(table)
+    if layout.split_while_room(chosen):
+        repaired = layout.repair(chosen)
+        if repaired is not None:
+            return repaired
+    return chosen
 
 
 def place_in_waiting_order(table: Table, *, kin_first: bool = False) -> dict[int, int]:
@@ -69,12 +99,15 @@ def place_in_waiting_order(table: Table, *, kin_first: bool = False) -> dict[int
         group = table.groups[table.children[c].group]
         if c in done:
             continue
-        members = sorted(group.members, key=lambda m: _order(table, m))
+        # an ICWA child chooses before her siblings: a home in her tier is hers first
+        members = sorted(
+            group.members, key=lambda m: (table.children[m].icwa_tier is None, *_order(table, m))
+        )
         done.update(members)
-        if len(members) > 1 and _place_whole(table, members, beds, living, chosen):
-            continue
-        for m in members:
-            _place_one(table, m, beds, living, chosen, kin_first and len(members) == 1)
+        if len(members) == 1:
+            _place_one(table, members[0], beds, living, chosen, kin_first)
+        elif not _place_whole(table, members, beds, living, chosen):
+            _place_parts(table, members, beds, living, chosen)
     return chosen
 
 
@@ -128,6 +161,57 @@ def _place_whole(
             _put(table, m, int(f[0]), beds, living, chosen)
         return True
     return False
+
+
+def _place_parts(
+    table: Table,
+    members: list[int],
+    beds: np.ndarray,
+    living: dict[int, set[str]],
+    chosen: dict[int, int],
+) -> None:
+    """A group no home takes whole, in the fewest homes: again and again, the home that
+    takes the most of the members still waiting (the nearest among equals), members in
+    order (ICWA children first), until no home takes any of them."""
+    s = table.snapshot
+    waiting = list(members)
+    while waiting:
+        positions = np.concatenate([table.children[m].positions for m in waiting])
+        km = np.concatenate([table.children[m].pairing.distances_by_child[0] for m in waiting])
+        homes, inverse = np.unique(positions, return_inverse=True)
+        counts = np.bincount(inverse, minlength=len(homes))
+        nearest = np.full(len(homes), np.inf)
+        np.minimum.at(nearest, inverse, km)
+        takes = np.minimum(counts, np.maximum(np.minimum(beds[homes], s.max_siblings[homes]), 0))
+        best: list[int] = []
+        best_home = -1
+        for h in np.lexsort((nearest, -takes)):
+            if takes[h] <= len(best):
+                break  # (sorted by what a home could take: none of the rest takes more)
+            p = int(homes[h])
+            here: list[int] = []
+            for m in waiting:
+                if (
+                    len(here) < takes[h]
+                    and p in table.children[m].positions
+                    and _fits(table, m, p, living)
+                    and not any(_apart(table, m, x) for x in here)
+                ):
+                    here.append(m)
+            if len(here) > len(best):
+                best, best_home = here, p
+        if not best:
+            return
+        for m in best:
+            o = int(np.flatnonzero(table.children[m].positions == best_home)[0])
+            _put(table, m, o, beds, living, chosen)
+            waiting.remove(m)
+
+
+def _apart(table: Table, a: int, b: int) -> bool:
+    """A safety separation between two children of the table (either way)."""
+    x, y = table.children[a].child, table.children[b].child
+    return y.id in x.separate_from or x.id in y.separate_from
 
 
 def _place_one(

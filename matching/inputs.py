@@ -297,6 +297,12 @@ class Child:
         """The child's first language, or None when none is recorded."""
         return self.languages[0] if self.languages else None
 
+    def waited_days(self, as_of: date) -> int | None:
+        """Days the child has waited for a family home on ``as_of`` (None: not known)."""
+        if self.waiting_since is None:
+            return None
+        return max(0, (as_of - self.waiting_since).days)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Home:

@@ -155,6 +155,25 @@ ENGLISH: dict[str, str] = {
     "rank.blocker": '"{rule}" {homes}',
     "rank.not_whole": "No home can take all {size} children together; the eligible homes "
     "take part of the group (kept from the whole group by: {blockers:,}).",
+    # plan: ICWA conflicts, good cause, families taken out, the baseline
+    "conflict.icwa_vs_siblings": "{id} is under ICWA and is proposed only in her best tier "
+    "with an eligible home (tier {tier}); keeping {id} with {siblings} in one home would "
+    "place {id} below that tier ({homes} such homes): only a court's finding of good cause "
+    "allows it",
+    "conflict.icwa_vs_kin": "{home} is both {id}'s best ICWA tier (tier {tier}) and a kin "
+    "home of {sibling}, who is not under ICWA: {id} is proposed there (ICWA binds; kin "
+    "first for a sibling is policy)",
+    "conflict.rule_broken": "the plan broke a rule for {ids}: {why}; they were taken out of "
+    "the plan, to be placed by hand",
+    "good_cause.below_tier": "{id} is under ICWA: this home is tier {tier} while tier {best} "
+    "had an eligible home; good cause must be recorded",
+    "good_cause.keeps_siblings": "keeps all {size} siblings together, but places {ids} below "
+    "the best ICWA tier with an eligible home (here tier {tiers:,}): needs a court's finding "
+    "of good cause",
+    "plan.is_baseline": "the solver found no plan in the time limit: this is the lawful "
+    "baseline (today's practice within the rules)",
+    "unplaced.withdrawn": "taken out of the plan: the plan broke a rule for this family "
+    "(see the conflicts)",
     # plan: why a child is not placed
     "unplaced.only_home": "its only eligible home, {home} ({km:.1f} km)",
     "unplaced.best_home": "the best, {home} ({km:.1f} km)",

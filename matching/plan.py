@@ -45,9 +45,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -62,15 +63,27 @@ from matching.policy import Policy
 from matching.rank import FactorScore, _check_communities, _message, factor_scores
 from matching.relaxation import relaxed_values
 from matching.request import Context, Request
-from matching.rules import RULES, ChildRule
+from matching.rules import IcwaOrder
 from matching.snapshot import HomeSnapshot
+from matching.validate import Violation, validate
 
-__all__ = ["Assignment", "PlanResult", "Unplaced", "integer_points", "plan"]
+__all__ = [
+    "Assignment",
+    "Conflict",
+    "PlanResult",
+    "Unplaced",
+    "checked",
+    "figures",
+    "integer_points",
+    "plan",
+    "withdraw",
+]
 
 DEFAULT_KEEP = 30  # candidate homes kept per child (kin homes always kept)
 POINTS_SCALE = 1000  # score points enter CP-SAT as thousandths
 DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan on any machine
 WALL_GUARD = 5.0  # a deterministic plan still stops after this many times its limit in seconds
+LONG_WAIT_DAYS = 365  # "waited over a year" (DESIGN.md section 5's headline measure)
 FINISH_RESERVE_S = 0.4  # kept from the time limit to explain the result (0.2 s at 2,000 children)
 
 Progress = Callable[[str], None]
@@ -96,8 +109,12 @@ class Assignment:
     kin: bool
     own_community: bool
     factors: tuple[FactorScore, ...]
+    waited_days: int | None = None
+    good_cause_required: bool = False
+    good_cause_reason: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
+        reason = self.good_cause_reason
         return {
             "child_id": self.child_id,
             "home_id": self.home_id,
@@ -105,6 +122,11 @@ class Assignment:
             "points": round(self.points, 3),
             "distance_km": self.distance_km,
             "kin": self.kin,
+            "own_community": self.own_community,
+            "waited_days": self.waited_days,
+            "good_cause_required": self.good_cause_required,
+            "good_cause_reason": None if reason is None else str(reason),
+            "good_cause_reason_i18n": None if reason is None else reason.to_json(),
             "factors": [f.to_json() for f in self.factors],
         }
 
@@ -115,13 +137,38 @@ class Unplaced:
 
     child_id: str
     reasons: tuple[Message, ...]
+    waited_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """As in DESIGN.md §12, with ``reasons_i18n``: the reasons as keys and values."""
         return {
             "child_id": self.child_id,
+            "waited_days": self.waited_days,
             "reasons": [str(r) for r in self.reasons],
             "reasons_i18n": [r.to_json() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Two rules that cannot both hold for one family, and how the plan resolved it.
+
+    ``kind``: ``icwa_vs_siblings`` (keeping the group together would place an ICWA child
+    below her best tier), ``icwa_vs_kin`` (a home is both an ICWA child's best tier and a
+    sibling's kin home), ``rule_broken`` (the solver's answer broke a rule for this group:
+    it was taken out of the plan, to be decided by hand).
+    """
+
+    child_ids: tuple[str, ...]
+    kind: str
+    message: Message
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "child_ids": list(self.child_ids),
+            "kind": self.kind,
+            "message": str(self.message),
+            "message_i18n": self.message.to_json(),
         }
 
 
@@ -143,10 +190,19 @@ class PlanResult:
     runtime_s, seed
         Wall-clock seconds; the solver seed.
     assignments, unplaced
-        Every waiting child is in exactly one of them.
+        Every waiting child is in exactly one of them; the unplaced longest-waiting first.
     summary_figures
         ``children``, ``placed``, ``sibling_groups``, ``sibling_groups_whole``,
-        ``own_community``, ``mean_distance_km``, ``kin``.
+        ``own_community``, ``mean_distance_km``, ``kin``, ``long_waiting`` (``children``
+        who waited over a year, and how many of them are ``placed``),
+        ``non_kin_mean_distance_km``.
+    conflicts
+        Families where two rules could not both hold, and what the plan did.
+    notes
+        What the reader must know about how the plan was made (e.g. it is the baseline).
+    baseline, baseline_assignments
+        The lawful greedy baseline's summary figures and placements (``child_id``,
+        ``home_id``, ``distance_km``, ``kin``, ``own_community``), for a cp-sat plan.
     """
 
     method: str
@@ -159,6 +215,10 @@ class PlanResult:
     assignments: tuple[Assignment, ...]
     unplaced: tuple[Unplaced, ...]
     summary_figures: dict[str, Any] = field(default_factory=dict)
+    conflicts: tuple[Conflict, ...] = ()
+    notes: tuple[Message, ...] = ()
+    baseline: dict[str, Any] | None = None
+    baseline_assignments: tuple[dict[str, Any], ...] = ()
 
     def placement(self) -> dict[str, str]:
         """Child id -> home id."""
@@ -176,7 +236,14 @@ class PlanResult:
             "seed": self.seed,
             "assignments": [a.to_json() for a in self.assignments],
             "unplaced": [u.to_json() for u in self.unplaced],
-            "summary": dict(self.summary_figures),
+            "summary": {
+                **self.summary_figures,
+                "conflicts": [c.to_json() for c in self.conflicts],
+            },
+            "notes": [str(n) for n in self.notes],
+            "notes_i18n": [n.to_json() for n in self.notes],
+            "baseline": self.baseline,
+            "baseline_assignments": list(self.baseline_assignments),
         }
 
     def summary(self) -> str:
@@ -185,10 +252,12 @@ class PlanResult:
         gap = "" if self.gap is None else f", gap {self.gap:.4%}"
         lines = [
             f"Plan ({self.method}): {self.status}{gap}, {self.runtime_s:.2f} s, seed {self.seed}",
-            f"  placed {f['placed']} of {f['children']} children; sibling groups kept whole "
-            f"{f['sibling_groups_whole']} of {f['sibling_groups']}; own community "
-            f"{f['own_community']}; kin {f['kin']}; mean distance {f['mean_distance_km']} km",
+            f"  {_figures_line(f)}",
         ]
+        if self.baseline is not None:
+            lines.append(f"  baseline (greedy, lawful): {_figures_line(self.baseline)}")
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  conflict ({c.kind}): {c.message}" for c in self.conflicts]
         for a in self.assignments:
             why = "; ".join(x.reason for x in sorted(a.factors, key=lambda x: -x.contribution)[:2])
             lines.append(
@@ -196,8 +265,21 @@ class PlanResult:
                 f"{'  kin' if a.kin else ''}  {why}"
             )
         for u in self.unplaced:
-            lines.append(f"  {u.child_id} not placed: {' '.join(u.reasons)}")
+            waited = "" if u.waited_days is None else f" (waiting {u.waited_days} days)"
+            lines.append(f"  {u.child_id}{waited} not placed: {' '.join(u.reasons)}")
         return "\n".join(lines)
+
+
+def _figures_line(f: Mapping[str, Any]) -> str:
+    """The headline measures in one line."""
+    long = f["long_waiting"]
+    return (
+        f"placed {f['placed']} of {f['children']} children; sibling groups kept whole "
+        f"{f['sibling_groups_whole']} of {f['sibling_groups']}; own community "
+        f"{f['own_community']}; kin {f['kin']}; waited over a year placed {long['placed']} "
+        f"of {long['children']}; mean distance {f['mean_distance_km']} km "
+        f"(not kin {f['non_kin_mean_distance_km']} km)"
+    )
 
 
 # -- the data: candidates per child, from eligibility and scoring ----------------------------
@@ -213,6 +295,24 @@ class _Child:
     points: np.ndarray  # weighted factor sum per option
     pairing: Pairing
     scores: Scores
+    eligible: int  # every home eligible for the child, before any was left out
+    waited_days: int | None
+    priority: int  # integer points for placing the child at all: the longest-waiting first
+    icwa_tier: int | None  # the child's best ICWA tier (the only one proposed), or None
+
+    @property
+    def long_waiting(self) -> bool:
+        """Waited over a year (DESIGN.md: "children who waited over a year placed")."""
+        return self.waited_days is not None and self.waited_days > LONG_WAIT_DAYS
+
+    def kin_at(self, o: int, snapshot: HomeSnapshot) -> bool:
+        """The option is a kin home named for this child."""
+        return self.child.id in snapshot.homes[int(self.positions[o])].kin_of
+
+    def own_community_at(self, o: int, snapshot: HomeSnapshot) -> bool:
+        """The option is in the child's removal community."""
+        home = snapshot.homes[int(self.positions[o])]
+        return home.community is not None and home.community == self.child.removal_community
 
 
 @dataclass(eq=False)
@@ -236,10 +336,22 @@ class Table:
     groups: list[_Group]
     index: dict[str, int]
 
+    def option_of(self) -> list[dict[int, int]]:
+        """Per child: snapshot position -> option index."""
+        return [{int(p): o for o, p in enumerate(e.positions)} for e in self.children]
+
 
 def waiting_order(children: Sequence[Child]) -> list[Child]:
     """Children in waiting order: longest waiting first (unknown last), then by id."""
     return sorted(children, key=lambda c: (c.waiting_since or date.max, c.id))
+
+
+def waiting_points(policy: Policy, waited_days: int | None) -> int:
+    """Integer points for placing a child who has waited this long (the waiting priority)."""
+    if not waited_days:
+        return 0
+    years = min(waited_days / 365.0, policy.waiting_priority_cap_years)
+    return integer_points(policy.waiting_priority * years)
 
 
 def build_table(
@@ -247,9 +359,14 @@ def build_table(
     snapshot: HomeSnapshot,
     communities: Communities,
     policy: Policy,
-    keep: int | None,
 ) -> Table:
-    """Candidate homes per child; ``keep`` best per child by score (kin always), None = all."""
+    """Every eligible home of every waiting child, each scored for that child alone.
+
+    A sibling group is one eligibility request (so a kin home of one sibling may take the
+    others, and the homes that take it whole are known); each member keeps every home they
+    may go to on their own, and is scored there alone: keeping them together is the
+    "siblings together" points of a whole group and the split penalty.
+    """
     seen: set[str] = set()
     for child in children:
         if child.id in seen:
@@ -272,24 +389,33 @@ def build_table(
         _check_communities(request, snapshot, communities)
         found = eligibility(request, snapshot, policy)
         group_pairing = Pairing(found.context, communities, found.positions, found.takes)
-        group_scores = score(group_pairing)
-        kept = _kept(found, group_scores.score, keep)
         g = len(table.groups)
         members: list[int] = []
-        allowed = _allowed(found) if request.size > 1 else found.takes
         for i, child in enumerate(request.children):
-            cols = kept[allowed[i, kept]]
+            cols = np.flatnonzero(found.allowed[i])
             positions = found.positions[cols]
-            if request.size == 1:  # the group's scores are the child's: keep the kept columns
-                pairing = Pairing(found.context, communities, positions, found.takes[:, cols])
-                scores = _columns(group_scores, cols)
-            else:  # each sibling is scored alone; keeping them together is the split penalty
-                ctx = Context(Request([child]), snapshot, policy)
-                pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
-                scores = score(pairing)
+            ctx = (
+                found.context if request.size == 1 else Context(Request([child]), snapshot, policy)
+            )
+            pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
+            scores = score(pairing)
+            waited = child.waited_days(snapshot.as_of)
             table.index[child.id] = len(table.children)
             members.append(len(table.children))
-            table.children.append(_Child(child, g, positions, scores.points, pairing, scores))
+            table.children.append(
+                _Child(
+                    child,
+                    g,
+                    positions,
+                    scores.points,
+                    pairing,
+                    scores,
+                    eligible=len(cols),
+                    waited_days=waited,
+                    priority=waiting_points(policy, waited),
+                    icwa_tier=found.child_tiers[i],
+                )
+            )
         whole = np.flatnonzero(found.whole)
         table.groups.append(
             _Group(members, found, found.positions[whole], group_pairing.distance_km[whole])
@@ -297,21 +423,73 @@ def build_table(
     return table
 
 
-def _allowed(found: Eligibility) -> np.ndarray:
-    """``(children, candidates)``: each child alone may go to the home (every child rule).
+def cut_table(
+    table: Table, keep: int | None, always: Mapping[int, int]
+) -> tuple[Table, dict[int, int]]:
+    """Each child's ``keep`` best homes by their own score, and the homes that must stay.
 
-    A home that takes part of a group may still take another of its children than the part
-    eligibility chose; the plan decides which. A child under ICWA keeps only the homes whose
-    tier eligibility proposed for it.
+    Kept for every child: kin homes named for them, the ``keep`` best homes that take their
+    whole group (by the members' points together), and the home of ``always`` (child index
+    -> option index: the baseline's placement, so that it stays a solution of the model).
+    Returns the smaller table and ``always`` in its option indices.
     """
-    ctx = found.context
-    out = np.ones((ctx.request.size, found.count), dtype=np.bool_)
-    for rule in RULES:
-        if isinstance(rule, ChildRule) and rule.applies(ctx.policy):
-            out &= rule.masks(ctx)[:, found.positions]
-    icwa = np.array([c.under_icwa for c in ctx.request.children], dtype=np.bool_)
-    out &= found.takes | ~icwa[:, None]
-    return out
+    if keep is None:
+        return table, dict(always)
+    s = table.snapshot
+    out = Table(s, table.communities, table.policy, [], table.groups, table.index)
+    whole_kept: list[set[int]] = []
+    options = table.option_of()
+    for group in table.groups:
+        if len(group.members) < 2 or not len(group.whole_positions):
+            whole_kept.append(set())
+            continue
+        together = [
+            sum(float(table.children[c].points[options[c][int(p)]]) for c in group.members)
+            for p in group.whole_positions
+        ]
+        ids = s.id_order[group.whole_positions]
+        order = np.lexsort((ids, -np.asarray(together)))
+        whole_kept.append({int(group.whole_positions[w]) for w in order[:keep]})
+    moved: dict[int, int] = {}
+    for c, entry in enumerate(table.children):
+        m = len(entry.positions)
+        chosen = np.zeros(m, dtype=np.bool_)
+        if m > keep:
+            ids = s.id_order[entry.positions]
+            chosen[np.lexsort((ids, -entry.points))[:keep]] = True
+        else:
+            chosen[:] = True
+        chosen |= np.array(
+            [entry.child.id in s.homes[int(p)].kin_of for p in entry.positions], bool
+        )
+        for p in whole_kept[entry.group]:
+            chosen[options[c][p]] = True
+        if c in always:
+            chosen[always[c]] = True
+        cols = np.flatnonzero(chosen)
+        if c in always:
+            moved[c] = int(np.searchsorted(cols, always[c]))
+        pairing = entry.pairing
+        out.children.append(
+            _Child(
+                entry.child,
+                entry.group,
+                entry.positions[cols],
+                entry.points[cols],
+                Pairing(
+                    pairing.context,
+                    pairing.communities,
+                    entry.positions[cols],
+                    pairing.takes[:, cols],
+                ),
+                _columns(entry.scores, cols),
+                eligible=entry.eligible,
+                waited_days=entry.waited_days,
+                priority=entry.priority,
+                icwa_tier=entry.icwa_tier,
+            )
+        )
+    return out, moved
 
 
 def _columns(scores: Scores, cols: np.ndarray) -> Scores:
@@ -326,23 +504,6 @@ def _columns(scores: Scores, cols: np.ndarray) -> Scores:
     )
 
 
-def _kept(found: Eligibility, group_score: np.ndarray, keep: int | None) -> np.ndarray:
-    """Candidate columns kept: kin homes, then the best ``keep`` by score (ties by home id)."""
-    m = found.count
-    if keep is None or m <= keep:
-        return np.arange(m)
-    ids = found.context.snapshot.id_order[found.positions]
-    order = np.lexsort((ids, -group_score))
-    chosen = np.zeros(m, dtype=np.bool_)
-    chosen[order[:keep]] = True
-    # a group also keeps its best whole-group homes, so "whole when possible" can be chosen
-    if found.context.request.size > 1:
-        whole_order = order[found.whole[order]]
-        chosen[whole_order[:keep]] = True
-    chosen |= found.kin
-    return np.flatnonzero(chosen)
-
-
 # -- the model ----------------------------------------------------------------------------------
 
 
@@ -354,7 +515,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.stage = stage
         self.progress = progress
         # stage 1: the objective's weight of one sibling group whole (0 when not counted)
-        # and of one child placed; a sibling group split costs 1
+        # and of one child placed; an extra home for a sibling group costs 1
         self.per_group, self.per_child = weights
 
     def on_solution_callback(self) -> None:
@@ -374,101 +535,41 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         split = round(placed * self.per_child - objective)
         tail = "" if self.per_group else f", bound {math.ceil(bound / self.per_child - 1e-9)}"
         self.progress(
-            f"{self.stage}: {whole}{placed} placed ({split} sibling groups split){tail}, "
+            f"{self.stage}: {whole}{placed} placed ({split} extra homes for sibling groups)"
+            f"{tail}, "
             f"{self.wall_time:.2f} s"
         )
 
 
 @dataclass(eq=False)
-class _Model:
-    """The CP-SAT model and its decision variables, with domain verbs.
+class _Layout:
+    """A table with its options indexed by home, and the homes each group may take whole:
+    enough to check and repair a placement without a solver (the baseline uses it too)."""
 
-    A sibling group is placed in one of two ways, never both: whole, in one home that takes
-    every member (one variable per such home), or split, each member on their own (the
-    variables of single children). Splitting is allowed only while no home that takes the
-    group whole still has the beds for it. A group of one is a single child.
-    """
-
-    model: cp_model.CpModel
     table: Table
-    # (child index, option index) -> the child is placed there on their own
-    place: dict[tuple[int, int], cp_model.IntVar]
-    # (group index, snapshot position) -> every member of the group is placed there
-    whole: dict[tuple[int, int], cp_model.IntVar]
-    # (group index, parts beyond the first: homes used plus members left waiting, minus one)
-    extra_parts: list[tuple[int, cp_model.LinearExprT]]
     # child index -> snapshot position -> option index
     option_of: list[dict[int, int]]
     # group index -> the homes that may take it whole
     whole_homes: list[list[int]]
-    # group index -> its split rule, one (constraint, split variable) per whole home: not
-    # in the model until a solution breaks it
-    guards: dict[int, list[tuple[Any, cp_model.IntVar]]]
-    # group index -> the group is split (for the groups that may be)
-    split_of: dict[int, cp_model.IntVar]
-    # (group index, position) -> a member of the split group is placed there on their own
-    uses_of: dict[tuple[int, int], cp_model.IntVar]
-    # child index -> (the single child is placed outside their kin homes, those options)
-    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]]
 
-    @property
-    def splits(self) -> list[cp_model.IntVar]:
-        """One per sibling group that may be split: the group is split."""
-        return list(self.split_of.values())
-
-    def placed(self) -> cp_model.LinearExpr:
-        """Children placed."""
-        variables = list(self.place.values()) + list(self.whole.values())
-        sizes = [1] * len(self.place) + [len(self.table.groups[g].members) for g, _ in self.whole]
-        return cp_model.LinearExpr.weighted_sum(variables, sizes)
-
-    def per_child(self) -> int:
-        """The weight of one child placed in :meth:`placed_then_whole`."""
-        return len(self.splits) + 1
-
-    def placed_then_whole(self) -> cp_model.LinearExpr:
-        """Children placed, then (as a tie-break worth less than one child) the fewest
-        sibling groups split: a split the count does not need is never chosen."""
-        return self.per_child() * self.placed() - cp_model.LinearExpr.sum(self.splits)
-
-    def groups_whole(self) -> cp_model.LinearExpr:
-        """Sibling groups placed whole."""
-        return cp_model.LinearExpr.sum(list(self.whole.values()))
-
-    def per_group(self) -> int:
-        """The weight of one sibling group whole in :meth:`whole_then_placed`: more than
-        every child placed together."""
-        return self.per_child() * (len(self.table.children) + 1)
-
-    def whole_then_placed(self) -> cp_model.LinearExpr:
-        """Sibling groups placed whole, then :meth:`placed_then_whole`."""
-        return self.per_group() * self.groups_whole() + self.placed_then_whole()
-
-    def points(self) -> cp_model.LinearExpr:
-        """Score points (integers): each child's points, the "siblings together" points of a
-        group placed whole, minus the split penalty per extra part of a split group."""
-        penalty = integer_points(self.table.policy.split_penalty)
-        terms: list[cp_model.LinearExprT] = []
-        coefficients: list[int] = []
-        for (c, o), var in self.place.items():
-            terms.append(var)
-            coefficients.append(integer_points(float(self.table.children[c].points[o])))
-        for (g, p), var in self.whole.items():
-            terms.append(var)
-            coefficients.append(whole_points(self.table, g, p, self.option_of))
-        for _, extra in self.extra_parts:
-            terms.append(extra)
-            coefficients.append(-penalty)
-        return cp_model.LinearExpr.weighted_sum(terms, coefficients)
-
-    def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
-        """Child index -> option index, from a solved model."""
-        chosen = {c: o for (c, o), var in self.place.items() if solver.value(var)}
-        for (g, p), var in self.whole.items():
-            if solver.value(var):
-                for c in self.table.groups[g].members:
-                    chosen[c] = self.option_of[c][p]
-        return chosen
+    @classmethod
+    def of(cls, table: Table) -> _Layout:
+        """The layout of a table: a group may go whole to a home that takes it whole and
+        that the table kept for every member."""
+        option_of = table.option_of()
+        whole_homes: list[list[int]] = []
+        for group in table.groups:
+            if len(group.members) < 2:
+                whole_homes.append([])
+                continue
+            whole_homes.append(
+                [
+                    int(p)
+                    for p in group.whole_positions
+                    if all(int(p) in option_of[c] for c in group.members)
+                ]
+            )
+        return cls(table, option_of, whole_homes)
 
     def split_while_room(self, chosen: dict[int, int]) -> list[int]:
         """Groups a placement splits (over homes, or some members waiting) although a home
@@ -548,6 +649,125 @@ class _Model:
                         continue
                     if d in chosen and named not in s.homes[at[d]].kin_of:
                         return None
+        return chosen
+
+
+@dataclass(eq=False)
+class _Model(_Layout):
+    """The CP-SAT model and its decision variables, with domain verbs.
+
+    A sibling group is placed in one of two ways, never both: whole, in one home that takes
+    every member (one variable per such home), or split, each member on their own (the
+    variables of single children). Splitting is allowed only while no home that takes the
+    group whole still has the beds for it. A group of one is a single child.
+    """
+
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    # (child index, option index) -> the child is placed there on their own
+    place: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # (group index, snapshot position) -> every member of the group is placed there
+    whole: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # (group index, parts beyond the first: homes used plus members left waiting, minus one)
+    extra_parts: list[tuple[int, cp_model.LinearExprT]] = field(default_factory=list)
+    # group index -> its split rule, one (constraint, split variable) per whole home: not
+    # in the model until a solution breaks it
+    guards: dict[int, list[tuple[Any, cp_model.IntVar]]] = field(default_factory=dict)
+    # group index -> the group is split (for the groups that may be)
+    split_of: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    # (group index, position) -> a member of the split group is placed there on their own
+    uses_of: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # child index -> (the single child is placed outside their kin homes, those options)
+    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = field(default_factory=dict)
+
+    @property
+    def splits(self) -> list[cp_model.IntVar]:
+        """One per sibling group that may be split: the group is split."""
+        return list(self.split_of.values())
+
+    def placed(self) -> cp_model.LinearExpr:
+        """Children placed."""
+        variables = list(self.place.values()) + list(self.whole.values())
+        sizes = [1] * len(self.place) + [len(self.table.groups[g].members) for g, _ in self.whole]
+        return cp_model.LinearExpr.weighted_sum(variables, sizes)
+
+    def per_child(self) -> int:
+        """The weight of one child placed in :meth:`placed_then_fewest_homes`: more than
+        every extra home of every sibling group together."""
+        return sum(len(self.table.groups[g].members) - 1 for g in self.split_of) + 1
+
+    def extra_homes(self) -> cp_model.LinearExpr:
+        """Parts of split sibling groups beyond the first (homes used, members waiting)."""
+        return cp_model.LinearExpr.sum([extra for _, extra in self.extra_parts])
+
+    def placed_then_fewest_homes(self) -> cp_model.LinearExpr:
+        """Children placed, then (worth less than one child) the fewest extra homes for
+        sibling groups: a group that must be split goes to the fewest homes."""
+        return self.per_child() * self.placed() - self.extra_homes()
+
+    def tally(self, counts: Callable[[int, int], bool]) -> cp_model.LinearExpr:
+        """Children placed for whom ``counts(child index, option index)`` holds."""
+        variables: list[cp_model.IntVar] = []
+        weights: list[int] = []
+        for (c, o), var in self.place.items():
+            if counts(c, o):
+                variables.append(var)
+                weights.append(1)
+        for (g, p), var in self.whole.items():
+            n = sum(1 for c in self.table.groups[g].members if counts(c, self.option_of[c][p]))
+            if n:
+                variables.append(var)
+                weights.append(n)
+        return cp_model.LinearExpr.weighted_sum(variables, weights)
+
+    def hold_floors(self, floors: Floors) -> None:
+        """Never behind the baseline on the headline measures (DESIGN.md section 5)."""
+        t, s = self.table, self.table.snapshot
+        self.model.add(self.groups_whole() >= floors.sibling_groups_whole)
+        own = self.tally(lambda c, o: t.children[c].own_community_at(o, s))
+        self.model.add(own >= floors.own_community)
+        self.model.add(self.tally(lambda c, o: t.children[c].kin_at(o, s)) >= floors.kin)
+        long = self.tally(lambda c, _: t.children[c].long_waiting)
+        self.model.add(long >= floors.long_waiting)
+
+    def groups_whole(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole."""
+        return cp_model.LinearExpr.sum(list(self.whole.values()))
+
+    def per_group(self) -> int:
+        """The weight of one sibling group whole in :meth:`whole_then_placed`: more than
+        every child placed together."""
+        return self.per_child() * (len(self.table.children) + 1)
+
+    def whole_then_placed(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole, then :meth:`placed_then_fewest_homes`."""
+        return self.per_group() * self.groups_whole() + self.placed_then_fewest_homes()
+
+    def points(self) -> cp_model.LinearExpr:
+        """Score points (integers): each child's points and waiting priority, the "siblings
+        together" points of a group placed whole, minus the split penalty per extra part of
+        a split group."""
+        penalty = integer_points(self.table.policy.split_penalty)
+        terms: list[cp_model.LinearExprT] = []
+        coefficients: list[int] = []
+        for (c, o), var in self.place.items():
+            entry = self.table.children[c]
+            terms.append(var)
+            coefficients.append(integer_points(float(entry.points[o])) + entry.priority)
+        for (g, p), var in self.whole.items():
+            terms.append(var)
+            coefficients.append(whole_points(self.table, g, p, self.option_of))
+        for _, extra in self.extra_parts:
+            terms.append(extra)
+            coefficients.append(-penalty)
+        return cp_model.LinearExpr.weighted_sum(terms, coefficients)
+
+    def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        """Child index -> option index, from a solved model."""
+        chosen = {c: o for (c, o), var in self.place.items() if solver.value(var)}
+        for (g, p), var in self.whole.items():
+            if solver.value(var):
+                for c in self.table.groups[g].members:
+                    chosen[c] = self.option_of[c][p]
         return chosen
 
     def improved(self, start: dict[int, int], values: np.ndarray) -> dict[int, int] | None:
@@ -696,29 +916,19 @@ def whole_points(table: Table, g: int, p: int, option_of: list[dict[int, int]]) 
     """Points for a sibling group placed whole in the home at position ``p``: each member's
     points there, plus the "siblings together" factor at its full value for every member."""
     members = table.groups[g].members
-    gain = sum(integer_points(float(table.children[c].points[option_of[c][p]])) for c in members)
+    gain = sum(
+        integer_points(float(table.children[c].points[option_of[c][p]]))
+        + table.children[c].priority
+        for c in members
+    )
     return gain + together_points(table, g)
 
 
 def _build(table: Table) -> _Model:
     model = cp_model.CpModel()
     s = table.snapshot
-    option_of = [{int(p): o for o, p in enumerate(entry.positions)} for entry in table.children]
-
-    # the homes a group can go to whole: those that take it whole and that the table kept
-    # for every member
-    whole_homes: list[list[int]] = []
-    for group in table.groups:
-        if len(group.members) < 2:
-            whole_homes.append([])
-            continue
-        whole_homes.append(
-            [
-                int(p)
-                for p in group.whole_positions
-                if all(int(p) in option_of[c] for c in group.members)
-            ]
-        )
+    layout = _Layout.of(table)
+    option_of, whole_homes = layout.option_of, layout.whole_homes
 
     # a group may be split only when, whatever the others take, no home taking it whole
     # could be left with its beds: otherwise it is never split (and has no split variables)
@@ -800,6 +1010,27 @@ def _build(table: Table) -> _Model:
             p = int(entry.positions[o])
             model.add(load(p) >= int(s.free_beds[p])).only_enforce_if(elsewhere)
 
+    # ICWA binds for the ICWA child, kin first for her siblings is policy: a home in her
+    # (best) tier goes to a sibling of hers on their own only while she too is placed
+    for group in table.groups:
+        if len(group.members) < 2:
+            continue
+        for c in group.members:
+            if table.children[c].icwa_tier is None:
+                continue
+            g = table.children[c].group
+            placed_c = [
+                place[c, o] for o in range(len(table.children[c].positions)) if (c, o) in place
+            ]
+            placed_c += [whole[g, p] for p in whole_homes[g]]
+            for j in group.members:
+                if j == c or table.children[j].icwa_tier is not None:
+                    continue
+                for position in table.children[c].positions:
+                    theirs = option_of[j].get(int(position))
+                    if theirs is not None and (j, theirs) in place:
+                        model.add(place[j, theirs] <= sum(placed_c))
+
     # a sibling group goes whole to one home, or is split (members on their own, some maybe
     # left waiting) only while no home that takes it whole still has the beds for it
     extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
@@ -844,17 +1075,17 @@ def _build(table: Table) -> _Model:
         extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
 
     return _Model(
-        model,
-        table,
-        place,
-        whole,
-        extra_parts,
-        option_of,
-        whole_homes,
-        guards,
-        split_of,
-        uses_of,
-        elsewhere_of,
+        table=table,
+        option_of=option_of,
+        whole_homes=whole_homes,
+        model=model,
+        place=place,
+        whole=whole,
+        extra_parts=extra_parts,
+        guards=guards,
+        split_of=split_of,
+        uses_of=uses_of,
+        elsewhere_of=elsewhere_of,
     )
 
 
@@ -956,34 +1187,52 @@ def plan(
     if keep < 1:
         raise ValueError(f"keep must be >= 1, got {keep!r}")
     started = time.perf_counter()
-    table = build_table(children, snapshot, communities, policy, keep)
-    built = _build(table)
     say = progress or (lambda _: None)
+    # the baseline (today's practice, made lawful) from every eligible home; the model keeps
+    # each child's best homes and always the baseline's, so the baseline is one of its plans
+    from matching.greedy import lawful_baseline  # greedy imports this module
+
+    full = build_table(children, snapshot, communities, policy)
+    baseline = lawful_baseline(full)
+    floors = Floors.of(full, baseline)
+    table, start = cut_table(full, keep, baseline)
+    built = _build(table)
     say(f"model: {len(table.children)} children, {len(built.place)} candidate pairs")
 
-    # objective, stage 1: the most children placed, starting from today's practice (a hint:
-    # on large, dense instances the solver may otherwise find no plan in the time limit)
-    from matching.greedy import place_in_waiting_order  # greedy imports this module
-
-    start = place_in_waiting_order(table, kin_first=True)
+    def finished(
+        status: str,
+        chosen: dict[int, int],
+        objective: int | None,
+        bound: int | None,
+        notes: tuple[Message, ...] = (),
+    ) -> PlanResult:
+        result = finish(table, "cp-sat", status, chosen, objective, bound, started, seed, notes)
+        return with_baseline(result, full, baseline)
 
     # the solver stops early enough for the result to be explained within the time limit
     reserve = 0.0 if deterministic else min(FINISH_RESERVE_S, 0.05 * time_limit_s)
     budget = _Budget(time_limit_s - reserve, deterministic, seed, workers, started)
 
+    # never behind the baseline on the headline measures: the floors bind both stages
+    built.hold_floors(floors)
+    meets = partial(floors.met_by, table)
+    # objective, stage 1: the most children placed, then the fewest extra homes for sibling
+    # groups, starting from the baseline (a hint: on large, dense instances the solver may
+    # otherwise find no plan in the time limit)
     siblings_first = policy.plan_first == "sibling_groups_whole"
     if siblings_first:  # the policy asks for the most groups kept whole before the count
         built.model.maximize(built.whole_then_placed())
         weights = (built.per_group(), built.per_child())
     else:
-        built.model.maximize(built.placed_then_whole())
+        built.model.maximize(built.placed_then_fewest_homes())
         weights = (0, built.per_child())
-    status1, chosen, _, _ = _solve_stage(built, start, "children placed", budget, say, weights)
-    if status1 == cp_model.UNKNOWN:  # no plan within the time limit: the start, no bound
-        say("stage 1 found no plan in the time limit: the starting placement is returned")
-        return finish(
-            table, "cp-sat", "feasible", chosen, score_points(table, chosen), None, started, seed
-        )
+    status1, chosen, _, _ = _solve_stage(
+        built, start, "children placed", budget, say, meets, weights
+    )
+    if status1 == cp_model.UNKNOWN:  # no plan within the time limit: the baseline, no bound
+        say("stage 1 found no plan in the time limit: the lawful baseline is returned")
+        note = Message("plan.is_baseline")
+        return finished("feasible", chosen, score_points(table, chosen), None, (note,))
     most = len(chosen)
     if siblings_first:
         held = sum(  # groups the first stage placed through their whole-group variable
@@ -996,19 +1245,68 @@ def plan(
         )
         built.model.add(built.groups_whole() >= held)
 
-    # objective, stage 2: with that many placed, the most score points. (Holding the count
-    # by a dominating weight instead of this constraint avoids a second presolve of a
-    # global sum, but measured worse at 2,000 children: the solver lost the count.)
+    # objective, stage 2: with that many placed, in no more homes, the most score points.
+    # (Holding the count by a dominating weight instead of this constraint avoids a second
+    # presolve of a global sum, but measured worse at 2,000 children: the solver lost the
+    # count.)
     built.model.add(built.placed() >= most)
+    built.model.add(built.extra_homes() <= extra_homes(table, chosen))
     built.model.maximize(built.points())
     # (out of time before the solver's first plan: the first stage's plan moved toward the
     # linear relaxation, still lawful, with the solver's bound if it has one)
     status2, chosen, objective, bound = _solve_stage(
-        built, chosen, "score", budget, say, relax=True
+        built, chosen, "score", budget, say, meets, relax=True
     )
     both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
-    status = "optimal" if both else "feasible"
-    return finish(table, "cp-sat", status, chosen, objective, bound, started, seed)
+    return finished("optimal" if both else "feasible", chosen, objective, bound)
+
+
+@dataclass(frozen=True, slots=True)
+class Floors:
+    """The baseline's headline measures: the plan is never behind them (DESIGN.md section 5).
+
+    Children placed is not among them: the first stage maximises it from the baseline,
+    which is a solution of the model, so it can only be at least the baseline's.
+    """
+
+    sibling_groups_whole: int
+    own_community: int
+    kin: int
+    long_waiting: int
+
+    @classmethod
+    def of(cls, table: Table, chosen: Mapping[int, int]) -> Floors:
+        """The measures of a placement (child index -> option index)."""
+        s = table.snapshot
+        return cls(
+            sibling_groups_whole=whole_groups(table, chosen),
+            own_community=sum(table.children[c].own_community_at(o, s) for c, o in chosen.items()),
+            kin=sum(table.children[c].kin_at(o, s) for c, o in chosen.items()),
+            long_waiting=sum(table.children[c].long_waiting for c in chosen),
+        )
+
+    def met_by(self, table: Table, chosen: Mapping[int, int]) -> bool:
+        """The placement is at least as good on every measure."""
+        mine = Floors.of(table, chosen)
+        return (
+            mine.sibling_groups_whole >= self.sibling_groups_whole
+            and mine.own_community >= self.own_community
+            and mine.kin >= self.kin
+            and mine.long_waiting >= self.long_waiting
+        )
+
+
+def extra_homes(table: Table, chosen: Mapping[int, int]) -> int:
+    """Parts of split sibling groups beyond the first: homes used plus members waiting."""
+    extra = 0
+    for group in table.groups:
+        if len(group.members) < 2:
+            continue
+        homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
+        waiting = sum(1 for c in group.members if c not in chosen)
+        if homes and (len(homes) > 1 or waiting):
+            extra += len(homes) + waiting - 1
+    return extra
 
 
 def _solve_stage(
@@ -1017,6 +1315,7 @@ def _solve_stage(
     stage: str,
     budget: _Budget,
     say: Progress,
+    meets: Callable[[dict[int, int]], bool],
     weights: tuple[int, int] = (0, 0),
     relax: bool = False,
 ) -> tuple[Any, dict[int, int], int, int | None]:
@@ -1028,7 +1327,8 @@ def _solve_stage(
     lawful solution came from the solver in the time left, the placement then being the
     best lawful one known (the hint, its improvement toward the linear relaxation, or a
     solution with its unlawfully split groups moved whole), and the bound the tightest
-    that a solve which found a solution proved, if any.
+    that a solve which found a solution proved, if any. A placement made outside the
+    solver is used only when it ``meets`` the floors.
     """
     lawful = hint
     bound: int | None = None
@@ -1036,7 +1336,7 @@ def _solve_stage(
     relaxed = relaxed_values(built.model) if relax else None
     if relaxed is not None:  # the first solve starts near the linear relaxation
         start = built.improved(hint, relaxed)
-        if start is not None:
+        if start is not None and meets(start):
             hint = lawful = start
     while budget.left() > 0:
         built.hint(hint)
@@ -1056,7 +1356,7 @@ def _solve_stage(
         built.guard(broken)
         # start again from the solution with those groups moved whole, when that is lawful
         repaired = built.repair(chosen)
-        if repaired is not None:  # lawful, and a near-optimal plan's: better than the start
+        if repaired is not None and meets(repaired):  # lawful, and near-optimal
             hint = lawful = repaired
             status = cp_model.FEASIBLE
         else:
@@ -1079,7 +1379,10 @@ def together_points(table: Table, g: int) -> int:
 def score_points(table: Table, chosen: dict[int, int]) -> int:
     """The score stage's objective for a placement: integer points minus split penalties,
     plus the points of the sibling groups kept together."""
-    gain = sum(integer_points(float(table.children[c].points[o])) for c, o in chosen.items())
+    gain = sum(
+        integer_points(float(table.children[c].points[o])) + table.children[c].priority
+        for c, o in chosen.items()
+    )
     extra = 0
     for g, group in enumerate(table.groups):
         homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
@@ -1091,7 +1394,7 @@ def score_points(table: Table, chosen: dict[int, int]) -> int:
     return gain - extra * integer_points(table.policy.split_penalty)
 
 
-def whole_groups(table: Table, chosen: dict[int, int]) -> int:
+def whole_groups(table: Table, chosen: Mapping[int, int]) -> int:
     """Sibling groups (of two or more) with every member placed, all in one home."""
     return sum(
         1
@@ -1099,6 +1402,55 @@ def whole_groups(table: Table, chosen: dict[int, int]) -> int:
         if len(g.members) > 1
         and all(c in chosen for c in g.members)
         and len({int(table.children[c].positions[chosen[c]]) for c in g.members}) == 1
+    )
+
+
+def _rows(table: Table, chosen: Mapping[int, int]) -> list[dict[str, Any]]:
+    """Per placed child: where, how far, kin, own community (cheap: no reasons)."""
+    s = table.snapshot
+    rows = []
+    for c, o in sorted(chosen.items(), key=lambda item: table.children[item[0]].child.id):
+        entry = table.children[c]
+        rows.append(
+            {
+                "child_id": entry.child.id,
+                "home_id": s.ids[int(entry.positions[o])],
+                "distance_km": round(float(entry.pairing.distances_by_child[0, o]), 1),
+                "kin": entry.kin_at(o, s),
+                "own_community": entry.own_community_at(o, s),
+            }
+        )
+    return rows
+
+
+def figures(table: Table, chosen: Mapping[int, int]) -> dict[str, Any]:
+    """The headline measures of a placement (DESIGN.md sections 5 and 13)."""
+    rows = _rows(table, chosen)
+    distances = [r["distance_km"] for r in rows]
+    far = [r["distance_km"] for r in rows if not r["kin"]]
+    long = [e for e in table.children if e.long_waiting]
+    return {
+        "children": len(table.children),
+        "placed": len(rows),
+        "sibling_groups": sum(1 for g in table.groups if len(g.members) > 1),
+        "sibling_groups_whole": whole_groups(table, chosen),
+        "own_community": sum(r["own_community"] for r in rows),
+        "mean_distance_km": round(float(np.mean(distances)), 2) if distances else 0.0,
+        "kin": sum(r["kin"] for r in rows),
+        "long_waiting": {
+            "children": len(long),
+            "placed": sum(1 for c in chosen if table.children[c].long_waiting),
+        },
+        "non_kin_mean_distance_km": round(float(np.mean(far)), 2) if far else 0.0,
+    }
+
+
+def with_baseline(result: PlanResult, table: Table, chosen: Mapping[int, int]) -> PlanResult:
+    """The result with the baseline's figures and placements beside it."""
+    return replace(
+        result,
+        baseline=figures(table, chosen),
+        baseline_assignments=tuple(_rows(table, chosen)),
     )
 
 
@@ -1111,12 +1463,12 @@ def finish(
     bound: int | None,
     started: float,
     seed: int,
+    notes: tuple[Message, ...] = (),
 ) -> PlanResult:
     """The result for a placement: assignments explained, reasons for the unplaced, figures."""
     s = table.snapshot
     assignments: list[Assignment] = []
     unplaced: list[Unplaced] = []
-    distances: list[float] = []
     living: dict[int, list[str]] = {}
     for c, o in chosen.items():
         living.setdefault(int(table.children[c].positions[o]), []).append(
@@ -1125,39 +1477,27 @@ def finish(
     for c, entry in enumerate(table.children):
         child = entry.child
         if c not in chosen:
-            unplaced.append(Unplaced(child.id, _reasons(table, c, living)))
+            unplaced.append(Unplaced(child.id, _reasons(table, c, living), entry.waited_days))
             continue
         o = chosen[c]
-        position = int(entry.positions[o])
-        home = s.homes[position]
+        home = s.homes[int(entry.positions[o])]
         scores, pairing = entry.scores, entry.pairing
-        factors = factor_scores(scores, pairing, o)
-        distance = float(pairing.distances_by_child[0, o])
-        distances.append(distance)
+        below = _below_tier(table, c, o)
         assignments.append(
             Assignment(
                 child_id=child.id,
                 home_id=home.id,
                 score=float(scores.score[o]),
                 points=float(scores.points[o]),
-                distance_km=round(distance, 1),
-                kin=child.id in home.kin_of,
-                own_community=home.community is not None
-                and home.community == child.removal_community,
-                factors=factors,
+                distance_km=round(float(pairing.distances_by_child[0, o]), 1),
+                kin=entry.kin_at(o, s),
+                own_community=entry.own_community_at(o, s),
+                factors=factor_scores(scores, pairing, o),
+                waited_days=entry.waited_days,
+                good_cause_required=below is not None,
+                good_cause_reason=below,
             )
         )
-    groups = [g for g in table.groups if len(g.members) > 1]
-    whole = whole_groups(table, chosen)
-    figures = {
-        "children": len(table.children),
-        "placed": len(assignments),
-        "sibling_groups": len(groups),
-        "sibling_groups_whole": whole,
-        "own_community": sum(a.own_community for a in assignments),
-        "mean_distance_km": round(float(np.mean(distances)), 2) if distances else 0.0,
-        "kin": sum(a.kin for a in assignments),
-    }
     gap = None
     if objective is not None and bound is not None:
         gap = max(bound - objective, 0) / max(1, objective)
@@ -1170,7 +1510,146 @@ def finish(
         runtime_s=time.perf_counter() - started,
         seed=seed,
         assignments=tuple(sorted(assignments, key=lambda a: a.child_id)),
-        unplaced=tuple(sorted(unplaced, key=lambda u: u.child_id)),
+        # the longest-waiting first (unknown last), then by id
+        unplaced=tuple(sorted(unplaced, key=lambda u: (-(u.waited_days or -1), u.child_id))),
+        summary_figures=figures(table, chosen),
+        conflicts=tuple(_conflicts(table, chosen)),
+        notes=notes,
+    )
+
+
+def _below_tier(table: Table, c: int, o: int) -> Message | None:
+    """Why good cause is needed, when an ICWA child is placed below her best tier."""
+    entry = table.children[c]
+    if entry.icwa_tier is None:
+        return None
+    ctx = Context(Request([entry.child]), table.snapshot, table.policy)
+    tier = int(IcwaOrder().tiers(ctx, entry.positions[o : o + 1])[0, 0])
+    if tier <= entry.icwa_tier:
+        return None
+    return Message("good_cause.below_tier", id=entry.child.id, tier=tier, best=entry.icwa_tier)
+
+
+def _conflicts(table: Table, chosen: Mapping[int, int]) -> list[Conflict]:
+    """ICWA against siblings together, and against a sibling's kin home, family by family."""
+    s = table.snapshot
+    out: list[Conflict] = []
+    for group in table.groups:
+        if len(group.members) < 2:
+            continue
+        members = [table.children[c] for c in group.members]
+        homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
+        whole = len(homes) == 1 and all(c in chosen for c in group.members)
+        for c in group.members:
+            entry = table.children[c]
+            if entry.icwa_tier is None:
+                continue
+            others = [m.child.id for m in members if m is not entry]
+            ids = (entry.child.id, *others)
+            if len(group.found.good_cause) and not whole:
+                out.append(
+                    Conflict(
+                        ids,
+                        "icwa_vs_siblings",
+                        Message(
+                            "conflict.icwa_vs_siblings",
+                            id=entry.child.id,
+                            tier=entry.icwa_tier,
+                            siblings=others,
+                            homes=len(group.found.good_cause),
+                        ),
+                    )
+                )
+            if c not in chosen:
+                continue
+            p = int(entry.positions[chosen[c]])
+            for m in members:
+                mine = m.child.id in s.homes[p].kin_of
+                there = (
+                    table.index[m.child.id] in chosen
+                    and int(m.positions[chosen[table.index[m.child.id]]]) == p
+                )
+                if m is not entry and m.icwa_tier is None and mine and not there:
+                    out.append(
+                        Conflict(
+                            ids,
+                            "icwa_vs_kin",
+                            Message(
+                                "conflict.icwa_vs_kin",
+                                home=s.ids[p],
+                                id=entry.child.id,
+                                tier=entry.icwa_tier,
+                                sibling=m.child.id,
+                            ),
+                        )
+                    )
+    return out
+
+
+def checked(
+    result: PlanResult,
+    children: Sequence[Child],
+    snapshot: HomeSnapshot,
+    communities: Communities,
+    policy: Policy,
+) -> tuple[PlanResult, list[Violation]]:
+    """The plan as the solver-free checks accept it: each family whose placement breaks a
+    rule is taken out and reported (:func:`withdraw`), every other child's plan kept.
+
+    Returns the plan and the violations that remain (none, unless taking families out
+    broke a rule for another; then the caller must not serve the plan).
+    """
+    groups = {c.id: c.sibling_group or c.id for c in children}
+    family: dict[str, list[str]] = {}
+    for c in children:
+        family.setdefault(groups[c.id], []).append(c.id)
+    for _ in range(3):  # taking a family out frees beds, which rarely breaks another rule
+        violations = validate(children, snapshot, communities, policy, result)
+        if not violations:
+            return result, []
+        broken: dict[str, list[str]] = {}
+        for v in violations:
+            for child_id in v.child_ids:
+                if child_id in groups:
+                    broken.setdefault(groups[child_id], []).append(v.message)
+        if not broken:
+            return result, violations
+        result = withdraw(
+            result,
+            [family[g] for g in broken],
+            ["; ".join(sorted(set(m))) for m in broken.values()],
+        )
+    return result, validate(children, snapshot, communities, policy, result)
+
+
+def withdraw(result: PlanResult, groups: Sequence[Sequence[str]], why: Sequence[str]) -> PlanResult:
+    """The plan without these families' placements: each is reported, never the whole plan
+    lost for one family (the solver-free checks found a rule broken for them).
+
+    ``groups``: the children of each family to take out (a sibling group whole); ``why``:
+    per family, the broken rules in a sentence each.
+    """
+    out = {child_id for family in groups for child_id in family}
+    kept = tuple(a for a in result.assignments if a.child_id not in out)
+    removed = [a for a in result.assignments if a.child_id in out]
+    unplaced = list(result.unplaced)
+    for a in removed:
+        unplaced.append(Unplaced(a.child_id, (Message("unplaced.withdrawn"),), a.waited_days))
+    conflicts = list(result.conflicts)
+    for family, sentence in zip(groups, why, strict=True):
+        ids = tuple(sorted(family))
+        conflicts.append(
+            Conflict(
+                ids, "rule_broken", Message("conflict.rule_broken", ids=list(ids), why=sentence)
+            )
+        )
+    figures = dict(result.summary_figures)
+    figures["placed"] = len(kept)
+    return replace(
+        result,
+        assignments=kept,
+        unplaced=tuple(sorted(unplaced, key=lambda u: (-(u.waited_days or -1), u.child_id))),
+        conflicts=tuple(conflicts),
         summary_figures=figures,
     )
 
@@ -1182,8 +1661,8 @@ def _reasons(table: Table, c: int, living: dict[int, list[str]]) -> tuple[Messag
     """
     entry = table.children[c]
     found = table.groups[entry.group].found
-    count = len(entry.positions)
-    if count:
+    count = entry.eligible  # every eligible home, also those the model left out
+    if len(entry.positions):
         # the home that would have suited the child best, and who has its beds now
         o = int(np.argmax(entry.points))
         p = int(entry.positions[o])

@@ -94,6 +94,10 @@ _WEIGHT = _number(0.0)
 _POSITIVE = _number(0.0, above=True)
 _SHARE = _number(0.0, high=1.0)
 
+# what one child can gain from being in a home of its own rather than with its siblings:
+# the split penalty must be at least their weights together
+SPLIT_FLOOR_FACTORS = ("same_community", "distance", "school")
+
 # the file's keys: dotted TOML key -> (Policy field, check)
 _KEYS: dict[str, tuple[str, Check]] = {
     "jurisdiction": ("jurisdiction", _choice(JURISDICTIONS)),
@@ -107,6 +111,8 @@ _KEYS: dict[str, tuple[str, Check]] = {
     "shape.load_spreading": ("load_spreading", _WEIGHT),
     "plan.split_penalty": ("split_penalty", _WEIGHT),
     "plan.first": ("plan_first", _choice(PLAN_FIRST)),
+    "plan.waiting_priority": ("waiting_priority", _WEIGHT),
+    "plan.waiting_priority_cap_years": ("waiting_priority_cap_years", _POSITIVE),
     "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
 }
 
@@ -178,6 +184,11 @@ class Policy:
         Load-spreading strength ``s``: that factor is ``exp(-s * placements last year)``.
     split_penalty
         Cost of splitting a sibling group per extra home, in score points (placement plan).
+        At least :data:`SPLIT_FLOOR_FACTORS`' weights together: an extra home costs more
+        than anything one child gains from a nearer or same-community home.
+    waiting_priority, waiting_priority_cap_years
+        Score points per year a child has waited, counted when the child is placed, up to
+        the cap: the longest-waiting first among near-equal choices (placement plan).
     plan_first
         What the placement plan maximises first, before the score: ``children_placed``
         (DESIGN.md section 5), or ``sibling_groups_whole`` then children placed.
@@ -200,6 +211,8 @@ class Policy:
     split_penalty: float
     suppression_threshold: int
     plan_first: PlanFirst = "children_placed"
+    waiting_priority: float = 2.0
+    waiting_priority_cap_years: float = 3.0
     source: str = "<code>"
 
     def __post_init__(self) -> None:
@@ -211,6 +224,14 @@ class Policy:
                 raise PolicyError(f"Policy.{name} ({key}): {exc}") from None
         if not isinstance(self.weights, Weights):
             raise PolicyError("Policy.weights: expected a matching.Weights value")
+        floor = sum(self.weights.of(name) for name in SPLIT_FLOOR_FACTORS)
+        if self.split_penalty < floor:
+            raise PolicyError(
+                f"{self.source}: plan.split_penalty: {self.split_penalty:g} would let a split "
+                "beat keeping a sibling group together: an extra home must cost at least what "
+                "one child can gain from a nearer, same-community home near the school "
+                f"(weights {' + '.join(SPLIT_FLOOR_FACTORS)} = {floor:g})"
+            )
 
     @property
     def icwa(self) -> bool:

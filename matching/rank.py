@@ -16,7 +16,7 @@ says how many homes each hard rule removed and which near misses are closest.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,10 +29,12 @@ from matching.messages import Message
 from matching.near_miss import NearMiss, near_misses
 from matching.policy import Policy
 from matching.request import Request, join_words
-from matching.rules import rule_named
+from matching.rules import IcwaOrder, rule_named
 from matching.snapshot import HomeSnapshot
 
 __all__ = ["Candidate", "FactorScore", "RankResult", "rank"]
+
+GOOD_CAUSE_SHOWN = 3  # alternatives below an ICWA child's tier shown, best by score
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +87,15 @@ class Candidate:
     licensed
         False: provisionally approved only (a kin home).
     icwa_tier
-        ICWA tier 1-4 for a child under ICWA, else None.
+        ICWA tier 1-4 for a child under ICWA, else None (the worst of the ICWA children
+        it takes).
     factors
         Every applicable factor, in a fixed order.
+    icwa_tiers
+        Per ICWA child it takes: that child's tier here.
+    good_cause_required, good_cause_reason
+        An alternative below an ICWA child's best tier: only a court's finding of good
+        cause allows it, and why it is shown (e.g. it keeps the siblings together).
     """
 
     rank: int
@@ -103,6 +111,9 @@ class Candidate:
     licensed: bool
     icwa_tier: int | None
     factors: tuple[FactorScore, ...]
+    icwa_tiers: Mapping[str, int] = field(default_factory=dict)
+    good_cause_required: bool = False
+    good_cause_reason: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The candidate as in DESIGN.md §12 (with ``children``, ``licensed``, ``points``)."""
@@ -119,6 +130,14 @@ class Candidate:
             "kin": self.kin,
             "licensed": self.licensed,
             "icwa_tier": self.icwa_tier,
+            "icwa_tiers": dict(self.icwa_tiers),
+            "good_cause_required": self.good_cause_required,
+            "good_cause_reason": None
+            if self.good_cause_reason is None
+            else str(self.good_cause_reason),
+            "good_cause_reason_i18n": None
+            if self.good_cause_reason is None
+            else self.good_cause_reason.to_json(),
             "factors": [f.to_json() for f in self.factors],
         }
 
@@ -155,6 +174,13 @@ class RankResult:
         Facts the coordinator must know (a safety separation inside the group).
     message
         When nothing qualifies, or no home takes the whole group: why, in a sentence.
+    alternatives
+        Homes that would keep the group together below an ICWA child's best tier: shown
+        only as alternatives, each ``good_cause_required``.
+    conflicts
+        Where ICWA and keeping siblings together (or a sibling's kin home) cannot both hold.
+    icwa_best
+        Per child under ICWA with an eligible home: the best tier, the only one proposed.
     """
 
     children: tuple[str, ...]
@@ -169,6 +195,9 @@ class RankResult:
     suggestions: tuple[Message, ...]
     notes: tuple[Message, ...]
     message: Message | None
+    alternatives: tuple[Candidate, ...] = ()
+    conflicts: tuple[Message, ...] = ()
+    icwa_best: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The DESIGN.md §12 "Ranked matches" shape, plus a few keys of our own."""
@@ -189,6 +218,9 @@ class RankResult:
             "suggestions_i18n": [s.to_json() for s in self.suggestions],
             "notes_i18n": [n.to_json() for n in self.notes],
             "message_i18n": None if self.message is None else self.message.to_json(),
+            "alternatives": [a.to_json() for a in self.alternatives],
+            "conflicts": [str(c) for c in self.conflicts],
+            "conflicts_i18n": [c.to_json() for c in self.conflicts],
         }
 
     def summary(self) -> str:
@@ -204,6 +236,7 @@ class RankResult:
             + (f"; ICWA tier {self.icwa_tier}" if self.icwa_tier is not None else ""),
         ]
         lines += [f"  {note}" for note in self.notes]
+        lines += [f"  ICWA conflict: {c}" for c in self.conflicts]
         if self.message:
             lines.append(f"  {self.message}")
         if self.candidates:
@@ -240,6 +273,14 @@ class RankResult:
             lines.append(
                 "Excluded: " + ", ".join(f"{rule_named(k).label} {v}" for k, v in removed.items())
             )
+        if self.alternatives:
+            lines.append("Alternatives that need good cause (ICWA):")
+            lines += [
+                f"  {a.home_id}  {a.distance_km:.1f} km  tiers "
+                + ", ".join(f"{k} {v}" for k, v in a.icwa_tiers.items())
+                + f": {a.good_cause_reason}"
+                for a in self.alternatives
+            ]
         if self.near_misses:
             lines.append("Near misses:")
             lines += [f"  {m.home_id}: {m.detail}" for m in self.near_misses]
@@ -315,6 +356,7 @@ def rank(
     )
     listed, suggestions = near_misses(found)
     notes = _notes(request)
+    alternatives = _good_cause(found, communities)
     return RankResult(
         children=request.ids,
         homes=len(snapshot),
@@ -328,6 +370,9 @@ def rank(
         suggestions=tuple(suggestions),
         notes=notes,
         message=_message(found, suggestions),
+        alternatives=alternatives,
+        conflicts=_conflicts(found, alternatives),
+        icwa_best={request.ids[i]: t for i, t in enumerate(found.child_tiers) if t is not None},
     )
 
 
@@ -379,6 +424,84 @@ def factor_scores(scores: Scores, pairing: Pairing, column: int) -> tuple[Factor
     )
 
 
+def _icwa_tiers(found: Eligibility, pairing: Pairing, j: int) -> dict[str, int]:
+    """Per ICWA child the candidate at column ``j`` takes: her tier there."""
+    request = found.context.request
+    icwa = [i for i, t in enumerate(found.child_tiers) if t is not None]
+    taken = set(pairing.taken_ids(j))
+    if not icwa or not taken & set(icwa):
+        return {}
+    tiers = IcwaOrder().tiers(found.context, pairing.positions[j : j + 1])[:, 0]
+    return {request.ids[i]: int(tiers[i]) for i in icwa if i in taken}
+
+
+def _good_cause(found: Eligibility, communities: Communities) -> tuple[Candidate, ...]:
+    """The best homes that would take the whole group but for an ICWA child's order."""
+    positions = found.good_cause
+    if not len(positions):
+        return ()
+    k = found.context.request.size
+    pairing = Pairing(found.context, communities, positions, np.ones((k, len(positions)), bool))
+    scores = score(pairing)
+    ids = found.context.snapshot.id_order[positions]
+    order = np.lexsort((ids, -scores.score))[:GOOD_CAUSE_SHOWN]
+    out = []
+    for place, j in enumerate(order, start=1):
+        home = pairing.snapshot.homes[int(positions[j])]
+        tiers = _icwa_tiers(found, pairing, int(j))
+        below = {
+            c: t
+            for c, t in tiers.items()
+            if t > (found.child_tiers[found.context.request.ids.index(c)] or 0)
+        }
+        out.append(
+            Candidate(
+                rank=place,
+                home_id=home.id,
+                score=float(scores.score[j]),
+                points=float(scores.points[j]),
+                takes_all_siblings=True,
+                children=found.context.request.ids,
+                distance_km=round(float(pairing.distance_km[j]), 1),
+                community=None if home.community is None else communities.name(home.community),
+                community_id=home.community,
+                kin=bool(found.context.kin[positions[j]]),
+                licensed=home.licensed,
+                icwa_tier=max(tiers.values()) if tiers else None,
+                factors=factor_scores(scores, pairing, int(j)),
+                icwa_tiers=tiers,
+                good_cause_required=True,
+                good_cause_reason=Message(
+                    "good_cause.keeps_siblings",
+                    ids=sorted(below),
+                    tiers=[f"{t}" for t in below.values()],
+                    size=k,
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def _conflicts(found: Eligibility, alternatives: Sequence[Candidate]) -> tuple[Message, ...]:
+    """ICWA against siblings together: the ICWA children and the best tier proposed."""
+    request = found.context.request
+    out = []
+    for i, best in enumerate(found.child_tiers):
+        if best is None or not alternatives:
+            continue
+        others = [x for x in request.ids if x != request.ids[i]]
+        out.append(
+            Message(
+                "conflict.icwa_vs_siblings",
+                id=request.ids[i],
+                tier=best,
+                siblings=others,
+                homes=len(found.good_cause),
+            )
+        )
+    return tuple(out)
+
+
 def _candidate(
     found: Eligibility, pairing: Pairing, scores: Scores, j: int, place: int
 ) -> Candidate:
@@ -400,6 +523,7 @@ def _candidate(
         licensed=home.licensed,
         icwa_tier=tier if tier > 0 else None,
         factors=factors,
+        icwa_tiers=_icwa_tiers(found, pairing, j),
     )
 
 

@@ -158,6 +158,31 @@ def validate(
                     )
                 )
 
+    # ICWA binds for the ICWA child, kin first for her siblings is policy: a home of her best
+    # tier goes to a sibling of hers on their own only while she too is placed
+    if icwa.applies(policy):
+        for name, members in sorted(groups.items()):
+            waiting = [c for c in members if c.under_icwa and c.id not in known]
+            if not waiting:
+                continue
+            found = eligibility(Request(members), snapshot, policy)
+            for child in waiting:
+                row = found.context.request.ids.index(child.id)
+                hers = set(found.positions[found.allowed[row]].tolist())
+                for sibling in members:
+                    p = known.get(sibling.id)
+                    if sibling.under_icwa or p is None or p not in hers:
+                        continue
+                    out.append(
+                        Violation(
+                            "icwa_order",
+                            (sibling.id, child.id),
+                            snapshot.ids[p],
+                            f"{sibling.id} placed in {snapshot.ids[p]}, a home of {child.id}'s "
+                            f"best ICWA tier, while {child.id} (ICWA, sibling group {name}) waits",
+                        )
+                    )
+
     # safety separations: never in the same home
     for position, ids in sorted(living.items()):
         present = sorted(ids)

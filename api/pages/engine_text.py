@@ -142,6 +142,25 @@ SPANISH: dict[str, str] = {
     "rank.blocker": "«{rule}» {homes}",
     "rank.not_whole": "Ningún hogar puede acoger a los {size} niños juntos; los hogares que "
     "cumplen acogen parte del grupo (lo impiden: {blockers:,}).",
+    # plan: ICWA conflicts, good cause, families taken out, the baseline
+    "conflict.icwa_vs_siblings": "{id} está bajo la ICWA y solo se propone en su mejor nivel "
+    "con un hogar posible (nivel {tier}); mantener a {id} con {siblings} en un mismo hogar "
+    "la colocaría por debajo de ese nivel ({homes} hogares así): solo lo permite una "
+    "resolución judicial de causa justificada",
+    "conflict.icwa_vs_kin": "{home} es a la vez el mejor nivel ICWA de {id} (nivel {tier}) y "
+    "un hogar de familiares de {sibling}, que no está bajo la ICWA: se propone a {id} allí "
+    "(la ICWA obliga; la prioridad de familiares de un hermano es una política)",
+    "conflict.rule_broken": "el plan incumplía una regla para {ids}: {why}; se retiraron del "
+    "plan, para colocarlos a mano",
+    "good_cause.below_tier": "{id} está bajo la ICWA: este hogar es de nivel {tier} y había "
+    "un hogar posible de nivel {best}; debe registrarse la causa justificada",
+    "good_cause.keeps_siblings": "mantiene juntos a los {size} hermanos, pero coloca a {ids} "
+    "por debajo del mejor nivel ICWA con un hogar posible (aquí nivel {tiers:,}): requiere una "
+    "resolución judicial de causa justificada",
+    "plan.is_baseline": "el optimizador no encontró un plan en el tiempo límite: este es el "
+    "plan de referencia legal (la práctica actual dentro de las reglas)",
+    "unplaced.withdrawn": "retirado del plan: el plan incumplía una regla para esta familia "
+    "(ver los conflictos)",
     # plan: why a child is not placed
     "unplaced.only_home": "su único hogar posible, {home} (a {km:.1f} km)",
     "unplaced.best_home": "el mejor, {home} (a {km:.1f} km)",

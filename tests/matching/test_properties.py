@@ -153,35 +153,78 @@ def child_checks(
     }
 
 
-def may_take(child: Child, home: Home, children: list[Child], policy: Policy) -> bool:
-    return all(child_checks(child, home, children, policy).values())
+def may_take(
+    child: Child, home: Home, children: list[Child], policy: Policy, homes: list[Home]
+) -> bool:
+    """Every per-child rule, and the child's own ICWA order among ``homes``."""
+    return all(child_checks(child, home, children, policy).values()) and icwa_ok(
+        child, home, children, policy, homes
+    )
+
+
+def has_room(home: Home) -> bool:
+    return home.free_beds >= 1 and (home.max_siblings is None or home.max_siblings >= 1)
+
+
+def best_tier(child: Child, children: list[Child], policy: Policy, homes: list[Home]) -> int | None:
+    """The best tier among the homes that may take this child on their own, or None."""
+    if not policy.icwa or child.icwa not in ("yes", "reason_to_know"):
+        return None
+    tiers = [
+        tier(child, h)
+        for h in homes
+        if has_room(h) and all(child_checks(child, h, children, policy).values())
+    ]
+    return min(tiers, default=None)
+
+
+def icwa_ok(
+    child: Child, home: Home, children: list[Child], policy: Policy, homes: list[Home]
+) -> bool:
+    """A child under ICWA is proposed only homes of her best tier."""
+    best = best_tier(child, children, policy, homes)
+    return best is None or tier(child, home) == best
 
 
 def separated(a: Child, b: Child) -> bool:
     return b.id in a.separate_from or a.id in b.separate_from
 
 
-def can_take(group: tuple[Child, ...], home: Home, children: list[Child], policy: Policy) -> bool:
+def can_take(
+    group: tuple[Child, ...], home: Home, children: list[Child], policy: Policy, homes: list[Home]
+) -> bool:
     """Whether the home may take exactly these children together."""
     limit = home.max_siblings if home.max_siblings is not None else math.inf
     return (
         len(group) >= 1
         and len(group) <= home.free_beds
         and len(group) <= limit
-        and all(may_take(c, home, children, policy) for c in group)
+        and all(may_take(c, home, children, policy, homes) for c in group)
         and not any(separated(a, b) for a, b in itertools.combinations(group, 2))
     )
 
 
-def best_part(home: Home, children: list[Child], policy: Policy) -> tuple[Child, ...]:
-    """The largest group the home can take; then most kin; then the first in id order."""
+def best_part(
+    home: Home, children: list[Child], policy: Policy, homes: list[Home]
+) -> tuple[Child, ...]:
+    """The largest group the home can take; then most children under ICWA; then most kin;
+    then the first in id order."""
     ordered = sorted(children, key=lambda c: c.id)
     for size in range(len(ordered), 0, -1):
         fits = [
-            g for g in itertools.combinations(ordered, size) if can_take(g, home, children, policy)
+            g
+            for g in itertools.combinations(ordered, size)
+            if can_take(g, home, children, policy, homes)
         ]
         if fits:
-            return max(fits, key=lambda g: (sum(c.id in home.kin_of for c in g), -fits.index(g)))
+            return max(
+                fits,
+                key=lambda g: (
+                    sum(best_tier(c, children, policy, homes) is not None for c in g),
+                    sum(c.id in home.kin_of for c in g),
+                    -fits.index(g),
+                ),
+            )
     return ()
 
 
@@ -198,7 +241,9 @@ def group_tier(group: tuple[Child, ...], home: Home, policy: Policy) -> int:
     return max((tier(c, home) for c in icwa), default=0) if policy.icwa else 0
 
 
-def first_removing_rule(home: Home, children: list[Child], policy: Policy) -> str | None:
+def first_removing_rule(
+    home: Home, children: list[Child], policy: Policy, homes: list[Home]
+) -> str | None:
     """The first rule, in order, after which the home can take none of the children."""
     alive = set(range(len(children)))
     for rule in RULES:
@@ -206,6 +251,7 @@ def first_removing_rule(home: Home, children: list[Child], policy: Policy) -> st
             return rule.name
         for i in list(alive):
             checks = child_checks(children[i], home, children, policy)
+            checks["icwa_order"] = icwa_ok(children[i], home, children, policy, homes)
             if not checks.get(rule.name, True):
                 alive.discard(i)
         if not alive:
@@ -232,9 +278,9 @@ def test_every_candidate_passes_every_rule_as_the_oracle_checks_it(
     by_id = {h.id: h for h in home_list}
     for candidate in result.candidates:
         home = by_id[candidate.home_id]
-        part = best_part(home, children, policy)
+        part = best_part(home, children, policy, home_list)
         assert candidate.children == tuple(c.id for c in part)
-        assert can_take(part, home, children, policy)
+        assert can_take(part, home, children, policy, home_list)
         assert candidate.takes_all_siblings == (len(part) == len(children))
         assert candidate.icwa_tier == (group_tier(part, home, policy) or None)
         assert candidate.kin == kin_of_request(home, children)
@@ -247,29 +293,25 @@ def test_every_candidate_passes_every_rule_as_the_oracle_checks_it(
 def test_the_eligible_homes_and_exclusion_counts_match_the_oracle(
     instance: tuple[list[Child], list[Home], Policy],
 ) -> None:
-    """Eligible = homes taking some child at the best ICWA tier; each removal is counted once, under the first rule."""
+    """Eligible = homes taking some child, each ICWA child at her best tier; each removal is
+    counted once, under the first rule."""
     children, home_list, policy = instance
     result = run(children, home_list, policy)
     counts = dict.fromkeys((r.name for r in RULES), 0)
-    parts = {}
+    eligible = set()
     for home in home_list:
-        rule = first_removing_rule(home, children, policy)
+        rule = first_removing_rule(home, children, policy, home_list)
         if rule is None:
-            parts[home.id] = best_part(home, children, policy)
-            assert parts[home.id], home.id
+            assert best_part(home, children, policy, home_list), home.id
+            eligible.add(home.id)
         else:
             counts[rule] += 1
-    tiers = {
-        h: group_tier(p, next(x for x in home_list if x.id == h), policy) for h, p in parts.items()
-    }
-    best = min((t for t in tiers.values() if t), default=None)
-    eligible = {h for h, t in tiers.items() if best is None or t in (0, best)}
-    counts["icwa_order"] = len(parts) - len(eligible)
+    bests = [best_tier(c, children, policy, home_list) for c in children]
     assert {c.home_id for c in result.candidates} == eligible
     assert result.eligible_homes == len(eligible)
     assert dict(result.excluded) == counts
     assert sum(result.excluded.values()) == len(home_list) - result.eligible_homes
-    assert result.icwa_tier == best
+    assert result.icwa_tier == max((t for t in bests if t is not None), default=None)
 
 
 @settings(max_examples=120, deadline=None)
