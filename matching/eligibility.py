@@ -181,7 +181,9 @@ def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eli
     proposed = [t for t in child_tiers if t is not None]
     whole_after = np.zeros(n, dtype=np.bool_)
     whole_after[positions[whole]] = True
-    good_cause = np.flatnonzero(whole_before & ~whole_after) if proposed else positions[:0]
+    # (for one child, a home below her tier is not an alternative: nothing else is gained)
+    together = proposed and k > 1
+    good_cause = np.flatnonzero(whole_before & ~whole_after) if together else positions[:0]
 
     not_whole: dict[str, int] = {}
     if k > 1:

@@ -175,6 +175,7 @@ def _place_parts(
     order (ICWA children first), until no home takes any of them."""
     s = table.snapshot
     waiting = list(members)
+    placed_at: dict[int, int] = {}  # home position -> members of this group placed there
     while waiting:
         positions = np.concatenate([table.children[m].positions for m in waiting])
         km = np.concatenate([table.children[m].pairing.distances_by_child[0] for m in waiting])
@@ -182,7 +183,9 @@ def _place_parts(
         counts = np.bincount(inverse, minlength=len(homes))
         nearest = np.full(len(homes), np.inf)
         np.minimum.at(nearest, inverse, km)
-        takes = np.minimum(counts, np.maximum(np.minimum(beds[homes], s.max_siblings[homes]), 0))
+        already = np.array([placed_at.get(int(p), 0) for p in homes], dtype=np.int64)
+        room = np.minimum(beds[homes], s.max_siblings[homes] - already)
+        takes = np.minimum(counts, np.maximum(room, 0))
         best: list[int] = []
         best_home = -1
         for h in np.lexsort((nearest, -takes)):
@@ -206,6 +209,7 @@ def _place_parts(
             o = int(np.flatnonzero(table.children[m].positions == best_home)[0])
             _put(table, m, o, beds, living, chosen)
             waiting.remove(m)
+        placed_at[best_home] = placed_at.get(best_home, 0) + len(best)
 
 
 def _apart(table: Table, a: int, b: int) -> bool:

@@ -15,7 +15,6 @@ from .test_plan import random_instance
 
 # what greedy promises: capacity, eligibility and separations (not kin first, the ICWA order
 # under competition, nor keeping sibling groups whole: that is what the plan adds)
-GREEDY_KEEPS = {"capacity", "separation", "max_siblings", "unknown_child", "unknown_home"}
 
 
 def test_the_longest_waiting_child_takes_the_nearest_home(town: Town) -> None:
@@ -52,12 +51,9 @@ def test_separated_children_are_not_put_together(town: Town) -> None:
 )
 @given(st.integers(0, 10_000))
 def test_greedy_respects_capacity_and_eligibility(town: Town, seed: int) -> None:
-    """For generated instances greedy's placement breaks no capacity or eligibility rule."""
+    """For generated instances greedy's placement breaks no rule: it is the lawful baseline."""
     children, homes = random_instance(town, random.Random(seed))
     snap = town.snapshot(homes)
     result = greedy(children, snap, town.communities, town.policy)
     problems = validate(children, snap, town.communities, town.policy, result)
-    kinds = {p.kind for p in problems}
-    # child rules (age, sex, needs, radius, ...) are eligibility: never broken either
-    assert kinds <= {"kin_first", "icwa_order", "siblings_split"}
-    assert not kinds & GREEDY_KEEPS
+    assert problems == []

@@ -86,8 +86,9 @@ def test_a_generic_jurisdiction_has_no_icwa_order(town: Town) -> None:
     assert result.eligible_homes == 2 and result.excluded["icwa_order"] == 0
 
 
-def test_a_group_is_in_the_worst_tier_of_its_icwa_children(town: Town) -> None:
-    """A home kin of one sibling only is tier 4 for the other; a tribe home (tier 2 for both) wins."""
+def test_each_icwa_child_of_a_group_is_proposed_her_own_best_tier(town: Town) -> None:
+    """A home kin of one sibling only is tier 1 for her and tier 4 for the other; the tribe home
+    is tier 2 for both: each is proposed in her own best tier, apart."""
     a = town.child("C1", icwa="yes", tribe=TRIBE)
     b = town.child("C2", icwa="yes", tribe=TRIBE)
     homes = [
@@ -95,7 +96,11 @@ def test_a_group_is_in_the_worst_tier_of_its_icwa_children(town: Town) -> None:
         town.home("H-tribe", km=8.0, tribe=TRIBE, tribe_licensed=True, capacity=2, free_beds=2),
     ]
     result = town.rank([a, b], homes)
-    assert [(c.home_id, c.icwa_tier) for c in result.candidates] == [("H-tribe", 2)]
+    assert [(c.home_id, c.icwa_tier, c.children) for c in result.candidates] == [
+        ("H-kin", 1, ("C1",)),
+        ("H-tribe", 2, ("C2",)),
+    ]
+    assert result.icwa_tier == 2 and result.icwa_best == {"C1": 1, "C2": 2}
 
 
 def test_the_icwa_mask_removes_lower_tiers_among_otherwise_eligible_homes(town: Town) -> None:

@@ -289,8 +289,7 @@ def test_progress_is_reported(town: Town) -> None:
     run(town, [town.child()], [town.home("H1")], progress=lines.append)
     assert lines[0].startswith("model:") and any("score" in line for line in lines)
     assert any(
-        line.startswith("children placed: 1 placed (0 extra homes for sibling groups)")
-        for line in lines
+        line.startswith("children placed: 1 placed (0 sibling groups split)") for line in lines
     )
 
 
