@@ -130,7 +130,7 @@ def measure_matches(
     }
 
 
-def _seeded_engine(folder_root: Path, scale: str, seed: int, progress: Progress) -> Engine:
+def seeded_engine(folder_root: Path, scale: str, seed: int, progress: Progress) -> Engine:
     from data.db import make_engine, upgrade
     from data.generate import generate
     from data.transfer import import_folder
@@ -156,7 +156,7 @@ def bench_section(
     out: dict[str, Any] = {}
     for scale in scales:
         with tempfile.TemporaryDirectory(prefix=f"fostermatch-bench-{scale}-") as tmp:
-            engine = _seeded_engine(Path(tmp), scale, seed, say)
+            engine = seeded_engine(Path(tmp), scale, seed, say)
             try:
                 say(f"measuring POST /v1/matches at {scale} scale")
                 out[scale] = measure_matches(engine, requests=requests, seed=seed)

@@ -421,6 +421,35 @@ TEXT: dict[str, dict[str, str]] = {
     "plan.fig.own_community": {"en": "In their own community", "es": "En su propia comunidad"},
     "plan.fig.mean_distance_km": {"en": "Mean distance (km)", "es": "Distancia media (km)"},
     "plan.fig.kin": {"en": "With kin", "es": "Con familiares"},
+    "plan.fig.long_waiting": {
+        "en": "Waited over a year: placed / waiting",
+        "es": "Más de un año de espera: colocados / en espera",
+    },
+    "plan.fig.non_kin_mean_distance_km": {
+        "en": "Mean distance, not with kin (km)",
+        "es": "Distancia media, sin familiares (km)",
+    },
+    "plan.baseline_note": {
+        "en": "The baseline is today's practice within the rules (nearest eligible home, "
+        "longest waiting first, kin first). The plan is never behind it on siblings kept "
+        "whole, own community, kin, or the longest-waiting placed.",
+        "es": "La referencia es la práctica actual dentro de las reglas (el hogar posible más "
+        "cercano, primero quien más espera, primero los familiares). El plan nunca queda por "
+        "detrás en hermanos juntos, propia comunidad, familiares ni en quienes más esperan.",
+    },
+    "plan.conflicts": {"en": "Conflicts to decide", "es": "Conflictos por decidir"},
+    "plan.conflict.icwa_vs_siblings": {
+        "en": "ICWA and siblings together",
+        "es": "ICWA y hermanos juntos",
+    },
+    "plan.conflict.icwa_vs_kin": {
+        "en": "ICWA and a sibling's kin home",
+        "es": "ICWA y el hogar de familiares de un hermano",
+    },
+    "plan.conflict.rule_broken": {
+        "en": "Taken out of the plan",
+        "es": "Retirado del plan",
+    },
     "plan.assignments": {"en": "Proposed assignments", "es": "Asignaciones propuestas"},
     "plan.why": {"en": "Explanation", "es": "Explicación"},
     "plan.explain": {"en": "Why, for {child}", "es": "Por qué, para {child}"},

@@ -759,6 +759,8 @@ def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
         theirs: dict[str, Any] = {}
         if baseline is not None and baseline["status"] == "done":
             theirs = {a["child_id"]: a for a in baseline["result"]["assignments"]}
+        else:  # the lawful baseline the plan carries (plans stored before it: none)
+            theirs = {a["child_id"]: a for a in plan["result"].get("baseline_assignments") or []}
         for child_id in sorted(set(_plan_children(plan)) | set(theirs)):
             rows.append(
                 {"child_id": child_id, "plan": mine.get(child_id), "greedy": theirs.get(child_id)}
@@ -772,7 +774,32 @@ def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
         finished=finished,
         rows=rows,
         greedy_id=greedy[:32],
+        figures=PLAN_FIGURES,
+        base_summary=_baseline_summary(plan, baseline),
     )
+
+
+# the headline measures of a plan, in the order the plan page shows them
+PLAN_FIGURES = (
+    "children",
+    "placed",
+    "sibling_groups",
+    "sibling_groups_whole",
+    "own_community",
+    "kin",
+    "long_waiting",
+    "mean_distance_km",
+    "non_kin_mean_distance_km",
+)
+
+
+def _baseline_summary(plan: dict[str, Any], baseline: dict[str, Any] | None) -> Any:
+    """The baseline's figures: a greedy job's, else the lawful baseline the plan carries."""
+    if baseline is not None and baseline["status"] == "done":
+        return baseline["result"]["summary"]
+    if plan["status"] == "done":
+        return plan["result"].get("baseline")
+    return None
 
 
 @router.get("/plans/{plan_id}/children/{child_id}", response_class=HTMLResponse)
