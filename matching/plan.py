@@ -1641,7 +1641,27 @@ def withdraw(result: PlanResult, groups: Sequence[Sequence[str]], why: Sequence[
             )
         )
     figures = dict(result.summary_figures)
-    figures["placed"] = len(kept)
+    if figures:  # the measures of what is left
+        where = {a.child_id: a.home_id for a in removed}
+        whole = sum(
+            1 for family in groups if len(family) > 1 and len({where.get(c) for c in family}) == 1
+        )
+        near = [a.distance_km for a in kept]
+        far = [a.distance_km for a in kept if not a.kin]
+        figures.update(
+            placed=len(kept),
+            own_community=sum(a.own_community for a in kept),
+            kin=sum(a.kin for a in kept),
+            sibling_groups_whole=figures["sibling_groups_whole"] - whole,
+            mean_distance_km=round(float(np.mean(near)), 2) if near else 0.0,
+            non_kin_mean_distance_km=round(float(np.mean(far)), 2) if far else 0.0,
+            long_waiting={
+                "children": figures["long_waiting"]["children"],
+                "placed": sum(
+                    1 for a in kept if a.waited_days is not None and a.waited_days > LONG_WAIT_DAYS
+                ),
+            },
+        )
     return replace(
         result,
         assignments=kept,

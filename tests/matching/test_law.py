@@ -3,6 +3,7 @@ siblings in the fewest homes, never behind the lawful baseline, policies that wo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matching import PolicyError, greedy, load_policy, plan, validate
-from matching.plan import build_table, cut_table
+from matching.plan import build_table, checked, cut_table
 
 if TYPE_CHECKING:
     from matching import Child, Home, PlanResult
@@ -200,3 +201,28 @@ def test_a_negative_waiting_priority_is_refused(tmp_path: Path) -> None:
     path.write_text("[plan]\nwaiting_priority = -1\n")
     with pytest.raises(PolicyError, match=r"agency\.toml: plan\.waiting_priority: "):
         load_policy(path)
+
+
+def test_one_family_breaking_a_rule_is_taken_out_and_everyone_else_keeps_a_plan(
+    town: Town,
+) -> None:
+    """A plan checked against records where one placement is now forbidden: that sibling
+    group is taken out and reported, the other child keeps her home."""
+    children = [
+        town.child("A"),
+        town.child("S1", sibling_group="G"),
+        town.child("S2", sibling_group="G"),
+    ]
+    homes = [town.home("H-a", km=1.0), town.home("H-pair", km=2.0, capacity=2, free_beds=2)]
+    snap = town.snapshot(homes)
+    result = plan(children, snap, town.communities, town.policy, time_limit_s=5)
+    assert homes_of(result) == {"A": "H-a", "S1": "H-pair", "S2": "H-pair"}
+    changed = [children[0], replace(children[1], excluded_homes=frozenset({"H-pair"})), children[2]]
+    fixed, remaining = checked(result, changed, snap, town.communities, town.policy)
+    assert remaining == []
+    assert homes_of(fixed) == {"A": "H-a"}
+    (conflict,) = fixed.conflicts
+    assert conflict.kind == "rule_broken" and conflict.child_ids == ("S1", "S2")
+    assert "excluded" in str(conflict.message).lower() or "rule" in str(conflict.message)
+    assert {u.child_id for u in fixed.unplaced} == {"S1", "S2"}
+    assert fixed.summary_figures["placed"] == 1
