@@ -60,7 +60,7 @@ from matching.inputs import Child, Communities, InputError
 from matching.messages import Message
 from matching.near_miss import near_misses
 from matching.policy import Policy
-from matching.rank import FactorScore, _check_communities, _message, factor_scores
+from matching.rank import FactorScore, _message, check_communities, factor_scores
 from matching.relaxation import relaxed_values
 from matching.request import Context, Request
 from matching.rules import IcwaOrder
@@ -372,6 +372,7 @@ def build_table(
         if child.id in seen:
             raise InputError("Child", child.id, "id", "passed twice in one plan")
         seen.add(child.id)
+    check_communities(children, snapshot, communities)  # once: the snapshot is shared
     ordered = sorted(children, key=lambda c: c.id)
     by_group: dict[str, list[Child]] = {}
     units: list[list[Child]] = []
@@ -386,7 +387,6 @@ def build_table(
     table = Table(snapshot, communities, policy, [], [], {})
     for unit in units:
         request = Request(unit)
-        _check_communities(request, snapshot, communities)
         found = eligibility(request, snapshot, policy)
         group_pairing = Pairing(found.context, communities, found.positions, found.takes)
         g = len(table.groups)

@@ -346,7 +346,7 @@ def rank(
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number >= 0, got {limit!r}")
     request = Request(children)
-    _check_communities(request, snapshot, communities)
+    check_communities(request.children, snapshot, communities)
     found = eligibility(request, snapshot, policy)
     pairing = Pairing(found.context, communities, found.positions, found.takes)
     scores = score(pairing)
@@ -394,8 +394,12 @@ def _top(found: Eligibility, score: NDArray[np.float64], limit: int) -> NDArray[
     return chosen[order][:limit]
 
 
-def _check_communities(request: Request, snapshot: HomeSnapshot, communities: Communities) -> None:
-    for child in request.children:
+def check_communities(
+    children: Sequence[Child], snapshot: HomeSnapshot, communities: Communities
+) -> None:
+    """Every child's removal community and every home's community is one ``communities``
+    knows (``InputError`` naming the first that is not)."""
+    for child in children:
         if child.removal_community is not None and child.removal_community not in communities:
             raise InputError(
                 "Child",

@@ -44,6 +44,11 @@ def test_plan_job_lifecycle(client: TestClient, keys: dict[str, str]) -> None:
     assert result["assignments"][0]["home_id"] == "H1"
     assert result["assignments"][0]["factors"]  # explained
     assert result["summary"]["placed"] == 1
+    # the lawful baseline beside the plan, and the fields a coordinator reads (DESIGN §13)
+    assert result["baseline"]["placed"] == 1 and result["summary"]["conflicts"] == []
+    assert result["assignments"][0]["waited_days"] is not None
+    assert result["assignments"][0]["good_cause_required"] is False
+    assert set(result["summary"]["long_waiting"]) == {"children", "placed"}
     audit = client.get("/v1/audit?action=plan_result", headers=bearer(keys["admin"])).json()
     assert audit["items"][0]["child_ids"] == ["C2"]
 
