@@ -20,7 +20,7 @@ from data.models import Child, Community, Episode, Home, Placement
 from outcomes import OutcomeReport, OutcomeSettings, OutcomeTables, evaluate
 from outcomes.tables import COMMUNITY_COLUMNS, EPISODE_COLUMNS, PLACEMENT_COLUMNS, RACE_FLAGS
 
-__all__ = ["load_outcome_tables", "outcome_report", "read_outcome_tables"]
+__all__ = ["load_outcome_tables", "outcome_report", "read_outcome_tables", "with_race_flags"]
 
 
 def _frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -31,6 +31,20 @@ def _frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataF
 def _dates(frame: pd.DataFrame, *columns: str) -> None:
     for column in columns:
         frame[column] = pd.to_datetime(frame[column])
+
+
+def with_race_flags(children: pd.DataFrame) -> pd.DataFrame:
+    """``children`` with its ``race`` column (a list of codes per child) as the engine's flags.
+
+    The flags are ``race_aian`` ... ``race_white`` and ``race_unknown``; ``race`` is dropped.
+    """
+    races = [set(r or ()) for r in children["race"]]
+    out = children.drop(columns="race")
+    for flag in RACE_FLAGS:
+        code = flag.removeprefix("race_")
+        out[flag] = pd.array([code in r for r in races], dtype=bool)
+    out["race_unknown"] = pd.array(["unknown" in r for r in races], dtype=bool)
+    return out
 
 
 def read_outcome_tables(session: Session) -> OutcomeTables:
@@ -47,12 +61,7 @@ def read_outcome_tables(session: Session) -> OutcomeTables:
         ).order_by(col(Child.id)),
         ("child_id", "birth_date", "sex", "hispanic", "race", "sibling_group_id"),
     )
-    races = [set(r or ()) for r in children["race"]]
-    for flag in RACE_FLAGS:
-        code = flag.removeprefix("race_")
-        children[flag] = pd.array([code in r for r in races], dtype=bool)
-    children["race_unknown"] = pd.array(["unknown" in r for r in races], dtype=bool)
-    children = children.drop(columns="race")
+    children = with_race_flags(children)
     _dates(children, "birth_date")
 
     episodes = _frame(
