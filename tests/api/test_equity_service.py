@@ -25,7 +25,7 @@ def _child(race: str, sex: str, age: str, group: str | None = None) -> dict[str,
     }
 
 
-def _records() -> EquityRecords:
+def twelve_and_twelve_records() -> EquityRecords:
     """12 Black and 12 White children, 5 Asian and 3 of unknown race; two sibling pairs each."""
     rows: dict[str, dict[str, Any]] = {}
     for race, prefix in (("black", "B"), ("white", "W")):
@@ -51,7 +51,7 @@ def _placed(
     return row
 
 
-def _plan(*, with_keys: bool = True) -> dict[str, Any]:
+def twelve_and_twelve_plan(*, with_keys: bool = True) -> dict[str, Any]:
     """The plan places 9 of 12 Black children (6 own community, 1 kin, 2.0 km on average) and
     6 of 12 White children (3 own, 2 kin, 5.0 km); pair BG1 whole, BG2 split, WG1 half placed.
     The baseline places 6 Black children (2.0 km) and 9 White children (3.0 km)."""
@@ -95,7 +95,7 @@ def _row(audit: dict[str, Any], dimension: str, group: str) -> dict[str, Any]:
 
 def test_known_percentages_distances_and_ratios() -> None:
     """Twelve and twelve: placed 75% vs 50%, own 66.7% vs 50%, 2.0 vs 5.0 km, ratios to Black."""
-    audit = equity_audit(_plan(), _records(), threshold=THRESHOLD)
+    audit = equity_audit(twelve_and_twelve_plan(), twelve_and_twelve_records(), threshold=THRESHOLD)
     black, white = _row(audit, "race", "black"), _row(audit, "race", "white")
     assert audit["reference"]["race"] == "black"  # a tie at 12: the first in label order
     assert (black["children"], white["children"]) == (12, 12)
@@ -118,7 +118,7 @@ def test_known_percentages_distances_and_ratios() -> None:
 
 def test_intervals_contain_the_ratio() -> None:
     """Every shown ratio with an interval lies inside it."""
-    audit = equity_audit(_plan(), _records(), threshold=THRESHOLD)
+    audit = equity_audit(twelve_and_twelve_plan(), twelve_and_twelve_records(), threshold=THRESHOLD)
     intervals = 0
     for row in audit["rows"]:
         for cell in (row, row["baseline"]):
@@ -131,7 +131,7 @@ def test_intervals_contain_the_ratio() -> None:
 
 def test_small_groups_are_suppressed() -> None:
     """The 5 Asian and 3 unknown children: suppressed, every figure null, plan and baseline."""
-    audit = equity_audit(_plan(), _records(), threshold=THRESHOLD)
+    audit = equity_audit(twelve_and_twelve_plan(), twelve_and_twelve_records(), threshold=THRESHOLD)
     for group in ("asian", "unknown"):
         row = _row(audit, "race", group)
         assert row["suppressed"] and row["suppressed_reason"] == "small count"
@@ -144,9 +144,9 @@ def test_small_groups_are_suppressed() -> None:
 def test_one_small_group_hides_the_next_smallest_too() -> None:
     """Only the 5 Asian children small: the total would give them away, so the smaller of
     Black and White (a tie: Black, first in label order) is hidden too."""
-    plan = _plan()
+    plan = twelve_and_twelve_plan()
     plan["unplaced"] = [u for u in plan["unplaced"] if not u["child_id"].startswith("U")]
-    audit = equity_audit(plan, _records(), threshold=THRESHOLD)
+    audit = equity_audit(plan, twelve_and_twelve_records(), threshold=THRESHOLD)
     assert _row(audit, "race", "asian")["suppressed_reason"] == "small count"
     assert _row(audit, "race", "black")["suppressed_reason"] == "complementary"
     white = _row(audit, "race", "white")
@@ -155,14 +155,14 @@ def test_one_small_group_hides_the_next_smallest_too() -> None:
 
 def test_reference_is_the_largest_group() -> None:
     """Sex: 17 male against 15 female, so male is the reference."""
-    audit = equity_audit(_plan(), _records(), threshold=THRESHOLD)
+    audit = equity_audit(twelve_and_twelve_plan(), twelve_and_twelve_records(), threshold=THRESHOLD)
     assert audit["reference"] == {"race": "black", "sex": "male", "age": "6-12"}
     assert _row(audit, "sex", "male")["ratio"]["placed_pct"] == [1.0, None, None]
 
 
 def test_spread_is_max_minus_min_over_shown_groups() -> None:
     """Race, placed %: 75 - 50 = 25 under the plan, 75 - 50 = 25 under the baseline."""
-    audit = equity_audit(_plan(), _records(), threshold=THRESHOLD)
+    audit = equity_audit(twelve_and_twelve_plan(), twelve_and_twelve_records(), threshold=THRESHOLD)
     assert audit["spread"]["race"]["placed_pct"] == {"plan": 25.0, "baseline": 25.0}
     assert audit["spread"]["race"]["mean_distance_km"] == {"plan": 3.0, "baseline": 0.75}
     assert audit["spread"]["age"]["placed_pct"]["plan"] is None  # only one group shown
@@ -170,7 +170,9 @@ def test_spread_is_max_minus_min_over_shown_groups() -> None:
 
 def test_plan_stored_before_the_new_keys() -> None:
     """No own_community: taken from the records; no baseline_assignments: baseline null."""
-    audit = equity_audit(_plan(with_keys=False), _records(), threshold=THRESHOLD)
+    audit = equity_audit(
+        twelve_and_twelve_plan(with_keys=False), twelve_and_twelve_records(), threshold=THRESHOLD
+    )
     assert audit["baseline"] is None
     assert all(r["baseline"] is None for r in audit["rows"])
     assert audit["spread"]["race"]["placed_pct"]["baseline"] is None
@@ -181,7 +183,7 @@ def test_plan_stored_before_the_new_keys() -> None:
 
 def test_own_community_from_the_home_and_the_removal_community() -> None:
     """A home in the removal community counts as own community when the plan does not say."""
-    records = _records()
+    records = twelve_and_twelve_records()
     plan = {
         "method": "cp-sat",
         "assignments": [
@@ -197,16 +199,16 @@ def test_own_community_from_the_home_and_the_removal_community() -> None:
 def test_a_whole_waiting_list_below_the_threshold_is_suppressed() -> None:
     """Three waiting children: nothing is shown, not even the overall figures."""
     plan = {"method": "cp-sat", "assignments": [], "unplaced": [{"child_id": "U1"}]}
-    audit = equity_audit(plan, _records(), threshold=THRESHOLD)
+    audit = equity_audit(plan, twelve_and_twelve_records(), threshold=THRESHOLD)
     assert audit["plan"]["suppressed"] and audit["plan"]["children"] is None
     assert all(r["suppressed"] for r in audit["rows"])
 
 
 def test_children_without_records_are_counted_not_guessed() -> None:
     """A plan naming a child the records no longer hold: left out, and counted."""
-    plan = _plan()
+    plan = twelve_and_twelve_plan()
     plan["unplaced"].append({"child_id": "GONE"})
-    audit = equity_audit(plan, _records(), threshold=THRESHOLD)
+    audit = equity_audit(plan, twelve_and_twelve_records(), threshold=THRESHOLD)
     assert audit["children_without_records"] == 1 and audit["plan"]["children"] == 32
 
 
