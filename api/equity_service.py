@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ __all__ = [
     "equity_audit",
     "plan_children",
     "plan_equity",
+    "planning_date",
     "read_equity_records",
 ]
 
@@ -93,6 +94,18 @@ def plan_children(plan: Mapping[str, Any]) -> list[str]:
     return [a["child_id"] for a in plan.get("assignments", [])] + [
         u["child_id"] for u in plan.get("unplaced", [])
     ]
+
+
+def planning_date(job: Mapping[str, Any]) -> date:
+    """A plan job's as-of date; else the day its job started (the runner's "today").
+
+    ``job`` is the job as ``GET /v1/plans/{id}`` answers it (:func:`api.plan_jobs.job_json`).
+    """
+    params = job.get("params") or {}
+    if params.get("as_of"):
+        return date.fromisoformat(str(params["as_of"]))
+    moment = job.get("started_at") or job["created_at"]
+    return datetime.fromisoformat(moment).date()
 
 
 def _plan_homes(plan: Mapping[str, Any]) -> set[str]:

@@ -7,7 +7,7 @@ the children's records behind it is audit-logged like every other child read.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -93,15 +93,6 @@ class EquityAudit(BaseModel):
     children_without_records: int
 
 
-def _planning_date(job: dict[str, Any]) -> date:
-    """The plan's as-of date; else the day its job started (the runner's "today")."""
-    params = job.get("params") or {}
-    if params.get("as_of"):
-        return date.fromisoformat(str(params["as_of"]))
-    moment = job.get("started_at") or job["created_at"]
-    return datetime.fromisoformat(moment).date()
-
-
 @router.get(
     "/plans/{plan_id}/equity",
     response_model=EquityAudit,
@@ -115,7 +106,7 @@ def get_plan_equity(
     request: Request,
     principal: EquityReader,
 ) -> dict[str, Any]:
-    from api.equity_service import plan_children, plan_equity
+    from api.equity_service import plan_children, plan_equity, planning_date
 
     engine = request.app.state.engine
     with Session(engine) as session:
@@ -133,7 +124,7 @@ def get_plan_equity(
         audit = plan_equity(
             session,
             result,
-            as_of=_planning_date(out),
+            as_of=planning_date(out),
             threshold=request.app.state.policy.suppression_threshold,
         )
     audit_read(engine, principal, "plan_equity", "plan", plan_children(result), f"plan {plan_id}")
