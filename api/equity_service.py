@@ -43,6 +43,7 @@ __all__ = [
     "GROUPS",
     "MEASURES",
     "EquityRecords",
+    "carried_baseline",
     "equity_audit",
     "plan_children",
     "plan_equity",
@@ -108,8 +109,22 @@ def planning_date(job: Mapping[str, Any]) -> date:
     return datetime.fromisoformat(moment).date()
 
 
+def carried_baseline(plan: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
+    """The baseline assignments a plan carries, or None when it carries no baseline.
+
+    A cp-sat plan carries its baseline's summary (``baseline``) and placements
+    (``baseline_assignments``). A greedy plan, or a plan stored before those keys, has no
+    baseline summary; its empty ``baseline_assignments`` list means "no baseline", not "a
+    baseline that placed nobody".
+    """
+    rows = plan.get("baseline_assignments")
+    if rows is None or (not rows and plan.get("baseline") is None):
+        return None
+    return list(rows)
+
+
 def _plan_homes(plan: Mapping[str, Any]) -> set[str]:
-    rows = [*plan.get("assignments", []), *(plan.get("baseline_assignments") or [])]
+    rows = [*plan.get("assignments", []), *(carried_baseline(plan) or [])]
     return {a["home_id"] for a in rows}
 
 
@@ -364,7 +379,7 @@ def equity_audit(
         children_without_records}`` (DESIGN.md §13; see ``docs/equity.md``).
     """
     if baseline_assignments is None:
-        baseline_assignments = plan.get("baseline_assignments")
+        baseline_assignments = carried_baseline(plan)
     ids = plan_children(plan)
     waiting = pd.Index([c for c in dict.fromkeys(ids) if c in records.children.index], dtype=object)
     children = records.children.reindex(waiting)

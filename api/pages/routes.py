@@ -816,10 +816,10 @@ def _plan_equity(
     """The plan's equity audit beside the baseline the page compares it with: the greedy job
     started with it, else the lawful baseline the plan carries (as :func:`_baseline_summary`;
     both were computed already, nothing is solved again here)."""
-    from api.equity_service import plan_equity, planning_date
+    from api.equity_service import carried_baseline, plan_equity, planning_date
 
     result = plan["result"]
-    baseline = result.get("baseline_assignments")
+    baseline = carried_baseline(result)
     if greedy is not None and greedy["status"] == "done":
         baseline = greedy["result"]["assignments"]
     engine = request.app.state.engine

@@ -241,3 +241,13 @@ def test_plan_equity_reads_and_audits(api_engine: Engine) -> None:
         audit = plan_equity(session, plan, as_of=date(2026, 10, 31), threshold=THRESHOLD)
     assert audit["as_of"] == "2026-10-31" and audit["plan"]["suppressed"]
     assert [r["group"] for r in audit["rows"]] == ["two_or_more", "male", "6-12"]
+
+
+def test_a_greedy_plan_carries_no_baseline() -> None:
+    """A greedy plan's empty baseline_assignments (with no baseline summary) is no baseline."""
+    plan = {**twelve_and_twelve_plan(), "method": "greedy", "baseline": None}
+    plan["baseline_assignments"] = []
+    assert equity_audit(plan, twelve_and_twelve_records(), threshold=THRESHOLD)["baseline"] is None
+    plan["baseline"] = {"children": 32, "placed": 0}  # a baseline that placed nobody
+    audit = equity_audit(plan, twelve_and_twelve_records(), threshold=THRESHOLD)
+    assert audit["baseline"]["placed"] == 0
