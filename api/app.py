@@ -126,6 +126,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     from api.routers import (
         audit,
         decisions,
+        equity,
         matches,
         outcomes,
         plans,
@@ -161,7 +162,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
     install_problem_handlers(app)
-    for module in (records, matches, plans, decisions, recruitment, outcomes, audit):
+    for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages
 

@@ -17,6 +17,7 @@ applicants:read      x         x            x
 partners:read        x         x            x            x
 matches              x         x            x
 plans                x         x            x
+equity               x                      x
 decisions            x         x            x
 gaps                 x                      x            x
 outcomes             x                                   x
@@ -68,6 +69,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "partners:read": frozenset({"admin", "case_system", "coordinator", "recruiter"}),
     "matches": frozenset({"admin", "case_system", "coordinator"}),
     "plans": frozenset({"admin", "case_system", "coordinator"}),
+    # a plan's outcomes by race, sex and age: for coordinators' supervisors, not case systems
+    "equity": frozenset({"admin", "coordinator"}),
     "decisions": frozenset({"admin", "case_system", "coordinator"}),
     "gaps": frozenset({"admin", "coordinator", "recruiter"}),
     "outcomes": frozenset({"admin", "recruiter"}),
@@ -220,6 +223,7 @@ ApplicantReader = Annotated[Principal, Depends(require("applicants:read"))]
 PartnerReader = Annotated[Principal, Depends(require("partners:read"))]
 Matcher = Annotated[Principal, Depends(require("matches"))]
 Planner = Annotated[Principal, Depends(require("plans"))]
+EquityReader = Annotated[Principal, Depends(require("equity"))]
 DecisionMaker = Annotated[Principal, Depends(require("decisions"))]
 GapReader = Annotated[Principal, Depends(require("gaps"))]
 OutcomeReader = Annotated[Principal, Depends(require("outcomes"))]

@@ -230,6 +230,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
             }
             for v in violations
         ]
+    if args.equity:  # the audit instead of the plan (see api/cli_equity.py)
+        from api.cli_equity import print_equity
+
+        as_of = args.as_of or date.today()
+        threshold = policy.suppression_threshold
+        print_equity(args, engine, payload, as_of=as_of, threshold=threshold)
+        return EXIT_OK
     text = result.summary()
     if violations:
         text += f"\n{len(violations)} rule(s) broken by the greedy baseline:\n" + "\n".join(
@@ -480,6 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the planning date, YYYY-MM-DD (default: today)",
     )
     plan_cmd.add_argument("--policy", type=Path, default=None, help="a policy TOML file")
+    plan_cmd.add_argument(
+        "--equity",
+        action="store_true",
+        help="print the plan's equity audit (by race/ethnicity, sex, age band, beside the "
+        "baseline; small groups suppressed) instead of the plan; with --json, its JSON",
+    )
     plan_cmd.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
     plan_cmd.set_defaults(func=cmd_plan)
 

@@ -20,7 +20,7 @@ from data.models import Child, Community, Episode, Home, Placement
 from outcomes import OutcomeReport, OutcomeSettings, OutcomeTables, evaluate
 from outcomes.tables import COMMUNITY_COLUMNS, EPISODE_COLUMNS, PLACEMENT_COLUMNS, RACE_FLAGS
 
-__all__ = ["load_outcome_tables", "outcome_report", "read_outcome_tables"]
+__all__ = ["load_outcome_tables", "outcome_report", "read_children", "read_outcome_tables"]
 
 
 def _frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -33,26 +33,43 @@ def _dates(frame: pd.DataFrame, *columns: str) -> None:
         frame[column] = pd.to_datetime(frame[column])
 
 
-def read_outcome_tables(session: Session) -> OutcomeTables:
-    """Read the records of ``session``'s database into :class:`outcomes.OutcomeTables`."""
-    children = _frame(
-        session,
-        select(
-            col(Child.id),
-            col(Child.birth_date),
-            col(Child.sex),
-            col(Child.hispanic),
-            col(Child.race),
-            col(Child.sibling_group_id),
-        ).order_by(col(Child.id)),
-        ("child_id", "birth_date", "sex", "hispanic", "race", "sibling_group_id"),
-    )
+def _with_race_flags(children: pd.DataFrame) -> pd.DataFrame:
+    """``children`` with its ``race`` column (a list of codes per child) as the engine's flags."""
     races = [set(r or ()) for r in children["race"]]
+    out = children.drop(columns="race")
     for flag in RACE_FLAGS:
         code = flag.removeprefix("race_")
-        children[flag] = pd.array([code in r for r in races], dtype=bool)
-    children["race_unknown"] = pd.array(["unknown" in r for r in races], dtype=bool)
-    children = children.drop(columns="race")
+        out[flag] = pd.array([code in r for r in races], dtype=bool)
+    out["race_unknown"] = pd.array(["unknown" in r for r in races], dtype=bool)
+    return out
+
+
+def read_children(session: Session, child_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """The outcome engine's ``children`` frame (race as flags), of every child or of these.
+
+    Birth dates stay ``datetime.date`` values; the frame is in child id order.
+    """
+    statement = select(
+        col(Child.id),
+        col(Child.birth_date),
+        col(Child.sex),
+        col(Child.hispanic),
+        col(Child.race),
+        col(Child.sibling_group_id),
+    ).order_by(col(Child.id))
+    if child_ids is not None:
+        statement = statement.where(col(Child.id).in_(list(child_ids)))
+    children = _frame(
+        session,
+        statement,
+        ("child_id", "birth_date", "sex", "hispanic", "race", "sibling_group_id"),
+    )
+    return _with_race_flags(children)
+
+
+def read_outcome_tables(session: Session) -> OutcomeTables:
+    """Read the records of ``session``'s database into :class:`outcomes.OutcomeTables`."""
+    children = read_children(session)
     _dates(children, "birth_date")
 
     episodes = _frame(

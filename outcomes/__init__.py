@@ -8,6 +8,7 @@ service layer (``api/outcomes_service.py``) builds the frames.
 from outcomes.disparity import (
     disproportionality_index,
     rate_ratio,
+    ratio_of_means,
     ratio_of_proportions,
     risk_difference,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "load_settings",
     "race_ethnicity",
     "rate_ratio",
+    "ratio_of_means",
     "ratio_of_proportions",
     "risk_difference",
 ]

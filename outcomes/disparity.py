@@ -14,6 +14,7 @@ __all__ = [
     "Z95",
     "disproportionality_index",
     "rate_ratio",
+    "ratio_of_means",
     "ratio_of_proportions",
     "risk_difference",
 ]
@@ -46,6 +47,35 @@ def ratio_of_proportions(a: ArrayLike, n_g: ArrayLike, c: ArrayLike, n_r: ArrayL
         low = np.where(defined, np.exp(np.log(index) - Z95 * se), np.nan)
         high = np.where(defined, np.exp(np.log(index) + Z95 * se), np.nan)
     return index, low, high
+
+
+def ratio_of_means(
+    mean_g: ArrayLike,
+    sd_g: ArrayLike,
+    n_g: ArrayLike,
+    mean_r: ArrayLike,
+    sd_r: ArrayLike,
+    n_r: ArrayLike,
+) -> Triple:
+    """Ratio of two means ``mean_g / mean_r`` (e.g. of distances) with its 95% interval.
+
+    Delta method on the log scale: ``exp(ln R ± 1.96·√(sd_g²/(n_g·mean_g²) +
+    sd_r²/(n_r·mean_r²)))``, with ``sd`` the sample standard deviation (``ddof=1``). It
+    assumes positive values and groups large enough for their means to be near normal; the
+    interval is NaN when a group has fewer than 2 values or a mean is not positive.
+
+    Returns
+    -------
+    ratio, low, high
+    """
+    mg, sg, ng, mr, sr, nr = _f(mean_g), _f(sd_g), _f(n_g), _f(mean_r), _f(sd_r), _f(n_r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where((ng > 0) & (nr > 0) & (mr > 0), mg / mr, np.nan)
+        se = np.sqrt(sg**2 / (ng * mg**2) + sr**2 / (nr * mr**2))
+        defined = (ng >= 2) & (nr >= 2) & (mg > 0) & (mr > 0) & np.isfinite(se)
+        low = np.where(defined, np.exp(np.log(ratio) - Z95 * se), np.nan)
+        high = np.where(defined, np.exp(np.log(ratio) + Z95 * se), np.nan)
+    return ratio, low, high
 
 
 def rate_ratio(a: ArrayLike, t_g: ArrayLike, c: ArrayLike, t_r: ArrayLike) -> Triple:

@@ -25,6 +25,7 @@ from outcomes.tables import (
     RACE_CATEGORIES,
     SEXES,
     OutcomeTables,
+    age_band,
     race_ethnicity,
 )
 
@@ -192,7 +193,7 @@ def prepare(
     ep_birth = birth[ep_child]
     ep_age = _age(ep_birth, ep_start)
     ep_adult = _birthday(ep_birth, settings.adult_age)
-    age_band = np.searchsorted(np.array([1, 6, 13]), ep_age, side="right").astype(np.int64)
+    ep_band = age_band(ep_age)
     ep_short = (ep_end < OPEN) & (ep_end - ep_start < settings.min_stay_days)
     ep_adult_entry = ep_age >= settings.adult_age
     same_child_next = np.zeros(n_ep, dtype=bool)
@@ -318,7 +319,8 @@ def prepare(
             "overall": np.zeros(n_ep, dtype=np.int64),
             "race": race[ep_child],
             "sex": sex[ep_child],
-            "age": np.minimum(age_band, len(AGE_BANDS) - 1),
+            # entries at 18+ are excluded from every measure; their band does not matter
+            "age": np.minimum(ep_band, len(AGE_BANDS) - 1),
             "community": ep_comm,
         },
         ep_short=ep_short,

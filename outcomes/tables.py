@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "AGE_BANDS",
@@ -54,6 +54,7 @@ __all__ = [
     "SEXES",
     "OutcomeInputError",
     "OutcomeTables",
+    "age_band",
     "race_ethnicity",
     "validate_tables",
 ]
@@ -94,6 +95,7 @@ RACE_CATEGORIES = (
     "unknown",
 )
 AGE_BANDS = ("under_1", "1-5", "6-12", "13-17")
+_AGE_BAND_STARTS = np.array([1, 6, 13, 18])  # the first age of each band after under_1, and 18
 
 CHILD_COLUMNS = (
     "child_id",
@@ -316,3 +318,12 @@ def race_ethnicity(children: pd.DataFrame) -> NDArray[np.int8]:
     hispanic = (children["hispanic"].fillna("") == "yes").to_numpy(dtype=bool)
     codes = np.where(hispanic, RACE_CATEGORIES.index("hispanic"), codes)
     return codes.astype(np.int8)
+
+
+def age_band(ages: ArrayLike) -> NDArray[np.int64]:
+    """The band of each age (whole years), as codes into AGE_BANDS.
+
+    An age of 18 or more has code ``len(AGE_BANDS)``: no child band holds it, and each caller
+    says what it does with young adults (the outcome measures exclude their entries).
+    """
+    return np.searchsorted(_AGE_BAND_STARTS, np.asarray(ages), side="right").astype(np.int64)

@@ -454,6 +454,62 @@ TEXT: dict[str, dict[str, str]] = {
     "plan.why": {"en": "Explanation", "es": "Explicación"},
     "plan.explain": {"en": "Why, for {child}", "es": "Por qué, para {child}"},
     "plan.unplaced": {"en": "not placed", "es": "sin colocar"},
+    # equity audit of a plan
+    "equity.title": {"en": "Equity", "es": "Equidad"},
+    "equity.note": {
+        "en": "Figures by group, from the records: matching never reads race. Groups of 1 "
+        "to {threshold} waiting children are suppressed. The spread is the largest minus "
+        "the smallest figure over the groups shown.",
+        "es": "Cifras por grupo, según los registros: la asignación nunca lee la raza. Se "
+        "omiten los grupos de 1 a {threshold} niños en espera. La dispersión es la cifra "
+        "mayor menos la menor entre los grupos mostrados.",
+    },
+    "equity.nobaseline": {
+        "en": "No greedy baseline to compare with for this plan.",
+        "es": "No hay referencia voraz con la que comparar este plan.",
+    },
+    "equity.dim.race": {"en": "Race/ethnicity", "es": "Raza/etnia"},
+    "equity.dim.sex": {"en": "Sex", "es": "Sexo"},
+    "equity.dim.age": {"en": "Age band", "es": "Grupo de edad"},
+    "equity.group": {"en": "Group", "es": "Grupo"},
+    "equity.children": {"en": "Waiting children", "es": "Niños en espera"},
+    "equity.plan": {"en": "plan", "es": "plan"},
+    "equity.baseline": {"en": "greedy", "es": "voraz"},
+    "equity.reference": {"en": "(reference)", "es": "(referencia)"},
+    "equity.suppressed": {
+        "en": "suppressed (small group)",
+        "es": "omitido (grupo pequeño)",
+    },
+    "equity.spread": {"en": "Spread", "es": "Dispersión"},
+    "equity.m.placed_pct": {"en": "Placed %", "es": "% colocados"},
+    "equity.m.own_community_pct": {"en": "Own community %", "es": "% en su comunidad"},
+    "equity.m.mean_distance_km": {"en": "Mean km", "es": "Km de media"},
+    "equity.m.siblings_whole_pct": {
+        "en": "Siblings together %",
+        "es": "% hermanos juntos",
+    },
+    "equity.m.kin_pct": {"en": "Kin %", "es": "% con familiares"},
+    "equity.group.hispanic": {"en": "Hispanic (any race)", "es": "Hispano (cualquier raza)"},
+    "equity.group.two_or_more": {"en": "Two or more races", "es": "Dos o más razas"},
+    "equity.group.aian": {
+        "en": "American Indian or Alaska Native",
+        "es": "Indígena americano o nativo de Alaska",
+    },
+    "equity.group.asian": {"en": "Asian", "es": "Asiático"},
+    "equity.group.black": {"en": "Black or African American", "es": "Negro o afroamericano"},
+    "equity.group.nhpi": {
+        "en": "Native Hawaiian or Pacific Islander",
+        "es": "Nativo de Hawái o de las islas del Pacífico",
+    },
+    "equity.group.white": {"en": "White", "es": "Blanco"},
+    "equity.group.unknown": {"en": "Unknown", "es": "Desconocido"},
+    "equity.group.female": {"en": "Female", "es": "Femenino"},
+    "equity.group.male": {"en": "Male", "es": "Masculino"},
+    "equity.group.under_1": {"en": "Under 1", "es": "Menos de 1 año"},
+    "equity.group.1-5": {"en": "1 to 5", "es": "De 1 a 5"},
+    "equity.group.6-12": {"en": "6 to 12", "es": "De 6 a 12"},
+    "equity.group.13-17": {"en": "13 to 17", "es": "De 13 a 17"},
+    "equity.group.18-21": {"en": "18 to 21", "es": "De 18 a 21"},
     "explain.title": {"en": "Explanation for {child}", "es": "Explicación para {child}"},
     "explain.placed": {
         "en": "Home {home}, score {score}, {km} km away.",

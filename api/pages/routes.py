@@ -765,6 +765,12 @@ def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
             rows.append(
                 {"child_id": child_id, "plan": mine.get(child_id), "greedy": theirs.get(child_id)}
             )
+    equity: dict[str, Any] | None = None
+    measures: tuple[str, ...] = ()
+    if finished and plan["status"] == "done" and who.may("equity"):
+        from api.equity_service import MEASURES  # pandas loads only for this section
+
+        equity, measures = _plan_equity(request, who, plan, baseline), MEASURES
     return _render(
         request,
         "plan.html",
@@ -776,6 +782,8 @@ def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
         greedy_id=greedy[:32],
         figures=PLAN_FIGURES,
         base_summary=_baseline_summary(plan, baseline),
+        equity=equity,
+        equity_measures=measures,
     )
 
 
@@ -800,6 +808,31 @@ def _baseline_summary(plan: dict[str, Any], baseline: dict[str, Any] | None) -> 
     if plan["status"] == "done":
         return plan["result"].get("baseline")
     return None
+
+
+def _plan_equity(
+    request: Request, who: Principal, plan: dict[str, Any], greedy: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The plan's equity audit beside the baseline the page compares it with: the greedy job
+    started with it, else the lawful baseline the plan carries (as :func:`_baseline_summary`;
+    both were computed already, nothing is solved again here)."""
+    from api.equity_service import carried_baseline, plan_equity, planning_date
+
+    result = plan["result"]
+    baseline = carried_baseline(result)
+    if greedy is not None and greedy["status"] == "done":
+        baseline = greedy["result"]["assignments"]
+    engine = request.app.state.engine
+    with Session(engine) as session:
+        audit = plan_equity(
+            session,
+            result,
+            as_of=planning_date(plan),
+            threshold=request.app.state.policy.suppression_threshold,
+            baseline_assignments=baseline,
+        )
+    audit_read(engine, who, "plan_equity", "plan", _plan_children(plan), f"plan {plan['id']}")
+    return audit
 
 
 @router.get("/plans/{plan_id}/children/{child_id}", response_class=HTMLResponse)

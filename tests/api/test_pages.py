@@ -782,3 +782,52 @@ def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
         answer = client.get(f"/pages/children?days={odd}&page={odd}")
         assert answer.status_code == 200, odd
         assert _listed(answer.text) == unfiltered, odd
+
+
+def _done_plan(engine: object, result: dict[str, object]) -> str:
+    from api.plan_jobs import create_job
+
+    with session_scope(engine) as session:  # type: ignore[arg-type]
+        job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
+        job.status = "done"
+        job.result = result
+        return job.id
+
+
+def test_plan_page_shows_equity_to_supervisors_only(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Admin and coordinator see the Equity section (baseline beside, small groups suppressed,
+    the read audit-logged); a case system sees the plan without it."""
+    client, keys = county
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        waiting = waiting_children(session)
+    assignments = [
+        {"child_id": c, "home_id": "H0001", "score": 0.5, "distance_km": 2.0 + i % 3, "kin": False}
+        for i, c in enumerate(waiting[: len(waiting) // 2])
+    ]
+    result = {
+        "method": "cp-sat",
+        "assignments": assignments,
+        "unplaced": [{"child_id": c, "reasons": []} for c in waiting[len(waiting) // 2 :]],
+        "summary": {},
+        "baseline_assignments": assignments[:10],
+    }
+    job_id = _done_plan(engine, result)
+    for role in ("admin", "coordinator"):
+        sign_in(client, keys[role])
+        page = client.get(f"/pages/plans/{job_id}")
+        assert page.status_code == 200 and 'id="equity"' in page.text
+        assert page.text.count('class="list equity"') == 3
+        assert "suppressed (small group)" in page.text and "(reference)" in page.text
+    spanish = client.get(f"/pages/plans/{job_id}?lang=es")
+    assert "Equidad" in spanish.text and "omitido (grupo pequeño)" in spanish.text
+    sign_in(client, keys["case_system"])
+    page = client.get(f"/pages/plans/{job_id}")
+    assert page.status_code == 200 and 'id="equity"' not in page.text
+    with Session(engine) as session:
+        logged = session.execute(
+            select(AuditEntry).where(col(AuditEntry.action) == "plan_equity")
+        ).scalars()
+        assert {e.role for e in logged} == {"admin", "coordinator"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import shoot, sign_in
+from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,33 @@ def test_coordinator_compares_a_plan_with_greedy(page: Any, page_server: dict[st
     page.wait_for_load_state()
     assert page.locator("h1").inner_text().startswith("Explanation for")
     shoot(page, "plan-explanation")
+
+
+def test_coordinator_reads_the_equity_of_a_plan(page: Any, page_server: dict[str, Any]) -> None:
+    """A finished plan shows its equity by group beside greedy, small groups as suppressed;
+    the section is screenshot in English and in Spanish."""
+    url = page_server["url"]
+    sign_in(page, url, page_server["keys"]["coordinator"])
+    page.goto(f"{url}/pages/plans")
+    page.select_option("#plan-limit", "5")
+    page.click("form.stack button[type=submit]")
+    page.wait_for_selector("#equity", timeout=120_000)  # the page refreshes until both finish
+    section = page.locator("#equity")
+    assert section.locator("h2").inner_text() == "Equity"
+    assert section.locator("table.equity").count() == 3  # race/ethnicity, sex, age band
+    race = section.locator("#equity-race")
+    assert race.locator("tbody tr").count() >= 3
+    assert race.locator("th", has_text="(reference)").count() == 1
+    assert race.locator("tr.suppressed").count() >= 1  # the sample county has small groups
+    assert "suppressed (small group)" in race.inner_text()
+    assert "greedy" in race.locator("thead").inner_text()
+    section.screenshot(path=str(SCREENSHOTS / "plan-equity.png"))
+    shoot(page, "plan-with-equity")
+    page.goto(page.url + ("&" if "?" in page.url else "?") + "lang=es")
+    section = page.locator("#equity")
+    assert section.locator("h2").inner_text() == "Equidad"
+    assert "omitido (grupo pequeño)" in section.locator("#equity-race").inner_text()
+    section.screenshot(path=str(SCREENSHOTS / "es-plan-equity.png"))
 
 
 def test_recruiter_reads_the_gap_map_and_no_child(page: Any, page_server: dict[str, Any]) -> None:

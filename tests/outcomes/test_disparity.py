@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from outcomes import disproportionality_index, rate_ratio, ratio_of_proportions, risk_difference
+from outcomes import (
+    disproportionality_index,
+    rate_ratio,
+    ratio_of_means,
+    ratio_of_proportions,
+    risk_difference,
+)
 
 
 def test_ratio_of_proportions_with_katz_interval() -> None:
@@ -43,3 +49,21 @@ def test_zero_counts_give_nan_not_errors() -> None:
     assert np.isnan(index).all() and np.isnan(low).all() and np.isnan(high).all()
     index, low, high = ratio_of_proportions(0, 100, 5, 100)
     assert float(index) == 0.0 and np.isnan(low) and np.isnan(high)
+
+
+def test_ratio_of_means_with_delta_method_interval() -> None:
+    """Mean 6 (sd 2, n 25) against mean 4 (sd 2, n 16): 1.5, interval 1.136 to 1.980."""
+    ratio, low, high = ratio_of_means(6.0, 2.0, 25, 4.0, 2.0, 16)
+    assert float(ratio) == pytest.approx(1.5)
+    se = math.sqrt(4 / (25 * 36) + 4 / (16 * 16))
+    assert float(high) == pytest.approx(1.5 * math.exp(1.96 * se))
+    assert (round(float(low), 3), round(float(high), 3)) == (1.136, 1.98)
+
+
+def test_ratio_of_means_without_enough_values_has_no_interval() -> None:
+    """One value in a group: the ratio, but no interval; a zero reference mean: undefined."""
+    ratio, low, high = ratio_of_means(np.array([3.0, 5.0]), 0.0, np.array([1, 30]), 4.0, 1.0, 20)
+    assert ratio.tolist() == pytest.approx([0.75, 1.25])
+    assert np.isnan(low[0]) and np.isnan(high[0]) and low[1] < 1.25 < high[1]
+    ratio, low, high = ratio_of_means(3.0, 1.0, 10, 0.0, 0.0, 10)
+    assert np.isnan(ratio) and np.isnan(low) and np.isnan(high)

@@ -23,6 +23,7 @@ def test_all_is_locked() -> None:
         "load_settings",
         "race_ethnicity",
         "rate_ratio",
+        "ratio_of_means",
         "ratio_of_proportions",
         "risk_difference",
     ]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from outcomes import OutcomeInputError, OutcomeTables, race_ethnicity
-from outcomes.tables import RACE_CATEGORIES
+from outcomes.tables import AGE_BANDS, RACE_CATEGORIES, age_band
 from tests.outcomes.conftest import History
 
 
@@ -112,3 +112,10 @@ def test_race_ethnicity_follows_the_afcars_order() -> None:
         "unknown",
         "unknown",
     ]
+
+
+def test_age_bands_follow_the_outcome_bands() -> None:
+    """0 is under_1, 1-5, 6-12, 13-17; 18 and over fall past the last band."""
+    ages = [0, 1, 5, 6, 12, 13, 17, 18, 20]
+    assert age_band(ages).tolist() == [0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert len(AGE_BANDS) == 4
