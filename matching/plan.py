@@ -856,8 +856,24 @@ class _Model(_Layout):
             single = len(table.groups[g].members) == 1
             if single and not kin_of(c, p) and any(beds[k] > 0 for k in self._kin_homes(c)):
                 continue  # kin first: not elsewhere while their kin home has a bed
+            if self._claimed_by_icwa_sibling(c, p, at):
+                continue  # her tier's home, while she waits
             move(c, p)
         return self.repair(chosen)
+
+    def _claimed_by_icwa_sibling(self, c: int, p: int, at: Mapping[int, int]) -> bool:
+        """Home ``p`` is of the best tier of an ICWA sibling of ``c`` who is not placed (a
+        child not under ICWA takes such a home on their own only while she is placed)."""
+        if self.table.children[c].icwa_tier is not None:
+            return False
+        group = self.table.groups[self.table.children[c].group]
+        return any(
+            self.table.children[m].icwa_tier is not None
+            and m not in at
+            and p in self.option_of[m]
+            for m in group.members
+            if m != c
+        )
 
     def _kin_homes(self, c: int) -> list[int]:
         entry = self.table.children[c]
@@ -1508,11 +1524,16 @@ def finish(
         seed=seed,
         assignments=tuple(sorted(assignments, key=lambda a: a.child_id)),
         # the longest-waiting first (unknown last), then by id
-        unplaced=tuple(sorted(unplaced, key=lambda u: (-(u.waited_days or -1), u.child_id))),
+        unplaced=tuple(sorted(unplaced, key=_longest_waiting_first)),
         summary_figures=figures(table, chosen),
         conflicts=tuple(_conflicts(table, chosen)),
         notes=notes,
     )
+
+
+def _longest_waiting_first(u: Unplaced) -> tuple[int, str]:
+    """Sort key: the longest-waiting first, unknown waiting last, then by id."""
+    return (-1 if u.waited_days is None else -u.waited_days, u.child_id)
 
 
 def _below_tier(table: Table, c: int, o: int) -> Message | None:
@@ -1665,7 +1686,7 @@ def withdraw(result: PlanResult, groups: Sequence[Sequence[str]], why: Sequence[
     return replace(
         result,
         assignments=kept,
-        unplaced=tuple(sorted(unplaced, key=lambda u: (-(u.waited_days or -1), u.child_id))),
+        unplaced=tuple(sorted(unplaced, key=_longest_waiting_first)),
         conflicts=tuple(conflicts),
         summary_figures=figures,
     )
