@@ -56,7 +56,7 @@ class NearMiss:
     kin: bool = False
 
     def to_json(self) -> dict[str, object]:
-        """``{"home_id", "rule", "detail", "kin"}`` as in DESIGN.md §12-13, and ``detail_i18n``."""
+        """``{"home_id", "rule", "detail", "kin", "detail_i18n"}`` (the detail as key, values)."""
         return {
             "home_id": self.home_id,
             "rule": self.rule,

@@ -213,7 +213,7 @@ class Waiting:
     best_icwa_home: str | None
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md §13 ``waiting`` row; the date as ``YYYY-MM-DD``."""
+        """The row of the ranking's ``waiting`` list; the date as ``YYYY-MM-DD``."""
         return {
             "child_id": self.child_id,
             "waited_days": self.waited_days,
@@ -656,8 +656,8 @@ def _candidate(
 def _waiting(found: Eligibility, scores: Scores) -> tuple[Waiting, ...]:
     """Per child: days waited, a coming 18th birthday, and under ICWA the best tier on offer.
 
-    The tier is the child's own (DESIGN.md §2: per child, also inside a sibling group),
-    among the candidate homes that take this child; its home is the best-scoring one.
+    The tier is the child's own (ICWA binds per child, also inside a sibling group), among
+    the candidate homes that take this child; its home is the best-scoring one.
     """
     ctx = found.context
     as_of = ctx.snapshot.as_of
