@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.test_pages import a_spanish_teen_turning_18
 from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,10 @@ def test_coordinator_places_a_waiting_child(page: Any, page_server: dict[str, An
     assert first.locator("td.reason").first.inner_text().strip()  # a plain-language reason
     assert first.locator(".bar").count() >= 1  # a bar per factor
     assert page.locator("svg.childmap path.removal").count() == 1
+    assert re.search(
+        r"waiting \d[\d,]* days|no waiting time", page.locator("#waiting").inner_text()
+    )
+    assert first.locator(".reasons .for li").count() >= 1
     home = first.get_attribute("id").removeprefix("home-")
     before = int(first.locator(".beds").get_attribute("data-free"))
     shoot(page, "coordinator-child")
@@ -158,6 +163,25 @@ def test_switch_to_spanish(page: Any, page_server: dict[str, Any]) -> None:
     assert not any(" from the " in r or " km from " in r for r in reasons), reasons
     assert page.locator("#decide-h").inner_text() == "Decisión del equipo"
     shoot(page, "es-child")
+
+
+def test_coordinator_sees_the_coming_18th_birthday_and_what_counts_against(
+    page: Any, page_server: dict[str, Any]
+) -> None:
+    """A Spanish-only 17-year-old turning 18 in 100 days: the page says her days waiting and
+    the birthday, and lists "does not speak Spanish" against her only home."""
+    url = page_server["url"]
+    ids = a_spanish_teen_turning_18(page_server["engine"])
+    sign_in(page, url, page_server["keys"]["coordinator"])
+    page.goto(f"{url}/pages/children/{ids['eva']}")
+    waiting = page.locator(f"#waiting-{ids['eva']}").inner_text()
+    assert f"{ids['eva']}: waiting 30 days for a family home" in waiting
+    assert f"(in {ids['days']} days)" in page.locator(".turns-18").inner_text()
+    card = page.locator(f"#home-{ids['home']}")
+    against = card.locator(".reasons .against li").all_inner_texts()
+    assert "does not speak Spanish, the child's first language" in against
+    assert card.locator(".reasons .for li").count() >= 1
+    shoot(page, "child-waiting-against")
 
 
 def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
