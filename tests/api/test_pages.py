@@ -21,7 +21,7 @@ from api.auth import ROLES, create_key, revoke_key
 from api.pages import session as cookie
 from api.pages.i18n import TEXT, format_date, format_number, translate
 from data.db import make_engine, session_scope
-from data.models import AuditEntry
+from data.models import AuditEntry, Episode
 from data.queries import waiting_children
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))
@@ -833,6 +833,25 @@ def test_plan_page_shows_equity_to_supervisors_only(
         assert {e.role for e in logged} == {"admin", "coordinator"}
 
 
+def a_removal_and_the_homes_for_every_need(session: Session) -> tuple[Episode, list[str]]:
+    """An open episode's removal (with a community) to place test children at, and the sample
+    homes that meet every need: excluded for a test child who needs them all, so that only the
+    test's own homes are hers."""
+    from data.formats import NEEDS
+    from data.models import Home
+
+    removal = (
+        session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
+        .scalars()
+        .first()
+    )
+    assert removal is not None
+    capable = sorted(
+        h.id for h in session.execute(select(Home)).scalars() if set(NEEDS) <= set(h.capabilities)
+    )
+    return removal, capable
+
+
 def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
     """Records of the test's own: Eva, 17, Spanish only, removed 30 days ago and turning 18 in
     100 days, whose only possible home (she needs every capability; the sample homes offering
@@ -840,7 +859,7 @@ def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
     from datetime import timedelta
 
     from data.formats import NEEDS
-    from data.models import Child, Episode, Home
+    from data.models import Child, Home
     from data.transfer import bump_change_counter
 
     today = date.today()
@@ -848,17 +867,7 @@ def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
     birthday = today + timedelta(days=days)
     ids = {"eva": "ZE-EVA", "home": "ZE-HOME", "birthday": birthday.isoformat(), "days": str(days)}
     with session_scope(engine) as session:
-        removal = (
-            session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
-            .scalars()
-            .first()
-        )
-        assert removal is not None
-        capable = sorted(
-            h.id
-            for h in session.execute(select(Home)).scalars()
-            if set(NEEDS) <= set(h.capabilities)
-        )
+        removal, capable = a_removal_and_the_homes_for_every_need(session)
         session.add(
             Home(
                 id=ids["home"],

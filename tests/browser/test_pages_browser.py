@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_pages import a_spanish_teen_turning_18
+from tests.api.test_pages import a_removal_and_the_homes_for_every_need, a_spanish_teen_turning_18
 from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -197,9 +197,6 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     """
     from datetime import date, timedelta
 
-    from sqlalchemy import select
-    from sqlmodel import col
-
     from data.db import session_scope
     from data.formats import NEEDS
     from data.models import Child, Episode, Home, SiblingGroup
@@ -208,17 +205,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     today = date.today()
     ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZO-OTHER"}
     with session_scope(engine) as session:
-        removal = (
-            session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
-            .scalars()
-            .first()
-        )
-        assert removal is not None
-        capable = sorted(
-            h.id
-            for h in session.execute(select(Home)).scalars()
-            if set(NEEDS) <= set(h.capabilities)
-        )
+        removal, capable = a_removal_and_the_homes_for_every_need(session)
         place = {
             "latitude": removal.removal_latitude,
             "longitude": removal.removal_longitude,
