@@ -286,23 +286,28 @@ def siblings_said(
     """ "her sister C1 already lives here" (``where``: ``here``, ``there``, or ``elsewhere``
     naming their ``homes``).
 
-    The possessive is the child's ("her", "his"), or "their" for a group or a child of
-    unrecorded sex.
+    Siblings of one sex are named together ("his brothers C2 and C3"). The possessive is the
+    child's ("her", "his"), or "their" for a group or a child of unrecorded sex.
     """
     owner = request.children[0].sex if request.size == 1 else "unknown"
+    whose, whose_many = Message(f"possessive.{owner}"), Message(f"possessive.{owner}.many")
+    by_sex: dict[str, list[str]] = {}
+    for sibling in siblings:
+        by_sex.setdefault(sibling.sex, []).append(sibling.id)
     named = [
-        Message(
-            "sibling.named",
-            whose=Message(f"possessive.{owner}"),
-            sibling=Message(f"sibling.{s.sex}"),
-            id=s.id,
+        Message("sibling.named", whose=whose, sibling=Message(f"sibling.{sex}"), id=ids[0])
+        if len(ids) == 1
+        else Message(
+            "siblings.named", whose=whose_many, siblings=Message(f"siblings.{sex}"), ids=ids
         )
-        for s in siblings
+        for sex, ids in sorted(by_sex.items())
     ]
-    key = f"siblings.{where}.{'one' if len(named) == 1 else 'many'}"
-    if where == "elsewhere":
-        return Message(key, siblings=named, homes=list(homes))
-    return Message(key, siblings=named)
+    count = "one" if len(siblings) == 1 else "many"
+    if where != "elsewhere":
+        return Message(f"siblings.{where}.{count}", siblings=named)
+    if len(homes) > 1:
+        return Message("siblings.elsewhere.homes", siblings=named, homes=list(homes))
+    return Message(f"siblings.elsewhere.{count}", siblings=named, home=homes[0])
 
 
 class SameCommunity(Factor):

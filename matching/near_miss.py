@@ -9,7 +9,9 @@ is not a near miss, and a radius near miss lies within twice the radius.
 
 A kin home named for one of these children comes first, whatever its distance or
 shortfall: a grandmother's home that is one bed short is the first one to call. Its detail
-says how the family is related, and any near miss says when a sibling already lives there.
+says how the family is related. Next come the homes where a brother or sister of these
+children already lives (never cut by the per-rule limit either), and every near miss says
+when a sibling lives there.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
     -------
     (near misses, suggestions)
         Kin homes of these children first (every one, in rule order, nearest first within a
-        rule), then the others in rule order, nearest first within a rule (at most three per
+        rule), then homes where a sibling of theirs lives (the same way), then the others in
+        rule order, nearest first within a rule (at most three per
         rule); suggestions like ``"3 homes would qualify with a 31 km radius"``.
     """
     ctx = found.context
@@ -98,7 +101,10 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
     once = kept[fails == 1]
     icwa = next(r for r in RULES if isinstance(r, IcwaOrder))
     kin_listed: list[NearMiss] = []
+    sibling_listed: list[NearMiss] = []
     listed: list[NearMiss] = []
+    sibling_home = np.zeros(ctx.n, dtype=np.bool_)
+    sibling_home[ctx.snapshot.positions(s.home_id for s in placed_siblings(ctx.request))] = True
     suggestions: list[Message] = []
     for rule in relaxable:
         homes: NDArray[np.intp] = once[~passes[rule.name][once]]
@@ -111,27 +117,28 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
             continue
         shortfall = rule.shortfall(ctx, homes)
         suggestions.append(rule.suggestion(ctx, homes, shortfall))
-        # kin homes of these children, every one of them (a child has few): listed first
-        kin = ctx.kin[homes]
-        order = np.lexsort((ctx.snapshot.id_order[homes[kin]], shortfall[kin]))
-        for position, short in zip(homes[kin][order], shortfall[kin][order], strict=True):
-            kin_listed.append(_near_miss(ctx, rule, int(position), float(short), kin=True))
-        homes, shortfall = homes[~kin], shortfall[~kin]
+        # kin homes of these children, then homes where a sibling lives: every one of them
+        # (a child has few), listed before the others
+        for first, into in ((ctx.kin, kin_listed), (sibling_home, sibling_listed)):
+            mask = first[homes]
+            order = np.lexsort((ctx.snapshot.id_order[homes[mask]], shortfall[mask]))
+            for position, short in zip(homes[mask][order], shortfall[mask][order], strict=True):
+                into.append(_near_miss(ctx, rule, int(position), float(short)))
+            homes, shortfall = homes[~mask], shortfall[~mask]
         # the nearest few, ties by id; a partial sort, since thousands may fail by a little
         if len(homes) > PER_RULE:
             near = shortfall <= np.partition(shortfall, PER_RULE - 1)[PER_RULE - 1]
             homes, shortfall = homes[near], shortfall[near]
         order = np.lexsort((ctx.snapshot.id_order[homes], shortfall))[:PER_RULE]
         for position, short in zip(homes[order], shortfall[order], strict=True):
-            listed.append(_near_miss(ctx, rule, int(position), float(short), kin=False))
-    return kin_listed + listed, suggestions
+            listed.append(_near_miss(ctx, rule, int(position), float(short)))
+    return kin_listed + sibling_listed + listed, suggestions
 
 
-def _near_miss(
-    ctx: Context, rule: RelaxableRule, position: int, shortfall: float, *, kin: bool
-) -> NearMiss:
+def _near_miss(ctx: Context, rule: RelaxableRule, position: int, shortfall: float) -> NearMiss:
     """One near miss; a kin home's detail starts with the relationship ("grandmother; ..."),
     and any detail ends with the siblings who already live there."""
+    kin = bool(ctx.kin[position])
     home = ctx.snapshot.homes[position]
     detail = rule.detail(ctx, position)
     if kin:

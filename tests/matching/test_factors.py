@@ -107,6 +107,31 @@ def test_a_home_where_a_sibling_already_lives_gets_full_credit(town: Town) -> No
     )
 
 
+def test_brothers_in_one_home_are_named_together(town: Town) -> None:
+    """A boy whose brothers C8 and C9 live in H9 and whose sister C7 lives in H8: "his brothers
+    C8 and C9 and his sister C7 live in other homes (H8 and H9)"."""
+    placed = frozenset(
+        {
+            PlacedSibling("C8", "male", "H9"),
+            PlacedSibling("C9", "male", "H9"),
+            PlacedSibling("C7", "female", "H8"),
+        }
+    )
+    (home,) = town.rank(
+        [town.child(sex="male", placed_siblings=placed)], [town.home("H1")]
+    ).candidates
+    assert factor(home, "siblings_together").reason == (
+        "his sister C7 and his brothers C8 and C9 live in other homes (H8 and H9)"
+    )
+    brothers = frozenset(s for s in placed if s.sex == "male")
+    (home,) = town.rank(
+        [town.child(sex="male", placed_siblings=brothers)], [town.home("H1")]
+    ).candidates
+    assert factor(home, "siblings_together").reason == (
+        "his brothers C8 and C9 live in another home (H9)"
+    )
+
+
 def test_a_group_joining_a_placed_sibling_hears_both(town: Town) -> None:
     """Two waiting brothers (male) and a sister C9 living in H1: H1 takes both and she lives
     there."""

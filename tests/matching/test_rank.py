@@ -351,6 +351,25 @@ def test_a_full_kin_home_comes_first_among_near_misses(town: Town) -> None:
     assert "H-gran (kin): grandmother; no free bed" in result.summary()
 
 
+def test_the_home_where_a_sister_lives_follows_the_kin_homes(town: Town) -> None:
+    """Full homes: the aunt's (kin), the foster home where the sister lives (15 km), and four
+    nearer: kin first, then the sister's home, then the three nearest others."""
+    sister = PlacedSibling("C9", "female", "H-sister")
+    child = town.child(sex="male", placed_siblings=frozenset({sister}))
+    aunt = town.home("H-aunt", km=20.0, kind="kin", kin_of=frozenset({"C1"}), free_beds=0)
+    at_sister = town.home("H-sister", km=15.0, capacity=2, free_beds=0)
+    full = [town.home(f"H{i}", km=0.5 + i, free_beds=0) for i in range(4)]
+    misses = town.rank([child], [*full, at_sister, aunt]).near_misses
+    assert [(m.home_id, m.kin) for m in misses] == [
+        ("H-aunt", True),
+        ("H-sister", False),
+        ("H0", False),
+        ("H1", False),
+        ("H2", False),
+    ]
+    assert misses[1].detail == "no free bed; the child needs 1; his sister C9 lives there"
+
+
 def test_a_kin_home_without_a_relationship_is_called_a_kin_home(town: Town) -> None:
     """A full kin home with no recorded relationship reads "kin home; no free bed; ..."."""
     kin = town.home("H1", kind="kin", kin_of=frozenset({"C1"}), capacity=1, free_beds=0)
