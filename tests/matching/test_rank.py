@@ -317,8 +317,10 @@ def test_a_waiting_row_gives_each_icwa_childs_best_tier_and_home(town: Town) -> 
         town.home("H-near", km=2.0, capacity=2, free_beds=2, tribe="Ho-Chunk Nation"),
         town.home("H-plain", km=1.0, capacity=2, free_beds=2),
     ]
-    her_row, his_row = town.rank([her, him], homes).waiting
+    result = town.rank([her, him], homes)
+    her_row, his_row = result.waiting
     assert (her_row.icwa, her_row.best_icwa_tier, her_row.best_icwa_home) == (True, 3, "H-near")
+    assert result.icwa_best == {"C1": her_row.best_icwa_tier}  # the tier she is proposed
     assert (his_row.icwa, his_row.best_icwa_tier, his_row.best_icwa_home) == (False, None, None)
     assert (
         "C1: waiting time not on record; ICWA: best tier 3 (H-near)"
