@@ -3,8 +3,10 @@
 The engine (``matching``) never sees the database; this module reads the records with a
 session and builds its typed inputs: every home that is not closed as a
 :class:`matching.Home` in a columnar :class:`matching.HomeSnapshot`, the communities with
-their adjacency, and a child (with the rest of their sibling group) as :class:`matching.Child`.
-Race and ethnicity are never read here (MEPA): the engine has no field for them.
+their adjacency, and a child (with the rest of their sibling group) as :class:`matching.Child`,
+with the brothers and sisters who already live in a family home as
+:class:`matching.PlacedSibling`. Race and ethnicity are never read here (MEPA): the engine has
+no field for them.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from data.formats import CONGREGATE_SETTINGS
+from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
 from data.models import Home as HomeRecord
 from data.queries import free_beds, waiting_children
 from data.transfer import community_index
 from geo import LatLon
-from matching import Child, Communities, Home, HomeSnapshot
+from matching import Child, Communities, Home, HomeSnapshot, PlacedSibling
 
 __all__ = [
     "ChildNotFound",
@@ -33,6 +35,7 @@ __all__ = [
     "load_group",
     "load_matching_inputs",
     "load_waiting_children",
+    "placed_siblings",
 ]
 
 
@@ -180,12 +183,48 @@ def _homes_of(session: Session, child_ids: frozenset[str]) -> frozenset[str]:
     return frozenset(h for h in rows if h is not None)
 
 
+def placed_siblings(
+    session: Session, records: Sequence[ChildRecord]
+) -> dict[str, frozenset[PlacedSibling]]:
+    """Per child: the brothers and sisters who live in a family home now, with that home.
+
+    A sibling is another child of the same sibling group with an open placement in a family
+    setting (kin, foster or pre-adoptive home). A sibling either of them must be kept apart
+    from is left out: their home is excluded, not a place to join them. One query for all.
+    """
+    groups = sorted({r.sibling_group_id for r in records if r.sibling_group_id is not None})
+    if not groups:
+        return {}
+    rows = session.execute(
+        select(ChildRecord, col(Placement.home_id))
+        .join(Placement, col(Placement.child_id) == col(ChildRecord.id))
+        .where(
+            col(ChildRecord.sibling_group_id).in_(groups),
+            col(Placement.ended_on).is_(None),
+            col(Placement.setting).in_(FAMILY_SETTINGS),
+            col(Placement.home_id).is_not(None),
+        )
+    ).all()
+    out: dict[str, frozenset[PlacedSibling]] = {}
+    for record in records:
+        out[record.id] = frozenset(
+            PlacedSibling(sibling.id, sibling.sex, home_id)
+            for sibling, home_id in rows
+            if sibling.sibling_group_id == record.sibling_group_id
+            and sibling.id != record.id
+            and sibling.id not in record.separate_from
+            and record.id not in sibling.separate_from
+        )
+    return out
+
+
 def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of: date) -> Child:
     # the engine sees only the children it places: a child this one must be kept apart from
     # who already lives in a home makes that home excluded (a recorded safety reason)
     separated_homes = _homes_of(session, frozenset(record.separate_from))
     waiting_since = _waiting_since(session, record.id, episode)
-    return _as_engine_child(record, episode, as_of, waiting_since, separated_homes)
+    siblings = placed_siblings(session, [record]).get(record.id, frozenset())
+    return _as_engine_child(record, episode, as_of, waiting_since, separated_homes, siblings)
 
 
 def _as_engine_child(
@@ -194,6 +233,7 @@ def _as_engine_child(
     as_of: date,
     waiting_since: date | None,
     separated_homes: frozenset[str],
+    siblings: frozenset[PlacedSibling],
 ) -> Child:
     school = None
     if record.school_latitude is not None and record.school_longitude is not None:
@@ -215,6 +255,8 @@ def _as_engine_child(
         excluded_homes=frozenset(record.excluded_homes) | separated_homes,
         school=school,
         waiting_since=waiting_since,
+        birth_date=record.birth_date,
+        placed_siblings=siblings,
     )
 
 
@@ -312,6 +354,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
         if separated
         else {}
     )
+    siblings = placed_siblings(session, list(records.values()))
     children = []
     for child_id in ids:
         record, episode = records[child_id], episodes[child_id]
@@ -326,5 +369,14 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
         separated_homes = frozenset(
             home_of[other] for other in record.separate_from if other in home_of
         )
-        children.append(_as_engine_child(record, episode, as_of, waiting_since, separated_homes))
+        children.append(
+            _as_engine_child(
+                record,
+                episode,
+                as_of,
+                waiting_since,
+                separated_homes,
+                siblings.get(child_id, frozenset()),
+            )
+        )
     return children

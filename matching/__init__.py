@@ -24,12 +24,12 @@ Exceptions: :class:`InputError` (a child, home or community that cannot be used)
 from matching.eligibility import Eligibility, eligibility
 from matching.factors import FACTORS, Factor, Pairing, Scores, factor_named, score
 from matching.greedy import greedy
-from matching.inputs import Child, Communities, Home, InputError
+from matching.inputs import Child, Communities, Home, InputError, PlacedSibling
 from matching.languages import language_name
 from matching.near_miss import NearMiss
 from matching.plan import Assignment, PlanResult, Unplaced, plan
 from matching.policy import Policy, PolicyError, Weights, load_policy
-from matching.rank import Candidate, FactorScore, RankResult, rank
+from matching.rank import Candidate, FactorScore, RankResult, Waiting, rank
 from matching.request import Context, Request
 from matching.rules import RULES, HardRule, rule_named
 from matching.snapshot import HomeSnapshot
@@ -52,6 +52,7 @@ __all__ = [
     "InputError",
     "NearMiss",
     "Pairing",
+    "PlacedSibling",
     "PlanResult",
     "Policy",
     "PolicyError",
@@ -60,6 +61,7 @@ __all__ = [
     "Scores",
     "Unplaced",
     "Violation",
+    "Waiting",
     "Weights",
     "eligibility",
     "factor_named",

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.distance import haversine_km
-from matching.inputs import MAX_AGE, Communities
+from matching.inputs import MAX_AGE, Communities, PlacedSibling
 from matching.languages import LANGUAGE_NAMES
 from matching.messages import Message, age_range
 from matching.policy import Policy
@@ -137,6 +137,16 @@ class Pairing:
         total = np.where(weight, values, 0.0).sum(axis=0)
         return np.where(count > 0, total / np.maximum(count, 1), NEUTRAL)
 
+    @cached_property
+    def sibling_here(self) -> BoolArray:
+        """``(children, homes)``: a brother or sister of the child already lives in the home."""
+        out = np.zeros((self.request.size, len(self.positions)), dtype=np.bool_)
+        for i, child in enumerate(self.request.children):
+            if child.placed_siblings:
+                homes = self.snapshot.positions(child.sibling_homes)
+                out[i] = np.isin(self.positions, homes)
+        return out
+
     def taken_ids(self, j: int) -> list[int]:
         """Indices of the children home ``j`` takes."""
         return [int(i) for i in np.flatnonzero(self.takes[:, j])]
@@ -154,6 +164,9 @@ class Factor(ABC):
     name: ClassVar[str]
     label: ClassVar[str]
     kind: ClassVar[str] = "soft"
+    # a low value is a reason against the home (shown beside the reasons for it); False for
+    # a factor whose low value is the ordinary case, not a flaw of the home
+    counts_against: ClassVar[bool] = True
 
     def applies(self, request: Request) -> bool:
         """False when the factor has nothing to say about these children."""
@@ -183,6 +196,7 @@ class Kinship(Factor):
 
     name = "kinship"
     label = "Kinship"
+    counts_against = False  # most homes are not kin; kin homes already come first
 
     def values(self, pairing: Pairing) -> FloatArray:
         return pairing.context.kin[pairing.positions].astype(np.float64)
@@ -208,27 +222,92 @@ class Kinship(Factor):
 
 
 class SiblingsTogether(Factor):
-    """Siblings kept together: 1 when the home takes the whole group, less for a part.
+    """Siblings kept together: 1 when the home takes the whole group, less for a part; and 1
+    where a brother or sister already lives.
 
     The value is ``(children taken - 1) / (group size - 1)``: a home taking one child of a
-    group of three scores 0, two of three 0.5.
+    group of three scores 0, two of three 0.5. A home where a sibling of a child it takes
+    already lives (a placed sibling, not matched with the child) scores 1, so the factor
+    applies to a child ranked alone too when a sibling is settled in a family home; the other
+    homes then score 0 (they keep the child apart from that sibling).
     """
 
     name = "siblings_together"
     label = "Siblings together"
 
     def applies(self, request: Request) -> bool:
-        return request.size > 1
+        return request.size > 1 or any(c.placed_siblings for c in request.children)
 
     def values(self, pairing: Pairing) -> FloatArray:
-        return (pairing.taken - 1) / max(pairing.request.size - 1, 1)
+        together = (pairing.taken - 1) / max(pairing.request.size - 1, 1)
+        joins = (pairing.sibling_here & pairing.takes).any(axis=0)
+        return np.where(joins, 1.0, together)
 
     def reason(self, pairing: Pairing, j: int, value: float) -> Message:
-        k, taken = pairing.request.size, int(pairing.taken[j])
-        if taken == k:
-            return Message("siblings.all", count=k)
-        ids = [pairing.request.ids[i] for i in pairing.taken_ids(j)]
-        return Message("siblings.part", taken=taken, count=k, ids=ids)
+        request = pairing.request
+        k, taken = request.size, int(pairing.taken[j])
+        children = pairing.taken_ids(j)
+        parts = []
+        if k > 1:
+            if taken == k:
+                parts.append(Message("siblings.all", count=k))
+            else:
+                ids = [request.ids[i] for i in children]
+                parts.append(Message("siblings.part", taken=taken, count=k, ids=ids))
+        home_id = pairing.snapshot.ids[int(pairing.positions[j])]
+        here = placed_siblings(request, children, home_id)
+        if here:
+            parts.append(siblings_said(request, here, "here"))
+        elif k == 1:  # a child alone whose sibling lives elsewhere: why this home scores 0
+            away = placed_siblings(request, children)
+            homes = sorted({s.home_id for s in away})
+            parts.append(siblings_said(request, away, "elsewhere", homes=homes))
+        return parts[0] if len(parts) == 1 else Message("parts", parts=parts)
+
+
+def placed_siblings(
+    request: Request, children: Sequence[int] | None = None, home_id: str | None = None
+) -> list[PlacedSibling]:
+    """Brothers and sisters of these children (indices; None: all) settled in a family home
+    (in ``home_id`` only, when given), each once, by id."""
+    chosen = range(request.size) if children is None else children
+    found = {
+        s.id: s
+        for i in chosen
+        for s in request.children[i].placed_siblings
+        if home_id is None or s.home_id == home_id
+    }
+    return [found[k] for k in sorted(found)]
+
+
+def siblings_said(
+    request: Request, siblings: Sequence[PlacedSibling], where: str, homes: Sequence[str] = ()
+) -> Message:
+    """ "her sister C1 already lives here" (``where``: ``here``, ``there``, or ``elsewhere``
+    naming their ``homes``).
+
+    Siblings of one sex are named together ("his brothers C2 and C3"). The possessive is the
+    child's ("her", "his"), or "their" for a group or a child of unrecorded sex.
+    """
+    owner = request.children[0].sex if request.size == 1 else "unknown"
+    whose, whose_many = Message(f"possessive.{owner}"), Message(f"possessive.{owner}.many")
+    by_sex: dict[str, list[str]] = {}
+    for sibling in siblings:
+        by_sex.setdefault(sibling.sex, []).append(sibling.id)
+    named = [
+        Message("sibling.named", whose=whose, sibling=Message(f"sibling.{sex}"), id=ids[0])
+        if len(ids) == 1
+        else Message(
+            "siblings.named", whose=whose_many, siblings=Message(f"siblings.{sex}"), ids=ids
+        )
+        for sex, ids in sorted(by_sex.items())
+    ]
+    count = "one" if len(siblings) == 1 else "many"
+    if where != "elsewhere":
+        return Message(f"siblings.{where}.{count}", siblings=named)
+    if len(homes) > 1:
+        return Message("siblings.elsewhere.homes", siblings=named, homes=list(homes))
+    return Message(f"siblings.elsewhere.{count}", siblings=named, home=homes[0])
 
 
 class SameCommunity(Factor):
@@ -372,13 +451,15 @@ class Language(Factor):
                 phrase = ("language.first", first, ())
             elif others:
                 phrase = ("language.other", first, others)
+            elif len(child.languages) == 1:  # "does not speak Spanish, the child's first language"
+                phrase = ("language.not_first", first, ())
             else:
                 phrase = ("language.neither", (), tuple(_language(c) for c in child.languages))
             parts.setdefault(phrase, []).append(pairing.request.ids[i])
 
         def said(phrase: _Phrase, whose: Message) -> Message:
             key, first, named = phrase
-            if key == "language.first":
+            if key in ("language.first", "language.not_first"):
                 return Message(key, first=first[0], whose=whose)
             if key == "language.other":
                 return Message(key, spoken=list(named), first=first[0], whose=whose)
@@ -479,9 +560,11 @@ class AgeFit(Factor):
         high = int(pairing.snapshot.age_max[position])
         ages = [int(pairing.request.ages[i]) for i in pairing.taken_ids(j)]
         takes = age_range(low, high)
+        # a low value counts against the home: say that the child's age is not what it chose
+        far = ".far" if value < NEUTRAL else ""
         if pairing.request.size == 1:
-            return Message("age_fit.child", takes=takes, age=ages[0])
-        return Message("age_fit.children", takes=takes, ages=ages)
+            return Message(f"age_fit{far}.child", takes=takes, age=ages[0])
+        return Message(f"age_fit{far}.children", takes=takes, ages=ages)
 
 
 class CapacityFit(Factor):
@@ -501,6 +584,8 @@ class CapacityFit(Factor):
             if free == 1:
                 return Message("capacity.only_bed")
             return Message("capacity.all_beds", free=free)
+        if value < NEUTRAL:  # counts against the home: most of its beds would stay empty
+            return Message("capacity.spare_beds", taken=taken, free=free)
         return Message("capacity.some_beds", taken=taken, free=free)
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,6 +54,7 @@ __all__ = [
     "Communities",
     "Home",
     "InputError",
+    "PlacedSibling",
 ]
 
 Sex = Literal["female", "male", "unknown"]
@@ -72,6 +73,7 @@ ACCEPTS_SEX: tuple[str, ...] = ("any", "female", "male")
 # extended foster care runs to 21 in many states; the folder format allows home ranges to 21
 MAX_AGE = 21
 MAX_BEDS = 50  # the folder format's limit on a home's capacity
+ADULT_AGE = 18  # the birthday a coordinator must see coming (care may end, plans change)
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
 
@@ -178,6 +180,15 @@ class _Checker:
             )
         return frozenset(items)
 
+    def siblings(self, name: str, value: object) -> frozenset[PlacedSibling]:
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise self.fail(name, f"expected a collection of PlacedSibling, got {value!r}")
+        items = list(value)
+        for item in items:
+            if not isinstance(item, PlacedSibling):
+                raise self.fail(name, f"expected matching.PlacedSibling values, got {item!r}")
+        return frozenset(items)
+
     def languages(self, name: str, value: object) -> tuple[str, ...]:
         items = self.strings(name, value)
         for item in items:
@@ -196,6 +207,39 @@ def _set(instance: object, name: str, value: Any) -> None:
 
 
 # -- the records -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedSibling:
+    """A brother or sister of a child who already lives in a family home.
+
+    The engine matches only the children who wait; a sibling settled in a family home stays
+    there, and that home is where the waiting child could join them.
+
+    Parameters
+    ----------
+    id
+        The sibling's child id.
+    sex
+        The sibling's sex (``female``, ``male`` or ``unknown``): reasons say "her sister".
+    home_id
+        The family home where the sibling lives now.
+
+    Raises
+    ------
+    InputError
+        Naming the sibling id and the field that is wrong.
+    """
+
+    id: str
+    sex: Sex
+    home_id: str
+
+    def __post_init__(self) -> None:
+        check = _Checker("PlacedSibling", self.id)
+        check.identifier("id", self.id)
+        check.code("sex", self.sex, SEXES)
+        check.identifier("home_id", self.home_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +283,12 @@ class Child:
         The school of origin, or None when unknown or not in school.
     waiting_since
         The day the child started waiting for a family home, or None.
+    birth_date
+        The child's date of birth, or None when not given (the coming 18th birthday is then
+        unknown).
+    placed_siblings
+        Brothers and sisters of the child who already live in a family home (not matched
+        with the child): the homes where the child could join them.
 
     Raises
     ------
@@ -262,6 +312,8 @@ class Child:
     removal_community: str | None = None
     school: LatLon | None = None
     waiting_since: date | None = None
+    birth_date: date | None = None
+    placed_siblings: frozenset[PlacedSibling] = frozenset()
 
     def __post_init__(self) -> None:
         check = _Checker("Child", self.id)
@@ -286,6 +338,32 @@ class Child:
             check.identifier("removal_community", self.removal_community)
         check.point("school", self.school, optional=True)
         check.day("waiting_since", self.waiting_since)
+        check.day("birth_date", self.birth_date)
+        _set(self, "placed_siblings", check.siblings("placed_siblings", self.placed_siblings))
+        if any(s.id == self.id for s in self.placed_siblings):
+            raise check.fail("placed_siblings", "a child is not their own sibling")
+
+    @property
+    def sibling_homes(self) -> frozenset[str]:
+        """Ids of the family homes where a brother or sister of the child already lives."""
+        return frozenset(s.home_id for s in self.placed_siblings)
+
+    def turns_18_on(self, as_of: date, within_days: int = 180) -> date | None:
+        """The 18th birthday when it falls from ``as_of`` to ``within_days`` days after it.
+
+        None when it is further away, already past, or the birth date is unknown. A child born
+        on 29 February turns 18 on 1 March (the same day as the service's ``age_on``).
+        """
+        if self.birth_date is None:
+            return None
+        born = self.birth_date
+        try:
+            birthday = born.replace(year=born.year + ADULT_AGE)
+        except ValueError:  # 29 February, and year + 18 is never a leap year
+            birthday = date(born.year + ADULT_AGE, 3, 1)
+        if as_of <= birthday <= as_of + timedelta(days=within_days):
+            return birthday
+        return None
 
     @property
     def under_icwa(self) -> bool:

@@ -50,6 +50,28 @@ ENGLISH: dict[str, str] = {
     # factor: siblings together
     "siblings.all": "takes all {count} siblings together",
     "siblings.part": "takes {taken} of the {count} siblings ({ids}): the group would be split",
+    # brothers and sisters who already live in a family home: "her sister C1"
+    "possessive.female": "her",
+    "possessive.male": "his",
+    "possessive.unknown": "their",
+    "possessive.female.many": "her",
+    "possessive.male.many": "his",
+    "possessive.unknown.many": "their",
+    "sibling.female": "sister",
+    "sibling.male": "brother",
+    "sibling.unknown": "sibling",
+    "siblings.female": "sisters",
+    "siblings.male": "brothers",
+    "siblings.unknown": "siblings",
+    "sibling.named": "{whose} {sibling} {id}",
+    "siblings.named": "{whose} {siblings} {ids}",
+    "siblings.here.one": "{siblings} already lives here",
+    "siblings.here.many": "{siblings} already live here",
+    "siblings.there.one": "{siblings} lives there",
+    "siblings.there.many": "{siblings} live there",
+    "siblings.elsewhere.one": "{siblings} lives in another home ({home})",
+    "siblings.elsewhere.many": "{siblings} live in another home ({home})",
+    "siblings.elsewhere.homes": "{siblings} live in other homes ({homes})",
     # factors: same community, distance
     "distance.removal": "{km:.1f} km from the removal address",
     "distance.beyond": "{distance}, beyond the {radius:g} km radius (kin are exempt)",
@@ -67,6 +89,7 @@ ENGLISH: dict[str, str] = {
     "language.first": "speaks {first}, {whose} first language",
     "language.other": "speaks {spoken}, another of {whose} languages (first: {first})",
     "language.neither": "does not speak {whose} languages ({names})",
+    "language.not_first": "does not speak {first}, {whose} first language",
     # factor: faith and culture
     "faith.none": "no faith or cultural need on record for the children it takes",
     "faith.shares": "shares {whose} faith ({faith})",
@@ -78,10 +101,13 @@ ENGLISH: dict[str, str] = {
     "ages.range": "takes ages {low}-{high}",
     "age_fit.child": "{takes}; the child is {age}",
     "age_fit.children": "{takes}; the children are {ages}",
+    "age_fit.far.child": "{takes}; the child is {age}, far from most of those ages",
+    "age_fit.far.children": "{takes}; the children are {ages}, far from most of those ages",
     # factor: capacity fit
     "capacity.only_bed": "uses its only free bed",
     "capacity.all_beds": "uses all {free} free beds",
     "capacity.some_beds": "uses {taken} of {free} free beds (keeps room for a sibling group)",
+    "capacity.spare_beds": "uses {taken} of {free} free beds: a sibling group may need this home",
     # factor: freshness
     "freshness.never": "no placement on record",
     "freshness.last": "last took a child {ago}",
@@ -130,6 +156,10 @@ ENGLISH: dict[str, str] = {
     "radius.detail": "{km:.1f} km; the radius is {radius:g} km",
     "radius.detail.close": "{km:.3f} km; the radius is {radius:g} km",
     "radius.suggest": "{would} with a {km} km radius",
+    # near misses: a kin home, and where a sibling lives
+    "near_miss.kin_home": "kin home",
+    "near_miss.kin": "{relationship}; {detail}",
+    "near_miss.siblings": "{detail}; {siblings}",
     # rules by name, as a sentence names them
     "rule.inactive": "Home active (licensed, or kin provisionally approved)",
     "rule.kin_of_others": "Kin home named for these children",
@@ -174,6 +204,13 @@ ENGLISH: dict[str, str] = {
     "baseline (today's practice within the rules)",
     "unplaced.withdrawn": "taken out of the plan: the plan broke a rule for this family "
     "(see the conflicts)",
+    # ranking: who waits, how long, and what is coming
+    "waiting.line": "{id}: {parts:;}",
+    "waiting.days": "waiting {days} days",
+    "waiting.unknown": "waiting time not on record",
+    "waiting.turns_18": "turns 18 on {date} (in {days} days)",
+    "waiting.icwa": "ICWA: best tier {tier} ({home})",
+    "waiting.icwa.none": "ICWA: no candidate home in any tier",
     # plan: why a child is not placed
     "unplaced.only_home": "its only eligible home, {home} ({km:.1f} km)",
     "unplaced.best_home": "the best, {home} ({km:.1f} km)",

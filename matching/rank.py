@@ -9,30 +9,35 @@ in what order, and why?". The order is:
    a part of it (``takes_all_siblings: false``);
 3. then by score, highest first; ties by home id.
 
-Every candidate carries its factors (value, weight, contribution, reason), and the result
-says how many homes each hard rule removed and which near misses are closest.
+Every candidate carries its factors (value, weight, contribution, reason), split into what
+speaks for the home and what counts against it, and the result says how many homes each
+hard rule removed, which near misses are closest (kin homes first), and for every child how
+long they have waited, whether they turn 18 soon and, under ICWA, the best tier on offer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from matching.eligibility import Eligibility, eligibility
-from matching.factors import Pairing, Scores, score
+from matching.factors import Pairing, Scores, factor_named, score
 from matching.inputs import Child, Communities, InputError
 from matching.messages import Message
 from matching.near_miss import NearMiss, near_misses
 from matching.policy import Policy
 from matching.request import Request, join_words
-from matching.rules import IcwaOrder, rule_named
+from matching.rules import RULES, IcwaOrder, rule_named
 from matching.snapshot import HomeSnapshot
 
-__all__ = ["Candidate", "FactorScore", "RankResult", "rank"]
+__all__ = ["Candidate", "FactorScore", "RankResult", "Waiting", "rank"]
+
+WHY_SHOWN = 3  # reasons for a home in the summary's one-line "why" (the JSON has them all)
 
 GOOD_CAUSE_SHOWN = 3  # alternatives below an ICWA child's tier shown, best by score
 
@@ -47,6 +52,24 @@ class FactorScore:
     weight: float
     contribution: float
     reason: Message
+
+    @property
+    def speaks_for(self) -> bool:
+        """The factor is a reason to choose the home: valued above one half, and weighed."""
+        return self.value > 0.5 and self.contribution > 0
+
+    @property
+    def counts_against(self) -> bool:
+        """The factor counts against the home: valued below one half where more was possible.
+
+        Kinship is the exception: not being kin is the ordinary case, not a flaw of a home.
+        """
+        return self.value < 0.5 and self.weight > 0 and factor_named(self.name).counts_against
+
+    @property
+    def points_lost(self) -> float:
+        """Points the home misses on this factor: ``(1 - value) * weight``."""
+        return (1.0 - self.value) * self.weight
 
     def to_json(self) -> dict[str, Any]:
         """As in DESIGN.md §12, with ``reason_i18n``: the reason as a key and values."""
@@ -96,6 +119,9 @@ class Candidate:
     good_cause_required, good_cause_reason
         An alternative below an ICWA child's best tier: only a court's finding of good
         cause allows it, and why it is shown (e.g. it keeps the siblings together).
+
+    :attr:`reasons_for` and :attr:`reasons_against` split the factors into what speaks for
+    the home and what counts against it.
     """
 
     rank: int
@@ -139,7 +165,81 @@ class Candidate:
             if self.good_cause_reason is None
             else self.good_cause_reason.to_json(),
             "factors": [f.to_json() for f in self.factors],
+            "for": [str(f.reason) for f in self.reasons_for],
+            "against": [str(f.reason) for f in self.reasons_against],
+            "for_i18n": [f.reason.to_json() for f in self.reasons_for],
+            "against_i18n": [f.reason.to_json() for f in self.reasons_against],
         }
+
+    @property
+    def reasons_for(self) -> tuple[FactorScore, ...]:
+        """The factors that speak for the home, the largest contribution first."""
+        chosen = [f for f in self.factors if f.speaks_for]
+        return _said_once(sorted(chosen, key=lambda f: -f.contribution))
+
+    @property
+    def reasons_against(self) -> tuple[FactorScore, ...]:
+        """The factors that count against the home, the most points lost first."""
+        chosen = [f for f in self.factors if f.counts_against]
+        return _said_once(sorted(chosen, key=lambda f: -f.points_lost))
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """One child of a ranking: how long they have waited and what a coordinator must weigh.
+
+    Attributes
+    ----------
+    child_id
+        The child.
+    waited_days
+        Days from ``waiting_since`` to the snapshot's date, or None when not on record.
+    turns_18_on
+        The 18th birthday when it falls within 180 days of the snapshot's date, else None.
+    icwa
+        The child is under ICWA.
+    best_icwa_tier
+        For a child under ICWA: the best (lowest) tier among the candidate homes that take
+        this child; None otherwise, or when no candidate takes them.
+    best_icwa_home
+        The best-scoring home in that tier (ties by id), or None.
+    """
+
+    child_id: str
+    waited_days: int | None
+    turns_18_on: date | None
+    icwa: bool
+    best_icwa_tier: int | None
+    best_icwa_home: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The row of the ranking's ``waiting`` list; the date as ``YYYY-MM-DD``."""
+        return {
+            "child_id": self.child_id,
+            "waited_days": self.waited_days,
+            "turns_18_on": None if self.turns_18_on is None else self.turns_18_on.isoformat(),
+            "icwa": self.icwa,
+            "best_icwa_tier": self.best_icwa_tier,
+            "best_icwa_home": self.best_icwa_home,
+        }
+
+    def said(self, as_of: date) -> Message:
+        """ "C1: waiting 412 days; turns 18 on 2026-06-09 (in 100 days); ICWA: best tier 2 (H5)"."""
+        parts = [
+            Message("waiting.unknown")
+            if self.waited_days is None
+            else Message("waiting.days", days=self.waited_days)
+        ]
+        if self.turns_18_on is not None:
+            days = (self.turns_18_on - as_of).days
+            parts.append(Message("waiting.turns_18", date=self.turns_18_on.isoformat(), days=days))
+        if self.icwa and self.best_icwa_tier is not None and self.best_icwa_home is not None:
+            parts.append(
+                Message("waiting.icwa", tier=self.best_icwa_tier, home=self.best_icwa_home)
+            )
+        elif self.icwa:
+            parts.append(Message("waiting.icwa.none"))
+        return Message("waiting.line", id=self.child_id, parts=parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +274,10 @@ class RankResult:
         Facts the coordinator must know (a safety separation inside the group).
     message
         When nothing qualifies, or no home takes the whole group: why, in a sentence.
+    waiting
+        One row per child, in id order: days waited, a coming 18th birthday, ICWA.
+    as_of
+        The snapshot's date, from which days and birthdays are counted.
     alternatives
         Homes that would keep the group together below an ICWA child's best tier: shown
         only as alternatives, each ``good_cause_required``.
@@ -195,6 +299,8 @@ class RankResult:
     suggestions: tuple[Message, ...]
     notes: tuple[Message, ...]
     message: Message | None
+    waiting: tuple[Waiting, ...]
+    as_of: date
     alternatives: tuple[Candidate, ...] = ()
     conflicts: tuple[Message, ...] = ()
     icwa_best: Mapping[str, int] = field(default_factory=dict)
@@ -214,6 +320,8 @@ class RankResult:
             "suggestions": [str(s) for s in self.suggestions],
             "notes": [str(n) for n in self.notes],
             "message": None if self.message is None else str(self.message),
+            "waiting": [w.to_json() for w in self.waiting],
+            "as_of": self.as_of.isoformat(),
             # the same sentences as keys and values, for translation (matching.messages)
             "suggestions_i18n": [s.to_json() for s in self.suggestions],
             "notes_i18n": [n.to_json() for n in self.notes],
@@ -235,16 +343,30 @@ class RankResult:
             )
             + (f"; ICWA tier {self.icwa_tier}" if self.icwa_tier is not None else ""),
         ]
+        lines += [f"  {w.said(self.as_of)}" for w in self.waiting]
         lines += [f"  {note}" for note in self.notes]
         lines += [f"  ICWA conflict: {c}" for c in self.conflicts]
         if self.message:
             lines.append(f"  {self.message}")
         if self.candidates:
-            header = ("#", "home", "score", "all", "km", "community", "kin", "tier", "why")
+            header = (
+                "#",
+                "home",
+                "score",
+                "all",
+                "km",
+                "community",
+                "kin",
+                "tier",
+                "why",
+                "against",
+            )
             rows = [header]
             for c in self.candidates:
                 kin = ("kin" if c.licensed else "kin*") if c.kin else ""
-                reasons = "; ".join(f.reason for f in _strongest(c.factors))
+                # the strongest few reasons for; every reason against (none is hidden)
+                reasons = "; ".join(f.reason for f in c.reasons_for[:WHY_SHOWN]) or "-"
+                against = "; ".join(f.reason for f in c.reasons_against) or "-"
                 rows.append(
                     (
                         str(c.rank),
@@ -256,6 +378,7 @@ class RankResult:
                         kin,
                         str(c.icwa_tier) if c.icwa_tier is not None else "",
                         reasons,
+                        against,
                     )
                 )
             widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
@@ -283,29 +406,25 @@ class RankResult:
             ]
         if self.near_misses:
             lines.append("Near misses:")
-            lines += [f"  {m.home_id}: {m.detail}" for m in self.near_misses]
+            lines += [
+                f"  {m.home_id}{' (kin)' if m.kin else ''}: {m.detail}" for m in self.near_misses
+            ]
         return "\n".join(lines)
 
 
-def _strongest(factors: Sequence[FactorScore], count: int = 3) -> list[FactorScore]:
-    """What speaks for a home, for a one-line "why": its best factors by contribution.
+def _said_once(factors: Sequence[FactorScore]) -> tuple[FactorScore, ...]:
+    """The factors in order, leaving out a reason already said inside another one kept.
 
-    Only factors valued above one half count as speaking for the home (a neutral or poor
-    value is no reason to choose it). A reason already said inside another shown reason
-    ("2.1 km from the removal address" within "2.1 km from the removal address, same
-    community: ...") is left out.
+    "2.1 km from the removal address" is within "2.1 km from the removal address, same
+    community: ...": saying it twice in one list adds nothing.
     """
-    ranked = sorted(factors, key=lambda f: -f.contribution)
-    good = [f for f in ranked if f.value > 0.5 and f.contribution > 0] or ranked[:1]
     shown: list[FactorScore] = []
-    for factor in good:
-        if len(shown) == count:
-            break
+    for factor in factors:
         if not any(
             factor.reason in other.reason or other.reason in factor.reason for other in shown
         ):
             shown.append(factor)
-    return shown
+    return tuple(shown)
 
 
 def rank(
@@ -357,6 +476,7 @@ def rank(
     listed, suggestions = near_misses(found)
     notes = _notes(request)
     alternatives = _good_cause(found, communities)
+    waiting = _waiting(found, scores)
     return RankResult(
         children=request.ids,
         homes=len(snapshot),
@@ -373,6 +493,8 @@ def rank(
         alternatives=alternatives,
         conflicts=_conflicts(found, alternatives),
         icwa_best={request.ids[i]: t for i, t in enumerate(found.child_tiers) if t is not None},
+        waiting=waiting,
+        as_of=snapshot.as_of,
     )
 
 
@@ -529,6 +651,43 @@ def _candidate(
         factors=factors,
         icwa_tiers=_icwa_tiers(found, pairing, j),
     )
+
+
+def _waiting(found: Eligibility, scores: Scores) -> tuple[Waiting, ...]:
+    """Per child: days waited, a coming 18th birthday, and under ICWA the best tier on offer.
+
+    The tier is the child's own (ICWA binds per child, also inside a sibling group), among
+    the candidate homes that take this child; its home is the best-scoring one.
+    """
+    ctx = found.context
+    as_of = ctx.snapshot.as_of
+    icwa = next(r for r in RULES if isinstance(r, IcwaOrder))
+    tiers = None
+    if icwa.applies(ctx.policy) and any(c.under_icwa for c in ctx.request.children):
+        tiers = icwa.tiers(ctx, found.positions)
+    rows = []
+    for i, child in enumerate(ctx.request.children):
+        tier: int | None = None
+        home: str | None = None
+        if tiers is not None and child.under_icwa:
+            offered = np.flatnonzero(found.takes[i] & (tiers[i] > 0))
+            if len(offered):
+                tier = int(tiers[i, offered].min())
+                best = offered[tiers[i, offered] == tier]
+                ids = ctx.snapshot.id_order[found.positions[best]]
+                pick = int(best[np.lexsort((ids, -scores.score[best]))[0]])
+                home = ctx.snapshot.ids[int(found.positions[pick])]
+        rows.append(
+            Waiting(
+                child_id=child.id,
+                waited_days=child.waited_days(as_of),
+                turns_18_on=child.turns_18_on(as_of),
+                icwa=child.under_icwa,
+                best_icwa_tier=tier,
+                best_icwa_home=home,
+            )
+        )
+    return tuple(rows)
 
 
 def _notes(request: Request) -> tuple[Message, ...]:

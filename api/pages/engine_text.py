@@ -35,6 +35,28 @@ SPANISH: dict[str, str] = {
     # factor: siblings together
     "siblings.all": "acoge a los {count} hermanos juntos",
     "siblings.part": "acoge a {taken} de los {count} hermanos ({ids}): el grupo se separaría",
+    # hermanos que ya viven en un hogar de familia: "su hermana C1"
+    "possessive.female": "su",
+    "possessive.male": "su",
+    "possessive.unknown": "su",
+    "possessive.female.many": "sus",
+    "possessive.male.many": "sus",
+    "possessive.unknown.many": "sus",
+    "sibling.female": "hermana",
+    "sibling.male": "hermano",
+    "sibling.unknown": "hermano o hermana",
+    "siblings.female": "hermanas",
+    "siblings.male": "hermanos",
+    "siblings.unknown": "hermanos",
+    "sibling.named": "{whose} {sibling} {id}",
+    "siblings.named": "{whose} {siblings} {ids}",
+    "siblings.here.one": "{siblings} ya vive aquí",
+    "siblings.here.many": "{siblings} ya viven aquí",
+    "siblings.there.one": "{siblings} vive allí",
+    "siblings.there.many": "{siblings} viven allí",
+    "siblings.elsewhere.one": "{siblings} vive en otro hogar ({home})",
+    "siblings.elsewhere.many": "{siblings} viven en otro hogar ({home})",
+    "siblings.elsewhere.homes": "{siblings} viven en otros hogares ({homes})",
     # factors: same community, distance
     "distance.removal": "a {km:.1f} km del domicilio de retiro",
     "distance.beyond": "{distance}, fuera del radio de {radius:g} km (los familiares están "
@@ -53,6 +75,7 @@ SPANISH: dict[str, str] = {
     "language.first": "habla {first}, primer idioma {whose}",
     "language.other": "habla {spoken}, otro de los idiomas {whose} (el primero: {first})",
     "language.neither": "no habla los idiomas {whose} ({names})",
+    "language.not_first": "no habla {first}, primer idioma {whose}",
     # factor: faith and culture
     "faith.none": "no consta fe ni necesidad cultural de los niños que acoge",
     "faith.shares": "comparte la fe {whose} ({faith})",
@@ -64,11 +87,16 @@ SPANISH: dict[str, str] = {
     "ages.range": "acoge edades de {low} a {high}",
     "age_fit.child": "{takes}; el niño tiene {age} años",
     "age_fit.children": "{takes}; los niños tienen {ages} años",
+    "age_fit.far.child": "{takes}; el niño tiene {age} años, lejos de la mayoría de esas edades",
+    "age_fit.far.children": "{takes}; los niños tienen {ages} años, lejos de la mayoría de esas "
+    "edades",
     # factor: capacity fit
     "capacity.only_bed": "ocupa su única cama libre",
     "capacity.all_beds": "ocupa las {free} camas libres",
     "capacity.some_beds": "ocupa {taken} de {free} camas libres (deja sitio para un grupo de "
     "hermanos)",
+    "capacity.spare_beds": "ocupa {taken} de {free} camas libres: un grupo de hermanos podría "
+    "necesitar este hogar",
     # factor: freshness
     "freshness.never": "ninguna colocación registrada",
     "freshness.last": "acogió a un niño por última vez {ago}",
@@ -117,6 +145,10 @@ SPANISH: dict[str, str] = {
     "radius.detail": "{km:.1f} km; el radio es de {radius:g} km",
     "radius.detail.close": "{km:.3f} km; el radio es de {radius:g} km",
     "radius.suggest": "{would} con un radio de {km} km",
+    # near misses: a kin home, and where a sibling lives
+    "near_miss.kin_home": "hogar de familiares",
+    "near_miss.kin": "{relationship}; {detail}",
+    "near_miss.siblings": "{detail}; {siblings}",
     # rules by name, as a sentence names them
     "rule.inactive": "Hogar activo (con licencia, o familiar con aprobación provisional)",
     "rule.kin_of_others": "Hogar de familiares designado para estos niños",
@@ -161,6 +193,13 @@ SPANISH: dict[str, str] = {
     "plan de referencia legal (la práctica actual dentro de las reglas)",
     "unplaced.withdrawn": "retirado del plan: el plan incumplía una regla para esta familia "
     "(ver los conflictos)",
+    # ranking: who waits, how long, and what is coming
+    "waiting.line": "{id}: {parts:;}",
+    "waiting.days": "en espera desde hace {days} días",
+    "waiting.unknown": "no consta desde cuándo espera",
+    "waiting.turns_18": "cumple 18 años el {date} (dentro de {days} días)",
+    "waiting.icwa": "ICWA: mejor nivel {tier} ({home})",
+    "waiting.icwa.none": "ICWA: ningún hogar candidato en ningún nivel",
     # plan: why a child is not placed
     "unplaced.only_home": "su único hogar posible, {home} (a {km:.1f} km)",
     "unplaced.best_home": "el mejor, {home} (a {km:.1f} km)",

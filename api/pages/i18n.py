@@ -112,8 +112,29 @@ TEXT: dict[str, dict[str, str]] = {
     # child page
     "child.title": {"en": "Child {id}", "es": "Niño {id}"},
     "child.facts": {
-        "en": "Age {age}; removed in {community} on {removed}; waiting {days} days.",
-        "es": "Edad {age}; retirado en {community} el {removed}; en espera {days} días.",
+        "en": "Age {age}; removed in {community} on {removed}.",
+        "es": "Edad {age}; retirado en {community} el {removed}.",
+    },
+    "waiting.label": {"en": "Waiting", "es": "Espera"},
+    "waiting.days": {
+        "en": "{id}: waiting {days} days for a family home",
+        "es": "{id}: en espera de un hogar de familia desde hace {days} días",
+    },
+    "waiting.unknown": {
+        "en": "{id}: no waiting time on record",
+        "es": "{id}: no consta tiempo de espera",
+    },
+    "waiting.turns18": {
+        "en": "turns 18 on {date} (in {days} days)",
+        "es": "cumple 18 años el {date} (dentro de {days} días)",
+    },
+    "waiting.icwa": {
+        "en": "ICWA: best tier on offer {tier} (home {home})",
+        "es": "ICWA: mejor nivel disponible {tier} (hogar {home})",
+    },
+    "waiting.icwa.none": {
+        "en": "ICWA: no candidate home in any tier",
+        "es": "ICWA: ningún hogar candidato en ningún nivel",
     },
     "child.group": {
         "en": "Matched together with: {ids}",
@@ -141,6 +162,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "badge.provisional": {"en": "Not licensed yet", "es": "Sin licencia aún"},
     "factors": {"en": "Why this home", "es": "Por qué este hogar"},
+    "reasons.for": {"en": "For this home", "es": "A favor de este hogar"},
+    "reasons.against": {"en": "Against it", "es": "En contra"},
+    "reasons.none": {"en": "Nothing of note", "es": "Nada destacable"},
     "factor.col": {"en": "Factor", "es": "Factor"},
     "factor.points": {"en": "Points", "es": "Puntos"},
     "factor.reason": {"en": "Reason", "es": "Motivo"},

@@ -381,7 +381,18 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
             },
         )
     community_name = inputs.communities.name(removal) if removal in inputs.communities.ids else "—"
-    waiting_days = (today - child.waiting_since).days if child.waiting_since else 0
+    # the ranking's own rows (the JSON's days and birthdays), with the days to the birthday
+    waiting = [
+        {
+            **row,
+            "days_to_18": (
+                (date.fromisoformat(row["turns_18_on"]) - today).days
+                if row["turns_18_on"]
+                else None
+            ),
+        }
+        for row in found["waiting"]
+    ]
     return {
         "child": child,
         "group": children,
@@ -390,7 +401,7 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         "map_svg": Markup(svg),  # built from escaped parts in views.child_map_svg
         "community_name": community_name,
         "removed_on": episode.removed_on if episode else None,
-        "waiting_days": waiting_days,
+        "waiting": waiting,
         "participant_roles": PARTICIPANT_ROLES,
     }
 

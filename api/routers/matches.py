@@ -23,11 +23,28 @@ _EXAMPLE = {
     "excluded": {"no_free_bed": 512, "age_range": 201},
     "near_misses": [
         {
+            "home_id": "H4",
+            "rule": "no_free_bed",
+            "detail": "grandmother; no free bed; the group needs 2",
+            "kin": True,
+            "detail_i18n": {
+                "key": "near_miss.kin",
+                "args": {
+                    "relationship": "grandmother",
+                    "detail": {
+                        "key": "free_beds.group",
+                        "args": {"beds": {"key": "beds.none", "args": {}}, "size": 2},
+                    },
+                },
+            },
+        },
+        {
             "home_id": "H9",
             "rule": "radius",
             "detail": "27.3 km; the radius is 25 km",
+            "kin": False,
             "detail_i18n": {"key": "radius.detail", "args": {"km": 27.31, "radius": 25.0}},
-        }
+        },
     ],
     "candidates": [
         {
@@ -55,7 +72,45 @@ _EXAMPLE = {
                     },
                 }
             ],
+            "for": ["2.1 km from the removal address, same community: Lower West Side"],
+            "against": ["does not speak Spanish, the child's first language"],
+            "for_i18n": [
+                {
+                    "key": "community.same",
+                    "args": {
+                        "distance": {"key": "distance.removal", "args": {"km": 2.1}},
+                        "name": "Lower West Side",
+                    },
+                }
+            ],
+            "against_i18n": [
+                {
+                    "key": "language.not_first",
+                    "args": {
+                        "first": {"key": "language.es", "args": {}},
+                        "whose": {"key": "whose.children", "args": {}},
+                    },
+                }
+            ],
         }
+    ],
+    "waiting": [
+        {
+            "child_id": "C123",
+            "waited_days": 412,
+            "turns_18_on": None,
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        },
+        {
+            "child_id": "C124",
+            "waited_days": 412,
+            "turns_18_on": "2026-06-09",
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        },
     ],
 }
 
@@ -63,7 +118,9 @@ _EXAMPLE = {
 @router.post(
     "/matches",
     summary="Rank the homes for a child (with their waiting siblings), explained",
-    description="The same JSON as `fostermatch match CHILD_ID --json` (DESIGN.md §12).",
+    description="The same JSON as `fostermatch match CHILD_ID --json`: each candidate's reasons "
+    "for and against it, near misses with kin homes first, and a `waiting` row per child (days "
+    "waited, an 18th birthday within 180 days, the best ICWA tier on offer).",
     responses={
         200: {"content": {"application/json": {"example": _EXAMPLE}}},
         **problem_responses(401, 403, 422),

@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 import string
 import time
+from datetime import date
 
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from api.app import create_app
 from api.pages.engine_text import SPANISH, said
+from matching import PlacedSibling
+from matching.factors import siblings_said
 from matching.messages import ENGLISH, Message
+from matching.request import Request
 from tests.api.test_pages import a_waiting_child, county, sign_in
+from tests.matching.conftest import Town
 
 __all__ = ["county"]  # the fixture, shared with the page tests
 
@@ -50,6 +55,26 @@ def test_spanish_reasons_read_as_spanish() -> None:
     distance = Message("distance.removal", km=12.345)
     assert said(distance.to_json(), "es") == "a 12,3 km del domicilio de retiro"
     assert said(distance.to_json(), "en") == "12.3 km from the removal address"
+
+
+def test_siblings_and_waiting_read_as_spanish() -> None:
+    """Brothers in one home, a sister who lives here, the waiting line: Spanish agreement
+    ("sus hermanos", "su hermana") and word order."""
+    town = Town()
+    placed = frozenset({PlacedSibling("C8", "male", "H2"), PlacedSibling("C9", "male", "H2")})
+    boy = town.child(sex="male", placed_siblings=placed, waiting_since=date(2025, 3, 1))
+    result = town.rank([boy], [town.home("H1"), town.home("H2", km=2.0)])
+    reasons = {
+        c.home_id: next(f.reason for f in c.factors if f.name == "siblings_together")
+        for c in result.candidates
+    }
+    assert said(reasons["H1"].to_json(), "es") == "sus hermanos C8 y C9 viven en otro hogar (H2)"
+    assert said(reasons["H2"].to_json(), "es") == "sus hermanos C8 y C9 ya viven aquí"
+    line = result.waiting[0].said(town.as_of)
+    assert said(line.to_json(), "es") == "C1: en espera desde hace 365 días"
+    sister = PlacedSibling("C7", "female", "H1")
+    here = siblings_said(Request([town.child()]), [sister], "here")
+    assert said(here.to_json(), "es") == "su hermana C7 ya vive aquí"
 
 
 def test_a_result_without_keys_shows_its_english() -> None:

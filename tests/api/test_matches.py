@@ -34,6 +34,35 @@ def test_matches_are_the_cli_json(
     assert body["excluded"]["needs"] == 1
 
 
+def test_matches_say_who_waits_and_what_counts_against_a_home(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    """The answer has a waiting row for C2 (days since the removal, as of the date asked), and
+    each candidate its reasons for and against with their keys."""
+    response = client.post(
+        "/v1/matches",
+        json={"child_id": "C2", "as_of": "2026-01-01"},
+        headers=bearer(keys["coordinator"]),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["waiting"] == [
+        {
+            "child_id": "C2",
+            "waited_days": 731,
+            "turns_18_on": None,
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        }
+    ]
+    (candidate,) = body["candidates"]
+    assert {"for", "against", "for_i18n", "against_i18n"} <= set(candidate)
+    # H1 is a home, not C2's sister's: the siblings factor counts against it, said so
+    assert "his sister C1 lives in another home (H2)" in candidate["against"]
+    assert all(row["kin"] in (True, False) for row in body["near_misses"])
+
+
 def test_snapshot_is_reused_until_the_records_change(
     client: TestClient, keys: dict[str, str]
 ) -> None:

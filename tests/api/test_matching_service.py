@@ -20,6 +20,7 @@ from api.matching_service import (
     load_waiting_children,
 )
 from data.transfer import import_folder
+from matching import PlacedSibling
 from tests.conftest import SMALL_FILES, write_small_folder
 
 AS_OF = date(2026, 1, 1)
@@ -117,6 +118,38 @@ def test_match_command_puts_kin_first(
     assert "H2" in capsys.readouterr().out
 
 
+def test_a_sister_living_in_a_home_credits_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """C2's sister C1 lives with their aunt in H2: the match says so for H2, and the waiting row
+    has C2's days in the shelter."""
+    monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path / 's.db'}")
+    homes = SMALL_FILES["homes.csv"].replace(
+        "H2,kin,active,41.87,-87.68,2,,,,,,", "H2,kin,active,41.87,-87.68,2,,,,,medical,"
+    )
+    assert main(["import", str(write_small_folder(tmp_path / "sister", homes_csv=homes))]) == 0
+    capsys.readouterr()
+    assert main(["match", "C2", "--json", "--as-of", "2026-01-01"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    aunt = result["candidates"][0]
+    assert aunt["home_id"] == "H2"
+    together = next(f for f in aunt["factors"] if f["name"] == "siblings_together")
+    assert (together["value"], together["reason"]) == (1.0, "his sister C1 already lives here")
+    assert "his sister C1 already lives here" in aunt["for"]
+    assert result["waiting"] == [
+        {
+            "child_id": "C2",
+            "waited_days": 731,  # in the shelter since the removal on 2024-01-01
+            "turns_18_on": None,
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        }
+    ]
+    assert main(["match", "C2", "--as-of", "2026-01-01"]) == 0
+    assert "  C2: waiting 731 days" in capsys.readouterr().out
+
+
 def test_match_explains_an_excluded_kin_home(
     small_agency_cli: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -171,3 +204,19 @@ def test_waiting_children_load_in_bulk_as_one_by_one(engine: Engine, small_folde
         waiting = load_waiting_children(session, as_of=AS_OF)
         assert [c.id for c in waiting] == ["C2"]
         assert waiting[0] == load_group(session, "C2", as_of=AS_OF)[0]
+        assert waiting[0].placed_siblings == frozenset({PlacedSibling("C1", "female", "H2")})
+        assert waiting[0].birth_date == date(2017, 6, 30)
+
+
+def test_a_sibling_to_be_kept_apart_is_not_a_sibling_to_join(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """C2 must be kept apart from C1: C1's home is excluded and not offered as hers to join."""
+    children = SMALL_FILES["children.csv"].replace(
+        "C2,2017-06-30,male,black;white,no,en;es,,,,no,medical,G1,,H3,,",
+        "C2,2017-06-30,male,black;white,no,en;es,,,,no,medical,G1,C1,H3,,",
+    )
+    import_folder(engine, write_small_folder(tmp_path / "apart", children_csv=children))
+    with Session(engine) as session:
+        (child,) = load_group(session, "C2", as_of=AS_OF)
+    assert child.placed_siblings == frozenset()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.app import create_app
@@ -21,7 +21,7 @@ from api.auth import ROLES, create_key, revoke_key
 from api.pages import session as cookie
 from api.pages.i18n import TEXT, format_date, format_number, translate
 from data.db import make_engine, session_scope
-from data.models import AuditEntry
+from data.models import AuditEntry, Episode
 from data.queries import waiting_children
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))
@@ -831,3 +831,102 @@ def test_plan_page_shows_equity_to_supervisors_only(
             select(AuditEntry).where(col(AuditEntry.action) == "plan_equity")
         ).scalars()
         assert {e.role for e in logged} == {"admin", "coordinator"}
+
+
+def a_removal_and_the_homes_for_every_need(session: Session) -> tuple[Episode, list[str]]:
+    """An open episode's removal (with a community) to place test children at, and the sample
+    homes that meet every need: excluded for a test child who needs them all, so that only the
+    test's own homes are hers."""
+    from data.formats import NEEDS
+    from data.models import Home
+
+    removal = (
+        session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
+        .scalars()
+        .first()
+    )
+    assert removal is not None
+    capable = sorted(
+        h.id for h in session.execute(select(Home)).scalars() if set(NEEDS) <= set(h.capabilities)
+    )
+    return removal, capable
+
+
+def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
+    """Records of the test's own: Eva, 17, Spanish only, removed 30 days ago and turning 18 in
+    100 days, whose only possible home (she needs every capability; the sample homes offering
+    them all are excluded for her) speaks English only and takes any age."""
+    from datetime import timedelta
+
+    from data.formats import NEEDS
+    from data.models import Child, Home
+    from data.transfer import bump_change_counter
+
+    today = date.today()
+    days = 100 if (today + timedelta(days=100)).strftime("%m-%d") != "02-29" else 101
+    birthday = today + timedelta(days=days)
+    ids = {"eva": "ZE-EVA", "home": "ZE-HOME", "birthday": birthday.isoformat(), "days": str(days)}
+    with session_scope(engine) as session:
+        removal, capable = a_removal_and_the_homes_for_every_need(session)
+        session.add(
+            Home(
+                id=ids["home"],
+                kind="foster",
+                status="active",
+                capacity=1,
+                capabilities=list(NEEDS),
+                languages=["en"],
+                licensed_on=today - timedelta(days=400),
+                latitude=removal.removal_latitude,
+                longitude=removal.removal_longitude,
+                community_id=removal.removal_community_id,
+            )
+        )
+        session.add(
+            Child(
+                id=ids["eva"],
+                birth_date=birthday.replace(year=birthday.year - 18),
+                sex="female",
+                languages=["es"],
+                needs=list(NEEDS),
+                excluded_homes=capable,
+            )
+        )
+        session.flush()
+        session.add(
+            Episode(
+                child_id=ids["eva"],
+                removed_on=today - timedelta(days=30),
+                removal_latitude=removal.removal_latitude,
+                removal_longitude=removal.removal_longitude,
+                removal_community_id=removal.removal_community_id,
+            )
+        )
+        bump_change_counter(session)
+    return ids
+
+
+def test_the_child_page_says_waiting_days_the_18th_birthday_and_what_counts_against(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """Eva's page: 30 days waiting, her 18th birthday in 100 days, and "does not speak
+    Spanish" against her only home, beside what speaks for it; in Spanish too."""
+    client, keys = county
+    ids = a_spanish_teen_turning_18(client.app.state.engine)  # type: ignore[attr-defined]
+    sign_in(client, keys["coordinator"])
+    page = client.get(f"/pages/children/{ids['eva']}?lang=en").text
+    waiting = re.search(r'<li id="waiting-ZE-EVA">(.*?)</li>', page, re.S)
+    assert waiting is not None
+    assert "ZE-EVA: waiting 30 days for a family home" in waiting.group(1)
+    said = format_date(date.fromisoformat(ids["birthday"]), "en")
+    assert f"turns 18 on {said} (in {ids['days']} days)" in waiting.group(1)
+    card = page[page.index('id="home-ZE-HOME"') :]
+    against = card[
+        card.index('class="against"') : card.index("</ul>", card.index('class="against"'))
+    ]
+    assert "does not speak Spanish, the child&#39;s first language" in against
+    assert 'class="for"' in card
+    spanish = client.get(f"/pages/children/{ids['eva']}?lang=es").text
+    assert "ZE-EVA: en espera de un hogar de familia desde hace 30 días" in spanish
+    assert "no habla español, primer idioma del niño" in spanish
+    assert "cumple 18 años el" in spanish

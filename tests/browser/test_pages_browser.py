@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.api.test_pages import a_removal_and_the_homes_for_every_need, a_spanish_teen_turning_18
 from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,10 @@ def test_coordinator_places_a_waiting_child(page: Any, page_server: dict[str, An
     assert first.locator("td.reason").first.inner_text().strip()  # a plain-language reason
     assert first.locator(".bar").count() >= 1  # a bar per factor
     assert page.locator("svg.childmap path.removal").count() == 1
+    assert re.search(
+        r"waiting \d[\d,]* days|no waiting time", page.locator("#waiting").inner_text()
+    )
+    assert first.locator(".reasons .for li").count() >= 1
     home = first.get_attribute("id").removeprefix("home-")
     before = int(first.locator(".beds").get_attribute("data-free"))
     shoot(page, "coordinator-child")
@@ -160,6 +165,25 @@ def test_switch_to_spanish(page: Any, page_server: dict[str, Any]) -> None:
     shoot(page, "es-child")
 
 
+def test_coordinator_sees_the_coming_18th_birthday_and_what_counts_against(
+    page: Any, page_server: dict[str, Any]
+) -> None:
+    """A Spanish-only 17-year-old turning 18 in 100 days: the page says her days waiting and
+    the birthday, and lists "does not speak Spanish" against her only home."""
+    url = page_server["url"]
+    ids = a_spanish_teen_turning_18(page_server["engine"])
+    sign_in(page, url, page_server["keys"]["coordinator"])
+    page.goto(f"{url}/pages/children/{ids['eva']}")
+    waiting = page.locator(f"#waiting-{ids['eva']}").inner_text()
+    assert f"{ids['eva']}: waiting 30 days for a family home" in waiting
+    assert f"(in {ids['days']} days)" in page.locator(".turns-18").inner_text()
+    card = page.locator(f"#home-{ids['home']}")
+    against = card.locator(".reasons .against li").all_inner_texts()
+    assert "does not speak Spanish, the child's first language" in against
+    assert card.locator(".reasons .for li").count() >= 1
+    shoot(page, "child-waiting-against")
+
+
 def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     """Records of this test's own (no sample child or home has this shape): two waiting
     half-siblings, Ana (4, under ICWA, tribe "Test Nation") and Ben (12, not under ICWA), and
@@ -173,9 +197,6 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     """
     from datetime import date, timedelta
 
-    from sqlalchemy import select
-    from sqlmodel import col
-
     from data.db import session_scope
     from data.formats import NEEDS
     from data.models import Child, Episode, Home, SiblingGroup
@@ -184,17 +205,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     today = date.today()
     ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZO-OTHER"}
     with session_scope(engine) as session:
-        removal = (
-            session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
-            .scalars()
-            .first()
-        )
-        assert removal is not None
-        capable = sorted(
-            h.id
-            for h in session.execute(select(Home)).scalars()
-            if set(NEEDS) <= set(h.capabilities)
-        )
+        removal, capable = a_removal_and_the_homes_for_every_need(session)
         place = {
             "latitude": removal.removal_latitude,
             "longitude": removal.removal_longitude,

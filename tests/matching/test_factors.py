@@ -16,6 +16,7 @@ from matching import (
     Factor,
     FactorScore,
     InputError,
+    PlacedSibling,
     Weights,
     factor_named,
     language_name,
@@ -89,6 +90,60 @@ def test_siblings_together(town: Town) -> None:
     assert all(f.name != "siblings_together" for f in alone.factors)
 
 
+def test_a_home_where_a_sibling_already_lives_gets_full_credit(town: Town) -> None:
+    """A girl ranked alone whose brother C9 lives in H2: H2 scores 1 and says so; H1 scores 0
+    and says where he lives."""
+    brother = PlacedSibling("C9", "male", "H2")
+    child = town.child(placed_siblings=frozenset({brother}))
+    homes = [town.home("H1", km=1.0), town.home("H2", km=3.0)]
+    result = town.rank([child], homes)
+    assert [c.home_id for c in result.candidates] == ["H2", "H1"]
+    joins, apart = result.candidates
+    assert factor(joins, "siblings_together").value == 1.0
+    assert factor(joins, "siblings_together").reason == "her brother C9 already lives here"
+    assert factor(apart, "siblings_together").value == 0.0
+    assert factor(apart, "siblings_together").reason == (
+        "her brother C9 lives in another home (H2)"
+    )
+
+
+def test_brothers_in_one_home_are_named_together(town: Town) -> None:
+    """A boy whose brothers C8 and C9 live in H9 and whose sister C7 lives in H8: "his brothers
+    C8 and C9 and his sister C7 live in other homes (H8 and H9)"."""
+    placed = frozenset(
+        {
+            PlacedSibling("C8", "male", "H9"),
+            PlacedSibling("C9", "male", "H9"),
+            PlacedSibling("C7", "female", "H8"),
+        }
+    )
+    (home,) = town.rank(
+        [town.child(sex="male", placed_siblings=placed)], [town.home("H1")]
+    ).candidates
+    assert factor(home, "siblings_together").reason == (
+        "his sister C7 and his brothers C8 and C9 live in other homes (H8 and H9)"
+    )
+    brothers = frozenset(s for s in placed if s.sex == "male")
+    (home,) = town.rank(
+        [town.child(sex="male", placed_siblings=brothers)], [town.home("H1")]
+    ).candidates
+    assert factor(home, "siblings_together").reason == (
+        "his brothers C8 and C9 live in another home (H9)"
+    )
+
+
+def test_a_group_joining_a_placed_sibling_hears_both(town: Town) -> None:
+    """Two waiting brothers (male) and a sister C9 living in H1: H1 takes both and she lives
+    there."""
+    sister = frozenset({PlacedSibling("C9", "female", "H1")})
+    group = [town.child(f"C{i}", sex="male", placed_siblings=sister) for i in (1, 2)]
+    (home,) = town.rank(group, [town.home("H1", capacity=3, free_beds=2)]).candidates
+    assert factor(home, "siblings_together").value == 1.0
+    assert factor(home, "siblings_together").reason == (
+        "takes all 2 siblings together; their sister C9 already lives here"
+    )
+
+
 @pytest.mark.parametrize(
     ("community", "value", "reason"),
     [
@@ -154,6 +209,16 @@ def test_language(town: Town, home_languages: tuple[str, ...], value: float, rea
     assert factor(candidate, "language").reason == reason
 
 
+def test_a_language_not_spoken_names_the_childs_only_language(town: Town) -> None:
+    """A Spanish-only child in an English-speaking home: "does not speak Spanish, the child's
+    first language"."""
+    candidate = only(town, {"languages": ("en",)}, languages=("es",))
+    assert factor(candidate, "language").value == 0.0
+    assert factor(candidate, "language").reason == (
+        "does not speak Spanish, the child's first language"
+    )
+
+
 def test_language_names_come_from_one_table() -> None:
     """Common codes have names; an unknown code is shown as the code."""
     assert language_name("ase") == "American Sign Language"
@@ -183,15 +248,24 @@ def test_age_fit(town: Town) -> None:
     assert factor(teen_home, "age_fit").reason == "takes ages 11-17; the child is 15"
     any_age = only(town, {}, age=15)
     assert factor(any_age, "age_fit").value == pytest.approx(6 / 18)
-    assert factor(any_age, "age_fit").reason == "takes any age; the child is 15"
+    assert factor(any_age, "age_fit").reason == (
+        "takes any age; the child is 15, far from most of those ages"
+    )
 
 
 def test_capacity_fit(town: Town) -> None:
-    """One child in a home with 4 free beds scores 0.25; in a one-bed home 1."""
+    """One child in a home with 4 free beds scores 0.25 (said as a cost); 2 of 3 beds 0.67;
+    a one-bed home 1."""
     big = only(town, {"capacity": 4, "free_beds": 4})
     assert factor(big, "capacity_fit").value == 0.25
     assert factor(big, "capacity_fit").reason == (
-        "uses 1 of 4 free beds (keeps room for a sibling group)"
+        "uses 1 of 4 free beds: a sibling group may need this home"
+    )
+    pair = town.rank(
+        [town.child("C1"), town.child("C2")], [town.home("H1", capacity=3, free_beds=3)]
+    ).candidates[0]
+    assert factor(pair, "capacity_fit").reason == (
+        "uses 2 of 3 free beds (keeps room for a sibling group)"
     )
     small = only(town, {})
     assert (factor(small, "capacity_fit").value, factor(small, "capacity_fit").reason) == (

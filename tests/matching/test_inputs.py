@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from geo import CommunityIndex, LatLon
-from matching import Child, Communities, Home, HomeSnapshot, InputError
+from matching import Child, Communities, Home, HomeSnapshot, InputError, PlacedSibling
 from matching.request import Request
 
 HERE = LatLon(41.85, -87.65)
@@ -50,6 +50,16 @@ def test_a_valid_child_normalises_its_collections() -> None:
         pytest.param({"removal": (41.0, -87.0)}, "removal", "LatLon", id="tuple-point"),
         pytest.param({"school": "home"}, "school", "LatLon", id="school"),
         pytest.param({"waiting_since": "2026-01-01"}, "waiting_since", "date", id="text-date"),
+        pytest.param({"birth_date": "2010-05-01"}, "birth_date", "date", id="text-birth-date"),
+        pytest.param(
+            {"placed_siblings": ["C2"]}, "placed_siblings", "PlacedSibling", id="sibling-id"
+        ),
+        pytest.param(
+            {"placed_siblings": [PlacedSibling("C1", "male", "H1")]},
+            "placed_siblings",
+            "own sibling",
+            id="own-sibling",
+        ),
     ],
 )
 def test_a_bad_child_field_is_named_in_the_error(
@@ -61,6 +71,39 @@ def test_a_bad_child_field_is_named_in_the_error(
     with pytest.raises(InputError, match=f"^Child C1: {field}: .*{words}") as caught:
         Child(**values)  # type: ignore[arg-type]
     assert (caught.value.record_id, caught.value.field) == ("C1", field)
+
+
+def test_a_placed_sibling_names_a_bad_field() -> None:
+    """A sibling of unknown sex, or with no home, is refused naming the sibling and field."""
+    with pytest.raises(InputError, match=r"^PlacedSibling C2: sex: "):
+        PlacedSibling("C2", "boy", "H1")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"^PlacedSibling C2: home_id: "):
+        PlacedSibling("C2", "male", "")
+
+
+def test_days_waited_and_the_coming_18th_birthday() -> None:
+    """Days from waiting_since; the 18th birthday only within the window (today counts), and a
+    29 February birthday falls on 1 March."""
+    as_of = date(2026, 3, 1)
+    child = Child(
+        id="C1",
+        age=17,
+        sex="female",
+        removal=HERE,
+        waiting_since=date(2025, 3, 1),
+        birth_date=date(2008, 6, 9),
+    )
+    assert child.waited_days(as_of) == 365
+    assert child.turns_18_on(as_of) == date(2026, 6, 9)  # in 100 days
+    assert child.turns_18_on(as_of, within_days=99) is None
+    later = dataclasses.replace(child, birth_date=date(2008, 9, 17))  # in 200 days
+    assert later.turns_18_on(as_of) is None
+    today = dataclasses.replace(child, birth_date=date(2008, 3, 1))
+    assert today.turns_18_on(as_of) == as_of
+    leap = dataclasses.replace(child, birth_date=date(2008, 2, 29))
+    assert leap.turns_18_on(date(2026, 2, 1)) == date(2026, 3, 1)
+    unknown = Child(id="C2", age=17, sex="male", removal=HERE)
+    assert (unknown.waited_days(as_of), unknown.turns_18_on(as_of)) == (None, None)
 
 
 @pytest.mark.parametrize(

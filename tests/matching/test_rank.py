@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import date
 from typing import TYPE_CHECKING
 
 import pytest
 
-from matching import InputError, RankResult
+from matching import InputError, PlacedSibling, RankResult
 
 if TYPE_CHECKING:
     from .conftest import Town
@@ -235,3 +236,144 @@ def test_no_homes_at_all(town: Town) -> None:
     result = town.rank([town.child()], [])
     assert result.eligible_homes == 0
     assert result.message == "No home qualifies for C1: there are no homes to consider."
+
+
+def test_a_spanish_only_teenager_hears_what_counts_against_every_home(town: Town) -> None:
+    """A Spanish-only 17-year-old and 30 homes that speak no Spanish: every candidate lists
+    "does not speak Spanish" against it, in the summary's "against" column and the JSON."""
+    teen = town.child(age=17, languages=("es",))
+    homes = [town.home(f"H{i:02}", km=1.0 + i / 10) for i in range(30)]
+    result = town.rank([teen], homes, limit=5)
+    not_spoken = "does not speak Spanish, the child's first language"
+    summary = result.summary()
+    header = next(line for line in summary.splitlines() if line.strip().startswith("#"))
+    assert header.split()[-2:] == ["why", "against"]
+    rows = [line for line in summary.splitlines() if line.split()[0].isdigit()]
+    assert len(rows) == 5 and all(not_spoken in row for row in rows)
+    data = json.loads(json.dumps(result.to_json()))
+    for candidate in data["candidates"]:
+        assert not_spoken in candidate["against"]
+        assert not_spoken not in candidate["for"]
+        said = {m["key"] for m in candidate["against_i18n"]}
+        assert "language.not_first" in said
+        assert len(candidate["for_i18n"]) == len(candidate["for"])
+
+
+def test_a_reason_is_for_or_against_a_home_never_both(town: Town) -> None:
+    """Factors above one half speak for a home, below one half count against it, kinship's
+    absence is neither, and each list names a reason once."""
+    child = town.child(languages=("es",), age=15)
+    far_big = town.home("H1", km=12.0, community="C", capacity=4, free_beds=4, languages=("es",))
+    (candidate,) = town.rank([child], [far_big]).candidates
+    against = {f.name for f in candidate.reasons_against}
+    assert {f.name for f in candidate.reasons_for} == {"language", "load_spreading"}
+    # distance is said inside the community's reason ("12.0 km ..., another community")
+    assert against == {"same_community", "age_fit", "capacity_fit"}
+    assert all(f.value < 0.5 for f in candidate.reasons_against)
+    assert "kinship" not in against
+
+
+def test_waiting_rows_say_days_waited_and_a_coming_18th_birthday(town: Town) -> None:
+    """Turning 18 in 100 days is shown (date and days), in 200 days is not; unknown waiting
+    is None; the summary says both."""
+    soon = town.child(
+        "C1", age=17, birth_date=date(2008, 6, 9), waiting_since=date(2025, 3, 1), sibling_group="G"
+    )
+    later = town.child("C2", age=17, birth_date=date(2008, 9, 17), sibling_group="G")
+    result = town.rank([soon, later], [town.home("H1", capacity=2, free_beds=2)])
+    rows = result.to_json()["waiting"]
+    assert rows == [
+        {
+            "child_id": "C1",
+            "waited_days": 365,
+            "turns_18_on": "2026-06-09",
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        },
+        {
+            "child_id": "C2",
+            "waited_days": None,
+            "turns_18_on": None,
+            "icwa": False,
+            "best_icwa_tier": None,
+            "best_icwa_home": None,
+        },
+    ]
+    lines = result.summary().splitlines()
+    assert lines[1:3] == [
+        "  C1: waiting 365 days; turns 18 on 2026-06-09 (in 100 days)",
+        "  C2: waiting time not on record",
+    ]
+
+
+def test_a_waiting_row_gives_each_icwa_childs_best_tier_and_home(town: Town) -> None:
+    """An ICWA girl and her non-ICWA brother: her row names tier 3 and the better-scoring of two
+    Indian homes; his row has no tier."""
+    her = town.child("C1", icwa="yes", tribe="Oneida Nation", sibling_group="G")
+    him = town.child("C2", sex="male", sibling_group="G")
+    homes = [
+        town.home("H-far", km=9.0, capacity=2, free_beds=2, tribe="Ho-Chunk Nation"),
+        town.home("H-near", km=2.0, capacity=2, free_beds=2, tribe="Ho-Chunk Nation"),
+        town.home("H-plain", km=1.0, capacity=2, free_beds=2),
+    ]
+    result = town.rank([her, him], homes)
+    her_row, his_row = result.waiting
+    assert (her_row.icwa, her_row.best_icwa_tier, her_row.best_icwa_home) == (True, 3, "H-near")
+    assert result.icwa_best == {"C1": her_row.best_icwa_tier}  # the tier she is proposed
+    assert (his_row.icwa, his_row.best_icwa_tier, his_row.best_icwa_home) == (False, None, None)
+    assert (
+        "C1: waiting time not on record; ICWA: best tier 3 (H-near)"
+        in town.rank([her, him], homes).summary()
+    )
+
+
+def test_a_full_kin_home_comes_first_among_near_misses(town: Town) -> None:
+    """The grandmother's full home 40 km away is listed before four full foster homes next
+    door, labelled kin, with her relationship and the sister who already lives there."""
+    sister = PlacedSibling("C9", "female", "H-gran")
+    child = town.child(sex="male", placed_siblings=frozenset({sister}))
+    gran = town.home(
+        "H-gran",
+        km=40.0,
+        kind="kin",
+        kin_of=frozenset({"C1"}),
+        kin_relationship="grandmother",
+        capacity=2,
+        free_beds=0,
+    )
+    full = [town.home(f"H{i}", km=0.5 + i, free_beds=0, capacity=1) for i in range(4)]
+    result = town.rank([child], [*full, gran, town.home("H-open", km=3.0)])
+    first = result.near_misses[0]
+    assert (first.home_id, first.kin, first.rule) == ("H-gran", True, "no_free_bed")
+    assert first.detail == "grandmother; no free bed; the child needs 1; his sister C9 lives there"
+    assert [m.home_id for m in result.near_misses[1:]] == ["H0", "H1", "H2"]
+    rows = result.to_json()["near_misses"]
+    assert [row["kin"] for row in rows] == [True, False, False, False]
+    assert "H-gran (kin): grandmother; no free bed" in result.summary()
+
+
+def test_the_home_where_a_sister_lives_follows_the_kin_homes(town: Town) -> None:
+    """Full homes: the aunt's (kin), the foster home where the sister lives (15 km), and four
+    nearer: kin first, then the sister's home, then the three nearest others."""
+    sister = PlacedSibling("C9", "female", "H-sister")
+    child = town.child(sex="male", placed_siblings=frozenset({sister}))
+    aunt = town.home("H-aunt", km=20.0, kind="kin", kin_of=frozenset({"C1"}), free_beds=0)
+    at_sister = town.home("H-sister", km=15.0, capacity=2, free_beds=0)
+    full = [town.home(f"H{i}", km=0.5 + i, free_beds=0) for i in range(4)]
+    misses = town.rank([child], [*full, at_sister, aunt]).near_misses
+    assert [(m.home_id, m.kin) for m in misses] == [
+        ("H-aunt", True),
+        ("H-sister", False),
+        ("H0", False),
+        ("H1", False),
+        ("H2", False),
+    ]
+    assert misses[1].detail == "no free bed; the child needs 1; his sister C9 lives there"
+
+
+def test_a_kin_home_without_a_relationship_is_called_a_kin_home(town: Town) -> None:
+    """A full kin home with no recorded relationship reads "kin home; no free bed; ..."."""
+    kin = town.home("H1", kind="kin", kin_of=frozenset({"C1"}), capacity=1, free_beds=0)
+    (miss,) = town.rank([town.child()], [kin]).near_misses
+    assert (miss.kin, miss.detail) == (True, "kin home; no free bed; the child needs 1")
