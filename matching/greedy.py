@@ -234,9 +234,7 @@ def _place_one(
     distances = entry.pairing.distances_by_child[0]
     order = np.argsort(distances, kind="stable")
     if kin_first:
-        own = np.array(
-            [entry.child.id in s.homes[int(p)].kin_of for p in entry.positions], dtype=np.bool_
-        )
+        own = np.isin(entry.positions, s.kin_positions(entry.child.id))
         order = order[np.argsort(~own[order], kind="stable")]
     for o in order:
         position = int(entry.positions[o])

@@ -315,6 +315,36 @@ class _Child:
         return home.community is not None and home.community == self.child.removal_community
 
 
+class Options:
+    """A child's options looked up by home: snapshot position -> option index.
+
+    The positions are ascending (eligibility's order), so a lookup is a binary search: at
+    state scale a child has over a thousand eligible homes, and a dictionary per child cost
+    seconds to build.
+    """
+
+    __slots__ = ("positions",)
+
+    def __init__(self, positions: np.ndarray) -> None:
+        self.positions = positions
+
+    def get(self, position: int, default: int | None = None) -> int | None:
+        """The option index of the home at ``position``, or ``default``."""
+        i = int(np.searchsorted(self.positions, position))
+        if i < len(self.positions) and int(self.positions[i]) == position:
+            return i
+        return default
+
+    def __getitem__(self, position: int) -> int:
+        found = self.get(position)
+        if found is None:
+            raise KeyError(position)
+        return found
+
+    def __contains__(self, position: object) -> bool:
+        return isinstance(position, (int, np.integer)) and self.get(int(position)) is not None
+
+
 @dataclass(eq=False)
 class _Group:
     """A sibling group (or a single child) and its eligibility as one request."""
@@ -336,9 +366,9 @@ class Table:
     groups: list[_Group]
     index: dict[str, int]
 
-    def option_of(self) -> list[dict[int, int]]:
+    def option_of(self) -> list[Options]:
         """Per child: snapshot position -> option index."""
-        return [{int(p): o for o, p in enumerate(e.positions)} for e in self.children]
+        return [Options(e.positions) for e in self.children]
 
 
 def waiting_order(children: Sequence[Child]) -> list[Child]:
@@ -547,7 +577,7 @@ class _Layout:
 
     table: Table
     # child index -> snapshot position -> option index
-    option_of: list[dict[int, int]]
+    option_of: list[Options]
     # group index -> the homes that may take it whole
     whole_homes: list[list[int]]
 
@@ -668,9 +698,11 @@ class _Model(_Layout):
     whole: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     # (group index, parts beyond the first: homes used plus members left waiting, minus one)
     extra_parts: list[tuple[int, cp_model.LinearExprT]] = field(default_factory=list)
-    # group index -> its split rule, one (constraint, split variable) per whole home: not
+    # group index -> its split rule, one (whole home, split variable) per whole home: not
     # in the model until a solution breaks it
-    guards: dict[int, list[tuple[Any, cp_model.IntVar]]] = field(default_factory=dict)
+    guards: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=dict)
+    # home position -> (variable, children it puts there, group)
+    at_home: dict[int, list[tuple[cp_model.IntVar, int, int]]] = field(default_factory=dict)
     # group index -> the group is split (for the groups that may be)
     split_of: dict[int, cp_model.IntVar] = field(default_factory=dict)
     # (group index, position) -> a member of the split group is placed there on their own
@@ -868,9 +900,7 @@ class _Model(_Layout):
             return False
         group = self.table.groups[self.table.children[c].group]
         return any(
-            self.table.children[m].icwa_tier is not None
-            and m not in at
-            and p in self.option_of[m]
+            self.table.children[m].icwa_tier is not None and m not in at and p in self.option_of[m]
             for m in group.members
             if m != c
         )
@@ -881,10 +911,17 @@ class _Model(_Layout):
         return [int(p) for p in entry.positions if entry.child.id in snapshot.homes[int(p)].kin_of]
 
     def guard(self, groups: list[int]) -> None:
-        """Add the split rule of these groups to the model."""
+        """Add the split rule of these groups to the model: split only while every home
+        taking the group whole is left with fewer free beds than its members."""
+        s = self.table.snapshot
         for g in groups:
-            for constraint, split in self.guards.pop(g, []):
-                self.model.add(constraint).only_enforce_if(split)
+            k = len(self.table.groups[g].members)
+            for p, split in self.guards.pop(g, []):
+                here = [(var, n) for var, n, h in self.at_home.get(p, []) if h != g]
+                others = cp_model.LinearExpr.weighted_sum(
+                    [v for v, _ in here], [n for _, n in here]
+                )
+                self.model.add(int(s.free_beds[p]) - others <= k - 1).only_enforce_if(split)
 
     def hint(self, chosen: dict[int, int]) -> None:
         """Start the search from a placement (child index -> option index)."""
@@ -924,7 +961,7 @@ class _Model(_Layout):
             self.model.add_hint(var, c in chosen and chosen[c] not in own)
 
 
-def whole_points(table: Table, g: int, p: int, option_of: list[dict[int, int]]) -> int:
+def whole_points(table: Table, g: int, p: int, option_of: list[Options]) -> int:
     """Points for a sibling group placed whole in the home at position ``p``: each member's
     points there, plus the "siblings together" factor at its full value for every member."""
     members = table.groups[g].members
@@ -1046,7 +1083,7 @@ def _build(table: Table) -> _Model:
     # a sibling group goes whole to one home, or is split (members on their own, some maybe
     # left waiting) only while no home that takes it whole still has the beds for it
     extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
-    guards: dict[int, list[tuple[Any, cp_model.IntVar]]] = {}
+    guards: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     split_of: dict[int, cp_model.IntVar] = {}
     uses_of: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, group in enumerate(table.groups):
@@ -1080,9 +1117,7 @@ def _build(table: Table) -> _Model:
         # split only while every home taking it whole is left with fewer than k free beds:
         # added when a solution breaks it (see _Model.guard), as the constraints are many,
         # weak in the linear relaxation, and rarely binding (the points favour whole groups)
-        guards[g] = [
-            (int(s.free_beds[p]) - load(p, besides=g) <= k - 1, split) for p in whole_homes[g]
-        ]
+        guards[g] = [(p, split) for p in whole_homes[g]]
         # parts beyond the first: homes used, plus members left waiting, minus one
         extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
 
@@ -1095,6 +1130,7 @@ def _build(table: Table) -> _Model:
         whole=whole,
         extra_parts=extra_parts,
         guards=guards,
+        at_home=at_home,
         split_of=split_of,
         uses_of=uses_of,
         elsewhere_of=elsewhere_of,
