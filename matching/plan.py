@@ -468,17 +468,16 @@ def cut_table(
     s = table.snapshot
     out = Table(s, table.communities, table.policy, [], table.groups, table.index)
     whole_kept: list[set[int]] = []
-    options = table.option_of()
     for group in table.groups:
         if len(group.members) < 2 or not len(group.whole_positions):
             whole_kept.append(set())
             continue
-        together = [
-            sum(float(table.children[c].points[options[c][int(p)]]) for c in group.members)
-            for p in group.whole_positions
-        ]
+        together = np.zeros(len(group.whole_positions))
+        for c in group.members:  # every member may go to each such home: all are options
+            entry = table.children[c]
+            together += entry.points[np.searchsorted(entry.positions, group.whole_positions)]
         ids = s.id_order[group.whole_positions]
-        order = np.lexsort((ids, -np.asarray(together)))
+        order = np.lexsort((ids, -together))
         whole_kept.append({int(group.whole_positions[w]) for w in order[:keep]})
     moved: dict[int, int] = {}
     for c, entry in enumerate(table.children):
@@ -489,11 +488,10 @@ def cut_table(
             chosen[np.lexsort((ids, -entry.points))[:keep]] = True
         else:
             chosen[:] = True
-        chosen |= np.array(
-            [entry.child.id in s.homes[int(p)].kin_of for p in entry.positions], bool
-        )
-        for p in whole_kept[entry.group]:
-            chosen[options[c][p]] = True
+        chosen |= np.isin(entry.positions, s.kin_positions(entry.child.id))
+        if whole_kept[entry.group]:
+            kept = np.fromiter(whole_kept[entry.group], dtype=np.intp)
+            chosen[np.searchsorted(entry.positions, kept)] = True
         if c in always:
             chosen[always[c]] = True
         cols = np.flatnonzero(chosen)
@@ -591,13 +589,10 @@ class _Layout:
             if len(group.members) < 2:
                 whole_homes.append([])
                 continue
-            whole_homes.append(
-                [
-                    int(p)
-                    for p in group.whole_positions
-                    if all(int(p) in option_of[c] for c in group.members)
-                ]
-            )
+            kept = np.ones(len(group.whole_positions), dtype=np.bool_)
+            for c in group.members:
+                kept &= np.isin(group.whole_positions, table.children[c].positions)
+            whole_homes.append([int(p) for p in group.whole_positions[kept]])
         return cls(table, option_of, whole_homes)
 
     def split_while_room(self, chosen: dict[int, int]) -> list[int]:
