@@ -85,6 +85,7 @@ DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan o
 WALL_GUARD = 5.0  # a deterministic plan still stops after this many times its limit in seconds
 LONG_WAIT_DAYS = 365  # "waited over a year" (DESIGN.md section 5's headline measure)
 FINISH_RESERVE_S = 0.4  # kept from the time limit to explain the result (0.2 s at 2,000 children)
+FINISH_RESERVE_PER_CHILD_S = 0.0004  # and more for a large plan (3 s at 7,392 children)
 
 Progress = Callable[[str], None]
 
@@ -1253,7 +1254,8 @@ def plan(
         return with_baseline(result, full, baseline)
 
     # the solver stops early enough for the result to be explained within the time limit
-    reserve = 0.0 if deterministic else min(FINISH_RESERVE_S, 0.05 * time_limit_s)
+    explain = max(FINISH_RESERVE_S, FINISH_RESERVE_PER_CHILD_S * len(table.children))
+    reserve = 0.0 if deterministic else min(explain, 0.1 * time_limit_s)
     budget = _Budget(time_limit_s - reserve, deterministic, seed, workers, started)
 
     # never behind the baseline on the headline measures: the floors bind both stages
@@ -1377,14 +1379,23 @@ def _solve_stage(
     lawful = hint
     bound: int | None = None
     status: Any = cp_model.UNKNOWN
-    relaxed = relaxed_values(built.model) if relax else None
-    if relaxed is not None:  # the first solve starts near the linear relaxation
+    # the first solve starts near the linear relaxation, when GLOP solves it in a third of
+    # the time left (it is not worth more: the solver also starts from the first stage's plan)
+    relaxed = relaxed_values(built.model, budget.left() / 3) if relax else None
+    if relaxed is not None:
         start = built.improved(hint, relaxed)
         if start is not None and meets(start):
             hint = lawful = start
+        say(f"{stage}: the start moved toward the linear relaxation")
     while budget.left() > 0:
         built.hint(hint)
         solver = budget.solver()
+        if relax:
+            # the score stage starts from a complete, lawful plan: without presolve the
+            # solver reports it at once and improves on it; with presolve (the floors and
+            # the count are global sums) its first solution came after 6 s at 2,000
+            # children x 10,000 homes, and a 10 s plan often had none (measured here)
+            solver.parameters.cp_model_presolve = False
         solved = solver.solve(built.model, _Progress(stage, say, weights))
         budget.spend(solver)
         if solved not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

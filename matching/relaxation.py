@@ -24,10 +24,11 @@ __all__ = ["relaxed_values"]
 _INT64_EDGE = 2**62  # CP-SAT writes an unbounded side as the int64 extreme
 
 
-def relaxed_values(model: cp_model.CpModel) -> np.ndarray | None:
+def relaxed_values(model: cp_model.CpModel, time_limit_s: float | None = None) -> np.ndarray | None:
     """The optimal solution of the model's linear relaxation, one value per variable.
 
-    None when the relaxation has no optimal solution (infeasible, unbounded, or GLOP failed).
+    None when the relaxation has no optimal solution (infeasible, unbounded, GLOP failed,
+    or ``time_limit_s`` ran out first).
     """
     proto = model.proto
     lp = pywraplp.Solver.CreateSolver("GLOP")
@@ -81,6 +82,8 @@ def relaxed_values(model: cp_model.CpModel) -> np.ndarray | None:
     for variable, coefficient in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
         objective.SetCoefficient(columns[variable], float(coefficient))
     objective.SetMinimization()  # CP-SAT's proto objective is always minimised
+    if time_limit_s is not None:
+        lp.SetTimeLimit(max(1, int(time_limit_s * 1000)))  # milliseconds
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return np.array([column.solution_value() for column in columns])
