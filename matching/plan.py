@@ -430,6 +430,7 @@ def build_table(
             )
             pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
             scores = score(pairing)
+            points = scores.points - _far_cost(pairing, policy)
             waited = child.waited_days(snapshot.as_of)
             table.index[child.id] = len(table.children)
             members.append(len(table.children))
@@ -438,7 +439,7 @@ def build_table(
                     child,
                     g,
                     positions,
-                    scores.points,
+                    points,
                     pairing,
                     scores,
                     eligible=len(cols),
@@ -452,6 +453,15 @@ def build_table(
             _Group(members, found, found.positions[whole], group_pairing.distance_km[whole])
         )
     return table
+
+
+def _far_cost(pairing: Pairing, policy: Policy) -> np.ndarray:
+    """Points a plan loses per home for a far placement (kin homes exempt): zero near home,
+    growing with the square of the km beyond ``policy.far_km``."""
+    if not policy.far_penalty:
+        return np.zeros(pairing.distances_by_child.shape[1])
+    beyond = np.maximum(pairing.distances_by_child[0] - policy.far_km, 0.0) / 10.0
+    return policy.far_penalty * beyond**2 * ~pairing.context.kin[pairing.positions]
 
 
 def cut_table(

@@ -113,6 +113,8 @@ _KEYS: dict[str, tuple[str, Check]] = {
     "plan.first": ("plan_first", _choice(PLAN_FIRST)),
     "plan.waiting_priority": ("waiting_priority", _WEIGHT),
     "plan.waiting_priority_cap_years": ("waiting_priority_cap_years", _POSITIVE),
+    "plan.far_penalty": ("far_penalty", _WEIGHT),
+    "plan.far_km": ("far_km", _POSITIVE),
     "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
 }
 
@@ -189,6 +191,11 @@ class Policy:
     waiting_priority, waiting_priority_cap_years
         Score points per year a child has waited, counted when the child is placed, up to
         the cap: the longest-waiting first among near-equal choices (placement plan).
+    far_penalty, far_km
+        Score points lost per (10 km beyond ``far_km``) squared, in the plan only, for a
+        home that is not kin: a far placement costs more the farther it is, so the plan
+        does not buy small gains near home for some children with long trips for others
+        (a race-neutral equity correction).
     plan_first
         What the placement plan maximises first, before the score: ``children_placed``
         (DESIGN.md section 5), or ``sibling_groups_whole`` then children placed.
@@ -213,6 +220,8 @@ class Policy:
     plan_first: PlanFirst = "children_placed"
     waiting_priority: float = 2.0
     waiting_priority_cap_years: float = 3.0
+    far_penalty: float = 2.0
+    far_km: float = 5.0
     source: str = "<code>"
 
     def __post_init__(self) -> None:

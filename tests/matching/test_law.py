@@ -226,3 +226,17 @@ def test_one_family_breaking_a_rule_is_taken_out_and_everyone_else_keeps_a_plan(
     assert "excluded" in str(conflict.message).lower() or "rule" in str(conflict.message)
     assert {u.child_id for u in fixed.unplaced} == {"S1", "S2"}
     assert fixed.summary_figures["placed"] == 1
+
+
+def test_a_far_trip_for_one_child_is_not_traded_for_a_same_community_home(town: Town) -> None:
+    """A (removed in A) and B (removed 10 km north, in B); H1 5 km north in A, H2 3 km south
+    in C. Without the far penalty A takes H1 for the same-community points and B travels
+    13 km; with it (the default) both are within 5 km."""
+    a = town.child("A")
+    b = town.child("B", removal=town.north(10.0), removal_community="B")
+    homes = [town.home("H1", km=5.0, community="A"), town.home("H2", km=-3.0, community="C")]
+    town.policy = replace(town.policy, far_penalty=0.0)
+    assert homes_of(run(town, [a, b], homes)) == {"A": "H1", "B": "H2"}
+    town.policy = load_policy()
+    assert town.policy.far_penalty > 0
+    assert homes_of(run(town, [a, b], homes)) == {"A": "H2", "B": "H1"}

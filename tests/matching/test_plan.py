@@ -26,7 +26,7 @@ from matching import (
     validate,
 )
 from matching.plan import _build as build_model
-from matching.plan import build_table, integer_points
+from matching.plan import _far_cost, build_table, integer_points
 
 from .conftest import Town
 
@@ -368,7 +368,8 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
                 ctx = Context(Request([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
-                points[child.id, home.id] = integer_points(float(score(pairing).points[0]))
+                far = float(_far_cost(pairing, policy)[0])  # the plan's equity correction
+                points[child.id, home.id] = integer_points(float(score(pairing).points[0]) - far)
                 mine.append(home.id)
         options.append(mine)
     penalty = integer_points(policy.split_penalty)
