@@ -186,10 +186,10 @@ ENGLISH: dict[str, str] = {
     "rank.not_whole": "No home can take all {size} children together; the eligible homes "
     "take part of the group (kept from the whole group by: {blockers:,}).",
     # plan: ICWA conflicts, good cause, families taken out, the baseline
-    "conflict.icwa_vs_siblings": "{id} is under ICWA and is proposed only in her best tier "
-    "with an eligible home (tier {tier}); keeping {id} with {siblings} in one home would "
-    "place {id} below that tier ({homes} such homes): only a court's finding of good cause "
-    "allows it",
+    "conflict.icwa_vs_siblings": "{id} is under ICWA and is proposed only homes of the best "
+    "tier with an eligible home for {id} (tier {tier}); keeping {id} with {siblings} in one "
+    "home would place {id} below that tier ({homes} such homes): only a court's finding of "
+    "good cause allows it",
     "conflict.icwa_vs_kin": "{home} is both {id}'s best ICWA tier (tier {tier}) and a kin "
     "home of {sibling}, who is not under ICWA: {id} is proposed there (ICWA binds; kin "
     "first for a sibling is policy)",

@@ -462,6 +462,15 @@ TEXT: dict[str, dict[str, str]] = {
         "detrás en hermanos juntos, propia comunidad, familiares ni en quienes más esperan.",
     },
     "plan.conflicts": {"en": "Conflicts to decide", "es": "Conflictos por decidir"},
+    "alternatives.title": {
+        "en": "Keeping the siblings together: only with ICWA good cause",
+        "es": "Mantener juntos a los hermanos: solo con causa justificada ICWA",
+    },
+    "badge.goodcause": {"en": "needs good cause", "es": "requiere causa justificada"},
+    "decide.home.together": {
+        "en": "Home {home}, all {n} siblings together (needs ICWA good cause)",
+        "es": "Hogar {home}, los {n} hermanos juntos (requiere causa justificada ICWA)",
+    },
     "plan.conflict.icwa_vs_siblings": {
         "en": "ICWA and siblings together",
         "es": "ICWA y hermanos juntos",

@@ -40,6 +40,7 @@ _templates = Jinja2Templates(directory=str(files("api") / "templates" / "pages")
 
 LANG_COOKIE = "fm_lang"
 PAGE_SIZE = 100  # rows of the waiting list on one page
+TOGETHER = "together:"  # a decision option keeping the whole group in a good-cause home
 HOMES_SHOWN = 10
 SEGMENTS = ("all", "age:0-5", "age:6-12", "age:13-17", "siblings:1", "siblings:2", "siblings:3+")
 HORIZONS = (6, 12, 24)
@@ -357,7 +358,7 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         except InputError as exc:
             return {"error": str(exc), "child": children[0], "group": children}
         found = result.to_json()
-        home_ids = [c["home_id"] for c in found["candidates"]]
+        home_ids = [c["home_id"] for c in found["candidates"] + found["alternatives"]]
         beds = free_beds(session, home_ids)
         places = home_locations(session, home_ids)
     audit_read(state.engine, who, "match", "child", [c.id for c in children], "pages")
@@ -437,13 +438,16 @@ async def decide(request: Request, child_id: str) -> Response:
     form = await _posted_form(request, who)
     if isinstance(form, Response):
         return form
-    home = str(form.get("home") or "")
-    takes = [c for c in str(form.get(f"children:{home}") or child_id).split(",") if c]
+    # an option is a home, or "together:HOME" for a good-cause alternative that keeps the
+    # whole sibling group in a home below an ICWA child's best tier
+    option = str(form.get("home") or "")[:80]
+    home = option.removeprefix(TOGETHER)
+    takes = [c for c in str(form.get(f"children:{option}") or child_id).split(",") if c]
     reason = str(form.get("reason") or "").strip() or None
     good_cause = str(form.get("icwa_good_cause") or "").strip() or None
     started = str(form.get("started_on") or "").strip()[:32]
     entered = {
-        "home": home,
+        "home": option,
         "participants": [str(p) for p in form.getlist("participant")],
         "reason": reason or "",
         "icwa_good_cause": good_cause or "",

@@ -187,10 +187,10 @@ def test_coordinator_sees_the_coming_18th_birthday_and_what_counts_against(
 def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     """Records of this test's own (no sample child or home has this shape): two waiting
     half-siblings, Ana (4, under ICWA, tribe "Test Nation") and Ben (12, not under ICWA), and
-    two homes with one bed each. Home ZT is licensed by Ana's tribe (ICWA tier 2 for her) and
-    is Ben's aunt's (kin of Ben only); home ZO takes children up to 6 and is of no tribe
-    (tier 4). Ranked as a group, ZT goes to Ben (its kin) and ZO to Ana; but for Ana alone ZT
-    is a better ICWA tier than ZO, so choosing ZO for her needs ICWA good cause.
+    two homes. Home ZT has one bed, is licensed by Ana's tribe (ICWA tier 2 for her) and is
+    Ben's aunt's (kin of Ben only); home ZW has two beds, takes both and is of no tribe
+    (tier 4 for Ana). Ana is proposed ZT, her best tier (ICWA binds; kin first for Ben is
+    policy); ZW takes Ben; keeping both together in ZW is an alternative that needs good cause.
 
     Both children need every capability, and the sample homes that offer them all are
     excluded for them, so these two homes are their only options.
@@ -203,7 +203,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     from data.transfer import bump_change_counter
 
     today = date.today()
-    ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZO-OTHER"}
+    ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}
     with session_scope(engine) as session:
         removal, capable = a_removal_and_the_homes_for_every_need(session)
         place = {
@@ -232,7 +232,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
                 **common,
             )
         )
-        session.add(Home(id=ids["other"], age_min=0, age_max=6, **common))
+        session.add(Home(id=ids["other"], age_min=0, age_max=17, **{**common, "capacity": 2}))
         session.flush()  # the group and the homes before the children who name them
         for key, years, sex, icwa in (("ana", 4, "female", "yes"), ("ben", 12, "male", "no")):
             session.add(
@@ -280,19 +280,22 @@ def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, A
     with urlopen(asked, timeout=30) as answer:  # the API ranks the pair as the page does
         ranked = json.load(answer)
     takes = {c["home_id"]: (c["children"], c["icwa_tier"]) for c in ranked["candidates"]}
-    # the pair is split; the page offers Ana the tier-4 home, while for Ana alone the tribal
-    # home is tier 2: choosing the tier-4 home departs from her ICWA order
-    assert takes[ids["other"]] == ([ids["ana"]], 4)
+    # Ana is proposed her best tier, the aunt's home of Ben; ZW takes Ben; keeping them
+    # together in ZW places Ana in tier 4: an alternative that needs good cause
+    assert takes == {ids["tribal"]: ([ids["ana"]], 2), ids["other"]: ([ids["ben"]], None)}
+    (alternative,) = ranked["alternatives"]
+    assert alternative["home_id"] == ids["other"] and alternative["good_cause_required"]
+    assert alternative["icwa_tiers"] == {ids["ana"]: 4}
 
     sign_in(page, url, page_server["keys"]["coordinator"])
     page.goto(f"{url}/pages/children/{ids['ana']}")
-    card = page.locator(f"#home-{ids['other']}")
-    assert card.locator(".badge.icwa").inner_text() == "ICWA tier 4"
-    before = int(card.locator(".beds").get_attribute("data-free"))
-    assert before == 1
+    assert page.locator(f"#home-{ids['tribal']} .badge.icwa").inner_text() == "ICWA tier 2"
+    assert "good cause" in page.locator(f"#together-{ids['other']}").inner_text()
+    before = int(page.locator(f"#home-{ids['other']} .beds").get_attribute("data-free"))
+    assert before == 2
     shoot(page, "icwa-child")
-    page.check(f"#choose-{ids['other']}")
-    page.fill("#reason", "Ana's therapist works next to this home")
+    page.check(f"#choose-together-{ids['other']}")
+    page.fill("#reason", "Ana and Ben have never lived apart")
     page.click("section.decide button[type=submit]")
     page.wait_for_load_state()
     problem = page.locator("#problem")
@@ -300,13 +303,13 @@ def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, A
     assert page.locator("h1").inner_text() == f"Child {ids['ana']}"
     beds = page.locator(f"#home-{ids['other']} .beds")
     assert int(beds.get_attribute("data-free")) == before  # nothing was recorded
-    assert page.is_checked(f"#choose-{ids['other']}")
-    assert page.input_value("#reason") == "Ana's therapist works next to this home"
+    assert page.is_checked(f"#choose-together-{ids['other']}")
+    assert page.input_value("#reason") == "Ana and Ben have never lived apart"
     shoot(page, "icwa-good-cause-missing")
-    page.fill("#good-cause", "The tribe agreed: Ana's daily therapy is only near this home")
+    page.fill("#good-cause", "The court found good cause: the siblings' attachment")
     page.click("section.decide button[type=submit]")
     page.wait_for_load_state()
     shoot(page, "icwa-decided")
     assert page.locator("h1").inner_text() == "Decision recorded"
     after = int(page.locator(f'.beds[data-home="{ids["other"]}"]').get_attribute("data-free"))
-    assert after == before - 1
+    assert after == before - 2  # both siblings, together
