@@ -9,8 +9,11 @@ The model reads in the usual order:
 
 data
     Per sibling group (or single child): :func:`~matching.eligibility.eligibility` gives the
-    candidate homes and the part of the group each takes; the best ``keep`` homes by score
-    (kin homes always) become the child's options, each scored for that child alone.
+    homes each child may go to (every hard rule, the child's own ICWA tier) and the homes
+    that take the group whole; every such home is scored for each child alone. The lawful
+    baseline (:func:`matching.greedy.lawful_baseline`) is placed over all of them; then each
+    child keeps their own best ``keep`` homes, every kin home, the best homes that take
+    their group whole, and the baseline's home (:func:`cut_table`).
 variables
     One boolean per (sibling group, home that takes it whole): every member goes there. One
     boolean per (child, candidate home): the child goes there on their own (a single child,
@@ -19,26 +22,30 @@ constraints
     A child in at most one home; never more children in a home than its free beds; never
     more of one sibling group than the home's ``max_siblings``; children with a safety
     separation never in the same home; kin first (a single child goes to a home not named
-    for them only when every kin home named for them is full); a sibling group is whole in
-    one home or split, and split (over several homes, or some members left waiting) only
-    when no home that takes it whole still has the beds for it. That last rule is added for
-    a group only once a solution breaks it: written for every group it makes the linear
-    relaxation weak and the search slow, and it rarely binds. The ICWA order is already
-    applied by eligibility: a child under ICWA has options only in the best tier eligible.
+    for them only when every kin home named for them is full); a home of an ICWA child's
+    tier goes to a sibling of hers on their own only while she is placed; a sibling group
+    is whole in one home or split, and split (over several homes, or some members left
+    waiting) only when no home that takes it whole still has the beds for it (added for a
+    group only once a solution breaks it: written for every group it makes the linear
+    relaxation weak and the search slow, and it rarely binds); never behind the baseline on
+    sibling groups whole, own-community and kin placements, and long-waiting children placed
+    (:class:`Floors`).
 objective
     Lexicographic: first the most children placed (ties broken toward fewer groups split);
     then, with that count fixed, the most score points (integer-scaled by
-    :func:`integer_points`): each child's points scored alone, plus the "siblings together"
-    weight per child of a group kept whole, minus ``policy.split_penalty`` per extra part
-    of a split group (a home beyond the first, or a member left waiting).
+    :func:`integer_points`): each child's points scored alone, less the far-placement cost,
+    plus the waiting priority of every child placed, plus the "siblings together" weight
+    per child of a group kept whole, minus ``policy.split_penalty`` per extra part of a
+    split group (a home beyond the first, or a member left waiting).
 solve
-    Two CP-SAT stages sharing a time limit: the first hinted with today's practice (kin
-    first, then nearest); the second with the first's plan improved by every lawful move
-    its linear relaxation favours (:mod:`matching.relaxation`). Each is solved again when
-    its solution splits a group unlawfully (when time runs out first, such groups are
-    moved whole into the home with room). The reported bound and gap are those of the
-    score stage, so they measure the quality of the score once the number placed is at
-    its maximum (DESIGN.md section 5).
+    Two CP-SAT stages sharing a time limit: the first hinted with the baseline; the second,
+    without presolve, with the first's plan improved by every lawful move its linear
+    relaxation favours (:mod:`matching.relaxation`). Each is solved again when its solution
+    splits a group unlawfully (when time runs out first, such groups are moved whole into
+    the home with room, if the floors still hold). The reported bound and gap are those of
+    the score stage, so they measure the quality of the score once the number placed is at
+    its maximum (DESIGN.md section 5). If the first stage finds nothing in time, the plan
+    is the lawful baseline and says so.
 """
 
 from __future__ import annotations
@@ -1350,19 +1357,6 @@ class Floors:
             and mine.kin >= self.kin
             and mine.long_waiting >= self.long_waiting
         )
-
-
-def extra_homes(table: Table, chosen: Mapping[int, int]) -> int:
-    """Parts of split sibling groups beyond the first: homes used plus members waiting."""
-    extra = 0
-    for group in table.groups:
-        if len(group.members) < 2:
-            continue
-        homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
-        waiting = sum(1 for c in group.members if c not in chosen)
-        if homes and (len(homes) > 1 or waiting):
-            extra += len(homes) + waiting - 1
-    return extra
 
 
 def _solve_stage(
