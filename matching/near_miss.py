@@ -74,10 +74,9 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
     Returns
     -------
     (near misses, suggestions)
-        Kin homes of these children first (every one, in rule order, nearest first within a
-        rule), then homes where a sibling of theirs lives (the same way), then the others in
-        rule order, nearest first within a rule (at most three per
-        rule); suggestions like ``"3 homes would qualify with a 31 km radius"``.
+        Kin homes of these children first (in rule order, the nearest three within a rule),
+        then homes where a sibling of theirs lives (the same way), then the others in rule
+        order, nearest first within a rule (at most three per rule); suggestions like ``"3 homes would qualify with a 31 km radius"``.
     """
     ctx = found.context
     passes = found.passes
@@ -117,11 +116,11 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
             continue
         shortfall = rule.shortfall(ctx, homes)
         suggestions.append(rule.suggestion(ctx, homes, shortfall))
-        # kin homes of these children, then homes where a sibling lives: every one of them
-        # (a child has few), listed before the others
+        # kin homes of these children, then homes where a sibling lives, listed before the
+        # others (the nearest few of each: a child has few, but a record may name many)
         for first, into in ((ctx.kin, kin_listed), (sibling_home, sibling_listed)):
             mask = first[homes]
-            order = np.lexsort((ctx.snapshot.id_order[homes[mask]], shortfall[mask]))
+            order = np.lexsort((ctx.snapshot.id_order[homes[mask]], shortfall[mask]))[:PER_RULE]
             for position, short in zip(homes[mask][order], shortfall[mask][order], strict=True):
                 into.append(_near_miss(ctx, rule, int(position), float(short)))
             homes, shortfall = homes[~mask], shortfall[~mask]
