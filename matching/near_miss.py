@@ -76,7 +76,8 @@ def near_misses(found: Eligibility) -> tuple[list[NearMiss], list[Message]]:
     (near misses, suggestions)
         Kin homes of these children first (in rule order, the nearest three within a rule),
         then homes where a sibling of theirs lives (the same way), then the others in rule
-        order, nearest first within a rule (at most three per rule); suggestions like ``"3 homes would qualify with a 31 km radius"``.
+        order, nearest first within a rule (at most three per rule); suggestions like
+        ``"3 homes would qualify with a 31 km radius"``.
     """
     ctx = found.context
     passes = found.passes

@@ -92,7 +92,10 @@ DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan o
 WALL_GUARD = 5.0  # a deterministic plan still stops after this many times its limit in seconds
 LONG_WAIT_DAYS = 365  # "waited over a year" (DESIGN.md section 5's headline measure)
 FINISH_RESERVE_S = 0.4  # kept from the time limit to explain the result (0.2 s at 2,000 children)
-FINISH_RESERVE_PER_CHILD_S = 0.0004  # and more for a large plan (3 s at 7,392 children)
+FINISH_RESERVE_PER_CHILD_S = 0.0007  # and more for a large plan (the solver's stop included)
+LP_VARIABLES_PER_S = (
+    10_000  # the linear relaxation built per second (measured here: 2.7 s at 26,887)
+)
 
 Progress = Callable[[str], None]
 
@@ -1272,7 +1275,7 @@ def plan(
 
     # the solver stops early enough for the result to be explained within the time limit
     explain = max(FINISH_RESERVE_S, FINISH_RESERVE_PER_CHILD_S * len(table.children))
-    reserve = 0.0 if deterministic else min(explain, 0.1 * time_limit_s)
+    reserve = 0.0 if deterministic else min(explain, 0.15 * time_limit_s)
     budget = _Budget(time_limit_s - reserve, deterministic, seed, workers, started)
 
     # never behind the baseline on the headline measures: the floors bind both stages
@@ -1318,7 +1321,7 @@ def plan(
     # (out of time before the solver's first plan: the first stage's plan moved toward the
     # linear relaxation, still lawful, with the solver's bound if it has one)
     status2, chosen, objective, bound = _solve_stage(
-        built, chosen, "score", budget, say, meets, relax=True
+        built, chosen, "score", budget, say, meets, relax=True, presolve=False
     )
     both = status1 == cp_model.OPTIMAL and status2 == cp_model.OPTIMAL
     return finished("optimal" if both else "feasible", chosen, objective, bound)
@@ -1368,6 +1371,7 @@ def _solve_stage(
     meets: Callable[[dict[int, int]], bool],
     weights: tuple[int, int] = (0, 0),
     relax: bool = False,
+    presolve: bool = True,
 ) -> tuple[Any, dict[int, int], int, int | None]:
     """Solve the model's current objective from a lawful placement; when the solution splits
     a sibling group that a home could still take whole, add that group's split rule and
@@ -1385,6 +1389,10 @@ def _solve_stage(
     status: Any = cp_model.UNKNOWN
     # the first solve starts near the linear relaxation, when GLOP solves it in a third of
     # the time left (it is not worth more: the solver also starts from the first stage's plan)
+    # (building the relaxation in Python takes about 1 s per 10,000 variables here: worth it
+    # only with time to spare for the search that follows)
+    lp_cost_s = len(built.model.proto.variables) / LP_VARIABLES_PER_S
+    relax = relax and budget.left() > 3 * lp_cost_s
     relaxed = relaxed_values(built.model, budget.left() / 3) if relax else None
     if relaxed is not None:
         start = built.improved(hint, relaxed)
@@ -1394,7 +1402,7 @@ def _solve_stage(
     while budget.left() > 0:
         built.hint(hint)
         solver = budget.solver()
-        if relax:
+        if not presolve:
             # the score stage starts from a complete, lawful plan: without presolve the
             # solver reports it at once and improves on it; with presolve (the floors and
             # the count are global sums) its first solution came after 6 s at 2,000
