@@ -909,6 +909,25 @@ class _Model(_Layout):
             move(c, p)
         return self.repair(chosen)
 
+    def best_options(self) -> np.ndarray:
+        """A value per model variable that :meth:`improved` follows without a relaxation:
+        1 for each child's best-scored home on their own and each group's best home whole,
+        0 elsewhere (a cheap stand-in when there is no time to build the relaxation)."""
+        values = np.zeros(len(self.model.proto.variables))
+        for c, entry in enumerate(self.table.children):
+            mine = [o for o in range(len(entry.positions)) if (c, o) in self.place]
+            if mine:
+                best = max(mine, key=lambda o: (entry.points[o], -o))
+                values[self.place[c, best].index] = 1.0
+        for g in range(len(self.table.groups)):
+            homes = [p for p in self.whole_homes[g] if (g, p) in self.whole]
+            if homes:
+                best_home = max(
+                    homes, key=lambda p: (whole_points(self.table, g, p, self.option_of), -p)
+                )
+                values[self.whole[g, best_home].index] = 1.0
+        return values
+
     def _claimed_by_icwa_sibling(self, c: int, p: int, at: Mapping[int, int]) -> bool:
         """Home ``p`` is of the best tier of an ICWA sibling of ``c`` who is not placed (a
         child not under ICWA takes such a home on their own only while she is placed)."""
@@ -1399,6 +1418,11 @@ def _solve_stage(
         if start is not None and meets(start):
             hint = lawful = start
         say(f"{stage}: the start moved toward the linear relaxation")
+    elif not presolve:  # no time for the relaxation: each child toward their best home
+        start = built.improved(hint, built.best_options())
+        if start is not None and meets(start):
+            hint = lawful = start
+            say(f"{stage}: the start moved each child toward their best free home")
     while budget.left() > 0:
         built.hint(hint)
         solver = budget.solver()
