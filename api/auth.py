@@ -1,4 +1,4 @@
-"""Bearer API keys and roles (DESIGN.md §9).
+"""Bearer API keys and roles (the roles table: README.md, "Keys and roles").
 
 A key reads ``fm_<prefix>_<secret>``. Only the SHA-256 of the whole key is stored, with the
 prefix to find its row; the key is printed once when created and cannot be shown again. A

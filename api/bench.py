@@ -1,4 +1,4 @@
-"""``fostermatch bench``: the numbers of DESIGN.md §11, measured on seeded instances.
+"""``fostermatch bench``: the speed targets (README.md, Benchmark), measured on seeded instances.
 
 Speed is measured here and reported, never asserted by tests. Each section is present only
 when the part it measures is built; a section not built yet is absent, never faked.
@@ -56,7 +56,7 @@ def _outcomes(seed: int) -> dict[str, Any]:
     return bench_section(seed)
 
 
-PLAN_STATE_LIMIT_S = 60.0  # DESIGN.md section 11: a gap of 1% or better in 60 s
+PLAN_STATE_LIMIT_S = 60.0  # the target: a gap of 1% or better in 60 s
 
 
 def _plan_state(seed: int) -> dict[str, Any]:

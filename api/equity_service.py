@@ -1,6 +1,6 @@
 """The equity audit of a placement plan: its effects by race/ethnicity, sex and age band.
 
-Matching never reads race (MEPA, DESIGN.md §2): the engine's input has no field for it. A
+Matching never reads race (MEPA, docs/matching-rules.md): the engine's input has no field for it. A
 plan's effects can still differ by race wherever homes and removals are segregated, so each
 plan is audited here, outside the engine, from the plan's JSON and the records, beside the
 greedy baseline (today's practice) when the plan carries one.
@@ -376,7 +376,7 @@ def equity_audit(
     -------
     dict
         ``{dimensions, rows, reference, plan, baseline, spread, suppression_threshold,
-        children_without_records}`` (DESIGN.md §13; see ``docs/equity.md``).
+        children_without_records}`` (see ``docs/equity.md``).
     """
     if baseline_assignments is None:
         baseline_assignments = carried_baseline(plan)

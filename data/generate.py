@@ -57,7 +57,7 @@ and must not be quoted as such. Partner names and contacts (``*.example.org``) a
 Shares marked "invented" below (needs by age, group-care chances, applicants' interests
 ...) are plausible guesses tuned to the national figures. Every person is fictitious. The
 national figures the model is calibrated to are the constants below, each with its source
-(the reference data files described in SOURCES.md, and REFERENCE.md); figures marked
+(the files described in ``data/sample/SOURCES.md``); figures marked
 (check) were not confirmed against the primary document.
 """
 

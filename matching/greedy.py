@@ -10,7 +10,7 @@ Eligibility and scores are the engine's own, exactly as the plan sees them (ever
 none dropped).
 
 This lawful baseline is what the plan is never behind: the plan starts from it, and its
-headline measures are floors of the plan (DESIGN.md section 5).
+headline measures are floors of the plan (docs/matching-rules.md, section 6).
 """
 
 from __future__ import annotations

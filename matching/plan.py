@@ -44,7 +44,7 @@ solve
     splits a group unlawfully (when time runs out first, such groups are moved whole into
     the home with room, if the floors still hold). The reported bound and gap are those of
     the score stage, so they measure the quality of the score once the number placed is at
-    its maximum (DESIGN.md section 5). If the first stage finds nothing in time, the plan
+    its maximum. If the first stage finds nothing in time, the plan
     is the lawful baseline and says so.
 """
 
@@ -90,7 +90,7 @@ DEFAULT_KEEP = 30  # candidate homes kept per child (kin homes always kept)
 POINTS_SCALE = 1000  # score points enter CP-SAT as thousandths
 DEFAULT_WORKERS = 8  # a fixed worker count: the same seed gives the same plan on any machine
 WALL_GUARD = 5.0  # a deterministic plan still stops after this many times its limit in seconds
-LONG_WAIT_DAYS = 365  # "waited over a year" (DESIGN.md section 5's headline measure)
+LONG_WAIT_DAYS = 365  # "waited over a year", a headline measure (docs/matching-rules.md)
 FINISH_RESERVE_S = 0.4  # kept from the time limit to explain the result (0.2 s at 2,000 children)
 FINISH_RESERVE_PER_CHILD_S = 0.0007  # and more for a large plan (the solver's stop included)
 LP_VARIABLES_PER_S = (
@@ -313,7 +313,7 @@ class _Child:
 
     @property
     def long_waiting(self) -> bool:
-        """Waited over a year (DESIGN.md: "children who waited over a year placed")."""
+        """Waited over a year (the headline measure "children who waited over a year placed")."""
         return self.waited_days is not None and self.waited_days > LONG_WAIT_DAYS
 
     def kin_at(self, o: int, snapshot: HomeSnapshot) -> bool:
@@ -764,7 +764,7 @@ class _Model(_Layout):
         return cp_model.LinearExpr.weighted_sum(variables, weights)
 
     def hold_floors(self, floors: Floors) -> None:
-        """Never behind the baseline on the headline measures (DESIGN.md section 5)."""
+        """Never behind the baseline on the headline measures (docs/matching-rules.md, 6)."""
         t, s = self.table, self.table.snapshot
         self.model.add(self.groups_whole() >= floors.sibling_groups_whole)
         own = self.tally(lambda c, o: t.children[c].own_community_at(o, s))
@@ -1348,7 +1348,7 @@ def plan(
 
 @dataclass(frozen=True, slots=True)
 class Floors:
-    """The baseline's headline measures: the plan is never behind them (DESIGN.md section 5).
+    """The baseline's headline measures: the plan is never behind them (docs/matching-rules.md).
 
     Children placed is not among them: the first stage maximises it from the baseline,
     which is a solution of the model, so it can only be at least the baseline's.
@@ -1515,7 +1515,7 @@ def _rows(table: Table, chosen: Mapping[int, int]) -> list[dict[str, Any]]:
 
 
 def figures(table: Table, chosen: Mapping[int, int]) -> dict[str, Any]:
-    """The headline measures of a placement (DESIGN.md sections 5 and 13)."""
+    """The headline measures of a placement (the plan JSON's ``summary``)."""
     rows = _rows(table, chosen)
     distances = [r["distance_km"] for r in rows]
     far = [r["distance_km"] for r in rows if not r["kin"]]

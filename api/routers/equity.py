@@ -76,7 +76,7 @@ class EquitySpread(BaseModel):
 
 
 class EquityAudit(BaseModel):
-    """A plan's equity audit (DESIGN.md §13), plan beside the greedy baseline."""
+    """A plan's equity audit (docs/equity.md), plan beside the greedy baseline."""
 
     as_of: date = Field(description="the planning date: ages and open stays are taken on it")
     dimensions: list[str] = Field(examples=[["race", "sex", "age"]])

@@ -44,7 +44,7 @@ def test_plan_job_lifecycle(client: TestClient, keys: dict[str, str]) -> None:
     assert result["assignments"][0]["home_id"] == "H1"
     assert result["assignments"][0]["factors"]  # explained
     assert result["summary"]["placed"] == 1
-    # the lawful baseline beside the plan, and the fields a coordinator reads (DESIGN §13)
+    # the lawful baseline beside the plan, and the fields a coordinator reads (the plan JSON)
     assert result["baseline"]["placed"] == 1 and result["summary"]["conflicts"] == []
     assert result["assignments"][0]["waited_days"] is not None
     assert result["assignments"][0]["good_cause_required"] is False
