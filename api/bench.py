@@ -144,6 +144,18 @@ def _section(name: str, figures: dict[str, Any]) -> dict[str, Any]:
     return figures if name == "plan" else {KEYS.get(name, name): figures}
 
 
+def _plan_lines(name: str, planned: dict[str, Any]) -> list[str]:
+    """A plan section's size, runtime, status and gap, as table lines."""
+    gap = "n/a" if planned["gap"] is None else f"{planned['gap']:.2%}"
+    size = f"{planned['children']:>6,} x {planned['homes']:>6,}"
+    return [
+        f"{name + ': children x homes':<40} {size}",
+        f"{name + ': runtime s':<40} {planned['runtime_s']:>14.2f}",
+        f"{name + ': status':<40} {planned['status']:>14}",
+        f"{name + ': proven gap (score stage)':<40} {gap:>14}",
+    ]
+
+
 def table(results: dict[str, Any]) -> str:
     """The benchmark as a readable table."""
     lines = [f"machine: {results['machine']}", "", f"{'measure':<40} {'value':>14}"]
@@ -157,26 +169,14 @@ def table(results: dict[str, Any]) -> str:
             f"{'rank: mean eligible homes':<40} {rank['mean_candidates']:>14.1f}",
             f"{'rank: snapshot build s':<40} {rank['snapshot_build_s']:>14.2f}",
         ]
-    planned = results.get("plan")
-    if planned:
-        gap = "n/a" if planned["gap"] is None else f"{planned['gap']:.2%}"
-        lines += [
-            f"{'plan: children x homes':<40} {planned['children']:>6,} x {planned['homes']:>6,}",
-            f"{'plan: runtime s':<40} {planned['runtime_s']:>14.2f}",
-            f"{'plan: status':<40} {planned['status']:>14}",
-            f"{'plan: proven gap (score stage)':<40} {gap:>14}",
-        ]
+    for name in ("plan", "plan_state"):
+        planned = results.get(name)
+        if planned:
+            lines += _plan_lines(name, planned)
     state = results.get("plan_state")
     if state:
-        gap = "n/a" if state["gap"] is None else f"{state['gap']:.2%}"
-        lines += [
-            f"{'plan_state: children x homes':<40} {state['children']:>6,} x {state['homes']:>6,}",
-            f"{'plan_state: runtime s':<40} {state['runtime_s']:>14.2f}",
-            f"{'plan_state: status':<40} {state['status']:>14}",
-            f"{'plan_state: proven gap (score stage)':<40} {gap:>14}",
-            f"{'plan_state: placed (baseline)':<40} "
-            f"{str(state['placed']) + ' (' + str(state['baseline_placed']) + ')':>14}",
-        ]
+        placed = f"{state['placed']} ({state['baseline_placed']})"
+        lines.append(f"{'plan_state: placed (baseline)':<40} {placed:>14}")
     versus = results.get("plan_vs_greedy")
     if versus:
         lines += ["", f"{'plan vs greedy':<28} {'plan':>12} {'greedy':>12}"]
