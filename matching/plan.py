@@ -67,7 +67,13 @@ from matching.inputs import Child, Communities, InputError
 from matching.messages import Message
 from matching.near_miss import near_misses
 from matching.policy import Policy
-from matching.rank import FactorScore, _message, check_communities, factor_scores
+from matching.rank import (
+    FactorScore,
+    _message,
+    check_communities,
+    factor_scores,
+    icwa_vs_siblings,
+)
 from matching.relaxation import relaxed_values
 from matching.request import Context, Request
 from matching.rules import IcwaOrder
@@ -1636,26 +1642,14 @@ def _conflicts(table: Table, chosen: Mapping[int, int]) -> list[Conflict]:
         members = [table.children[c] for c in group.members]
         homes = {int(table.children[c].positions[chosen[c]]) for c in group.members if c in chosen}
         whole = len(homes) == 1 and all(c in chosen for c in group.members)
-        for c in group.members:
+        together = icwa_vs_siblings(group.found)  # members are in the request's order
+        for i, c in enumerate(group.members):
             entry = table.children[c]
             if entry.icwa_tier is None:
                 continue
-            others = [m.child.id for m in members if m is not entry]
-            ids = (entry.child.id, *others)
-            if len(group.found.good_cause) and not whole:
-                out.append(
-                    Conflict(
-                        ids,
-                        "icwa_vs_siblings",
-                        Message(
-                            "conflict.icwa_vs_siblings",
-                            id=entry.child.id,
-                            tier=entry.icwa_tier,
-                            siblings=others,
-                            homes=len(group.found.good_cause),
-                        ),
-                    )
-                )
+            ids = (entry.child.id, *(m.child.id for m in members if m is not entry))
+            if i in together and not whole:
+                out.append(Conflict(ids, "icwa_vs_siblings", together[i]))
             if c not in chosen:
                 continue
             p = int(entry.positions[chosen[c]])

@@ -491,7 +491,7 @@ def rank(
         notes=notes,
         message=_message(found, suggestions),
         alternatives=alternatives,
-        conflicts=_conflicts(found, alternatives),
+        conflicts=tuple(icwa_vs_siblings(found).values()),
         icwa_best={request.ids[i]: t for i, t in enumerate(found.child_tiers) if t is not None},
         waiting=waiting,
         as_of=snapshot.as_of,
@@ -608,24 +608,23 @@ def _good_cause(found: Eligibility, communities: Communities) -> tuple[Candidate
     return tuple(out)
 
 
-def _conflicts(found: Eligibility, alternatives: Sequence[Candidate]) -> tuple[Message, ...]:
-    """ICWA against siblings together: the ICWA children and the best tier proposed."""
+def icwa_vs_siblings(found: Eligibility) -> dict[int, Message]:
+    """Per ICWA child of a group (by index in the request) whom keeping the group together
+    would place below her best tier: the conflict, in a sentence (none without such homes)."""
     request = found.context.request
-    out = []
-    for i, best in enumerate(found.child_tiers):
-        if best is None or not alternatives:
-            continue
-        others = [x for x in request.ids if x != request.ids[i]]
-        out.append(
-            Message(
-                "conflict.icwa_vs_siblings",
-                id=request.ids[i],
-                tier=best,
-                siblings=others,
-                homes=len(found.good_cause),
-            )
+    if not len(found.good_cause):
+        return {}
+    return {
+        i: Message(
+            "conflict.icwa_vs_siblings",
+            id=request.ids[i],
+            tier=best,
+            siblings=[x for x in request.ids if x != request.ids[i]],
+            homes=len(found.good_cause),
         )
-    return tuple(out)
+        for i, best in enumerate(found.child_tiers)
+        if best is not None
+    }
 
 
 def _candidate(
