@@ -213,6 +213,7 @@ def require(permission: str) -> Callable[..., Principal]:
         return principal
 
     check.__name__ = f"require_{permission.replace(':', '_')}"
+    check.permission = permission  # type: ignore[attr-defined]  # read by api.access
     return check
 
 

@@ -341,6 +341,26 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys_roles(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+
+    from api.access import matrix_markdown, route_access
+    from api.app import create_app
+    from api.auth import ROLES
+
+    # the routes do not depend on the records: an empty database in memory will do
+    rows = route_access(create_app(create_engine("sqlite://"), run_plan_jobs=False))
+    payload = {
+        "routes": [
+            {"method": r.method, "path": r.path, "permission": r.permission}
+            | {role: r.allows(role) for role in ROLES}
+            for r in rows
+        ]
+    }
+    _emit(args, payload, matrix_markdown(rows).rstrip("\n"))
+    return EXIT_OK
+
+
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from api.auth import revoke_key
 
@@ -517,6 +537,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_keys.add_argument("--json", action="store_true")
     demo_keys.set_defaults(func=cmd_keys_demo)
+    roles = key_commands.add_parser(
+        "roles", help="which role may call which route (the matrix of docs/security.md)"
+    )
+    roles.add_argument("--json", action="store_true")
+    roles.set_defaults(func=cmd_keys_roles)
 
     audit = commands.add_parser("audit", help="the audit log: reads of child records, decisions")
     audit.add_argument("--child", metavar="CHILD_ID", help="entries about this child")

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from api.access import route_access
 from api.auth import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
 from api.cli import main
 from data.db import session_scope
@@ -125,7 +126,12 @@ def _call(client: TestClient, method: str, path: str, body: Any, key: str | None
 
 
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
-    """The matrix below covers every operation of the OpenAPI document (but health)."""
+    """The matrix below covers every operation of the OpenAPI document (but health), each
+    with the permission the route declares (the role matrix of docs/security.md)."""
+    declared = {
+        (row.method, row.path): row.permission
+        for row in route_access(client.app)  # type: ignore[arg-type]
+    }
     documented = {
         (method.upper(), path)
         for path, item in client.get("/openapi.json").json()["paths"].items()
@@ -133,7 +139,7 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
         if path != "/v1/health"
     }
     covered = set()
-    for method, path, _, _ in ENDPOINTS:
+    for method, path, _, permission in ENDPOINTS:
         bare = path.split("?")[0]
         parts = bare.split("/")
         for template_path in {p for _, p in documented}:
@@ -142,6 +148,7 @@ def test_every_route_is_in_the_matrix(client: TestClient) -> None:
                 t == p or t.startswith("{") for t, p in zip(template, parts, strict=True)
             ):
                 covered.add((method, template_path))
+                assert declared[(method, template_path)] == permission, (method, template_path)
     assert documented <= covered, sorted(documented - covered)
 
 
