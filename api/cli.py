@@ -181,7 +181,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     from api.matching_service import load_matching_inputs, load_waiting_children
     from matching import greedy, load_policy, plan, validate
-    from matching.plan import checked
+    from matching.plan_result import checked
 
     if args.time_limit <= 0:
         print("fostermatch plan: --time-limit must be more than 0 seconds", file=sys.stderr)

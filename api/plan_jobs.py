@@ -215,7 +215,7 @@ class PlanRunner:
     def _run(self, job_id: str) -> None:
         from api.matching_service import load_matching_inputs, load_waiting_children
         from matching import greedy, plan, validate
-        from matching.plan import checked
+        from matching.plan_result import checked
 
         with Session(self.engine) as session:
             job = session.get(PlanJob, job_id)

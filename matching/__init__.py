@@ -27,7 +27,8 @@ from matching.greedy import greedy
 from matching.inputs import Child, Communities, Home, InputError, PlacedSibling
 from matching.languages import language_name
 from matching.near_miss import NearMiss
-from matching.plan import Assignment, PlanResult, Unplaced, plan
+from matching.plan import plan
+from matching.plan_result import Assignment, PlanResult, Unplaced
 from matching.policy import Policy, PolicyError, Weights, load_policy
 from matching.rank import Candidate, FactorScore, RankResult, Waiting, rank
 from matching.request import Context, Request

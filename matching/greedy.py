@@ -21,16 +21,10 @@ from datetime import date
 
 import numpy as np
 
+from matching.candidates import Table, build_table, waiting_order
 from matching.inputs import Child, Communities
-from matching.plan import (
-    PlanResult,
-    Table,
-    _Layout,
-    build_table,
-    finish,
-    score_points,
-    waiting_order,
-)
+from matching.placement import Layout, score_points
+from matching.plan_result import PlanResult, finish
 from matching.policy import Policy
 from matching.snapshot import HomeSnapshot
 
@@ -75,7 +69,7 @@ def lawful_baseline(table: Table) -> dict[int, int]:
     placement is kept as it is).
     """
     chosen = place_in_waiting_order(table, kin_first=True)
-    layout = _Layout.of(table)
+    layout = Layout.of(table)
     if layout.split_while_room(chosen):
         repaired = layout.repair(chosen)
         if repaired is not None:

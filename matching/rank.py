@@ -489,7 +489,7 @@ def rank(
         near_misses=tuple(listed),
         suggestions=tuple(suggestions),
         notes=notes,
-        message=_message(found, suggestions),
+        message=why_none(found, suggestions),
         alternatives=alternatives,
         conflicts=tuple(icwa_vs_siblings(found).values()),
         icwa_best={request.ids[i]: t for i, t in enumerate(found.child_tiers) if t is not None},
@@ -696,7 +696,7 @@ def _notes(request: Request) -> tuple[Message, ...]:
     )
 
 
-def _message(found: Eligibility, suggestions: Sequence[Message]) -> Message | None:
+def why_none(found: Eligibility, suggestions: Sequence[Message]) -> Message | None:
     """Why nothing (or no home for the whole group) qualifies, in a sentence or two."""
     request = found.context.request
     n = found.context.n

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matching import PolicyError, greedy, load_policy, plan, validate
-from matching.plan import build_table, checked, cut_table
+from matching.candidates import build_table, cut_table
+from matching.plan_result import checked
 
 if TYPE_CHECKING:
     from matching import Child, Home, PlanResult

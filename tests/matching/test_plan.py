@@ -25,8 +25,8 @@ from matching import (
     score,
     validate,
 )
-from matching.plan import _build as build_model
-from matching.plan import _far_cost, build_table, integer_points
+from matching.candidates import build_table, far_cost, integer_points
+from matching.model import build_model
 
 from .conftest import Town
 
@@ -368,7 +368,7 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
                 ctx = Context(Request([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
-                far = float(_far_cost(pairing, policy)[0])  # the plan's equity correction
+                far = float(far_cost(pairing, policy)[0])  # the plan's equity correction
                 points[child.id, home.id] = integer_points(float(score(pairing).points[0]) - far)
                 mine.append(home.id)
         options.append(mine)
@@ -401,7 +401,7 @@ def greedy_like(
     town: Town, children: list[Child], homes: list[Home], placement: dict[str, str]
 ) -> PlanResult:
     """A placement's figures, as the plan's result would report them."""
-    from matching.plan import build_table, figures
+    from matching.plan_result import figures
 
     snap = town.snapshot(homes)
     table = build_table(children, snap, town.communities, town.policy)

@@ -1,0 +1,516 @@
+"""The plan's CP-SAT model: variables (a child alone in a home, a sibling group whole in a
+home), one ``add_*`` function per family of constraints, the objectives as domain verbs, and
+the moves that improve a lawful placement without a solver.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from matching.candidates import Table, integer_points
+from matching.placement import Floors, Layout, whole_points
+
+__all__ = ["Model", "Progress", "SolveProgress", "build_model"]
+
+Progress = Callable[[str], None]
+
+
+class SolveProgress(cp_model.CpSolverSolutionCallback):
+    """Reports each improving solution through the caller's ``progress`` function."""
+
+    def __init__(self, stage: str, progress: Progress, weights: tuple[int, int] = (0, 0)) -> None:
+        super().__init__()
+        self.stage = stage
+        self.progress = progress
+        # stage 1: the objective's weight of one sibling group whole (0 when not counted)
+        # and of one child placed; a sibling group split costs 1
+        self.per_group, self.per_child = weights
+
+    def on_solution_callback(self) -> None:
+        objective, bound = self.objective_value, self.best_objective_bound
+        if not self.per_child:
+            self.progress(
+                f"{self.stage}: objective {objective:.0f}, bound {bound:.0f}, "
+                f"{self.wall_time:.2f} s"
+            )
+            return
+        whole = ""
+        if self.per_group:
+            groups = math.floor(objective / self.per_group + 1e-9)
+            objective -= groups * self.per_group
+            whole = f"{groups} sibling groups whole (bound {bound // self.per_group:.0f}), "
+        placed = math.ceil(objective / self.per_child - 1e-9)
+        split = round(placed * self.per_child - objective)
+        tail = "" if self.per_group else f", bound {math.ceil(bound / self.per_child - 1e-9)}"
+        self.progress(
+            f"{self.stage}: {whole}{placed} placed ({split} sibling groups split){tail}, "
+            f"{self.wall_time:.2f} s"
+        )
+
+
+@dataclass(eq=False)
+class Model(Layout):
+    """The CP-SAT model and its decision variables, with domain verbs.
+
+    A sibling group is placed in one of two ways, never both: whole, in one home that takes
+    every member (one variable per such home), or split, each member on their own (the
+    variables of single children). Splitting is allowed only while no home that takes the
+    group whole still has the beds for it. A group of one is a single child.
+    """
+
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    # (child index, option index) -> the child is placed there on their own
+    place: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # (group index, snapshot position) -> every member of the group is placed there
+    whole: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # (group index, parts beyond the first: homes used plus members left waiting, minus one)
+    extra_parts: list[tuple[int, cp_model.LinearExprT]] = field(default_factory=list)
+    # group index -> its split rule, one (whole home, split variable) per whole home: not
+    # in the model until a solution breaks it
+    guards: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=dict)
+    # home position -> (variable, children it puts there, group)
+    at_home: dict[int, list[tuple[cp_model.IntVar, int, int]]] = field(default_factory=dict)
+    # group index -> the group is split (for the groups that may be)
+    split_of: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    # (group index, position) -> a member of the split group is placed there on their own
+    uses_of: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
+    # child index -> (the single child is placed outside their kin homes, those options)
+    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = field(default_factory=dict)
+
+    @property
+    def splits(self) -> list[cp_model.IntVar]:
+        """One per sibling group that may be split: the group is split."""
+        return list(self.split_of.values())
+
+    def placed(self) -> cp_model.LinearExpr:
+        """Children placed."""
+        variables = list(self.place.values()) + list(self.whole.values())
+        sizes = [1] * len(self.place) + [len(self.table.groups[g].members) for g, _ in self.whole]
+        return cp_model.LinearExpr.weighted_sum(variables, sizes)
+
+    def per_child(self) -> int:
+        """The weight of one child placed in :meth:`placed_then_whole`."""
+        return len(self.splits) + 1
+
+    def placed_then_whole(self) -> cp_model.LinearExpr:
+        """Children placed, then (as a tie-break worth less than one child) the fewest
+        sibling groups split: a split the count does not need is never chosen. (How many
+        homes a split group uses is the score stage's: as a tie-break here it made the
+        first stage too slow to prove at 2,000 children.)"""
+        return self.per_child() * self.placed() - cp_model.LinearExpr.sum(self.splits)
+
+    def tally(self, counts: Callable[[int, int], bool]) -> cp_model.LinearExpr:
+        """Children placed for whom ``counts(child index, option index)`` holds."""
+        variables: list[cp_model.IntVar] = []
+        weights: list[int] = []
+        for (c, o), var in self.place.items():
+            if counts(c, o):
+                variables.append(var)
+                weights.append(1)
+        for (g, p), var in self.whole.items():
+            n = sum(1 for c in self.table.groups[g].members if counts(c, self.option_of[c][p]))
+            if n:
+                variables.append(var)
+                weights.append(n)
+        return cp_model.LinearExpr.weighted_sum(variables, weights)
+
+    def hold_floors(self, floors: Floors) -> None:
+        """Never behind the baseline on the headline measures (docs/matching-rules.md, 6)."""
+        t, s = self.table, self.table.snapshot
+        self.model.add(self.groups_whole() >= floors.sibling_groups_whole)
+        own = self.tally(lambda c, o: t.children[c].own_community_at(o, s))
+        self.model.add(own >= floors.own_community)
+        self.model.add(self.tally(lambda c, o: t.children[c].kin_at(o, s)) >= floors.kin)
+        long = self.tally(lambda c, _: t.children[c].long_waiting)
+        self.model.add(long >= floors.long_waiting)
+
+    def groups_whole(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole."""
+        return cp_model.LinearExpr.sum(list(self.whole.values()))
+
+    def per_group(self) -> int:
+        """The weight of one sibling group whole in :meth:`whole_then_placed`: more than
+        every child placed together."""
+        return self.per_child() * (len(self.table.children) + 1)
+
+    def whole_then_placed(self) -> cp_model.LinearExpr:
+        """Sibling groups placed whole, then :meth:`placed_then_whole`."""
+        return self.per_group() * self.groups_whole() + self.placed_then_whole()
+
+    def points(self) -> cp_model.LinearExpr:
+        """Score points (integers): each child's points and waiting priority, the "siblings
+        together" points of a group placed whole, minus the split penalty per extra part of
+        a split group."""
+        penalty = integer_points(self.table.policy.split_penalty)
+        terms: list[cp_model.LinearExprT] = []
+        coefficients: list[int] = []
+        for (c, o), var in self.place.items():
+            entry = self.table.children[c]
+            terms.append(var)
+            coefficients.append(integer_points(float(entry.points[o])) + entry.priority)
+        for (g, p), var in self.whole.items():
+            terms.append(var)
+            coefficients.append(whole_points(self.table, g, p, self.option_of))
+        for _, extra in self.extra_parts:
+            terms.append(extra)
+            coefficients.append(-penalty)
+        return cp_model.LinearExpr.weighted_sum(terms, coefficients)
+
+    def extract(self, solver: cp_model.CpSolver) -> dict[int, int]:
+        """Child index -> option index, from a solved model."""
+        chosen = {c: o for (c, o), var in self.place.items() if solver.value(var)}
+        for (g, p), var in self.whole.items():
+            if solver.value(var):
+                for c in self.table.groups[g].members:
+                    chosen[c] = self.option_of[c][p]
+        return chosen
+
+    def improved(self, start: dict[int, int], values: np.ndarray) -> dict[int, int] | None:
+        """A lawful placement near the relaxed values, as good in count as ``start``.
+
+        From a lawful placement, each move the relaxation favours (value above one half,
+        largest first) is made when it keeps every rule: a group moved whole into a home
+        with the beds, a child on their own moved to a home with a bed (never out of a
+        group placed whole, never away from a kin home named for them, never freeing a bed
+        in a kin home whose child lives elsewhere). No child loses a home, so the count
+        never drops. Groups then split unlawfully are moved whole; None if that fails.
+        """
+        table, s = self.table, self.table.snapshot
+        chosen = dict(start)
+        beds = s.free_beds.astype(np.int64).copy()
+        at: dict[int, int] = {}
+        living: dict[int, set[str]] = {}
+        for c, o in chosen.items():
+            p = int(table.children[c].positions[o])
+            beds[p] -= 1
+            at[c] = p
+            living.setdefault(p, set()).add(table.children[c].child.id)
+        kin_waits: dict[int, list[int]] = {}  # kin home -> single children it is named for
+        for c, entry in enumerate(table.children):
+            if len(table.groups[entry.group].members) == 1:
+                for position in entry.positions:
+                    if entry.child.id in s.homes[int(position)].kin_of:
+                        kin_waits.setdefault(int(position), []).append(c)
+
+        def kin_of(c: int, p: int) -> bool:
+            return table.children[c].child.id in s.homes[p].kin_of
+
+        def apart(c: int, p: int, moving: set[str]) -> bool:
+            child = table.children[c].child
+            return not any(
+                other in child.separate_from
+                or child.id in table.children[table.index[other]].child.separate_from
+                for other in living.get(p, set()) - moving
+            )
+
+        def may_leave(c: int) -> bool:
+            """Moving c frees a bed: not in a kin home whose single child lives elsewhere."""
+            q = at.get(c)
+            if q is None:
+                return True
+            if len(table.groups[table.children[c].group].members) == 1 and kin_of(c, q):
+                return False  # kin first: never away from their own kin home
+            return all(d in at and kin_of(d, at[d]) for d in kin_waits.get(q, []) if d != c)
+
+        def move(c: int, p: int) -> None:
+            q = at.get(c)
+            if q is not None:
+                beds[q] += 1
+                living[q].discard(table.children[c].child.id)
+            beds[p] -= 1
+            at[c] = p
+            living.setdefault(p, set()).add(table.children[c].child.id)
+            chosen[c] = self.option_of[c][p]
+
+        def whole_at(g: int) -> int | None:
+            members = table.groups[g].members
+            homes = {at.get(m) for m in members}
+            return homes.pop() if len(members) > 1 and len(homes) == 1 else None
+
+        moves = sorted(
+            [(-values[v.index], 0, g, p) for (g, p), v in self.whole.items()]
+            + [(-values[v.index], 1, c, o) for (c, o), v in self.place.items()]
+        )
+        for value, kind, i, j in moves:
+            if -value < 0.5:
+                break
+            if kind == 0:  # the group whole in home j
+                members = table.groups[i].members
+                ids = {table.children[m].child.id for m in members}
+                mine = sum(1 for m in members if at.get(m) == j)
+                if whole_at(i) == j or beds[j] + mine < len(members):
+                    continue
+                if all(may_leave(m) for m in members) and all(apart(m, j, ids) for m in members):
+                    for m in members:
+                        if at.get(m) != j:
+                            move(m, j)
+                continue
+            c, p = i, int(table.children[i].positions[j])  # the child alone in home p
+            g = table.children[c].group
+            if at.get(c) == p or beds[p] < 1 or whole_at(g) is not None:
+                continue
+            here = sum(1 for m in table.groups[g].members if at.get(m) == p)
+            if here >= s.max_siblings[p] or not may_leave(c) or not apart(c, p, set()):
+                continue
+            single = len(table.groups[g].members) == 1
+            if single and not kin_of(c, p) and any(beds[k] > 0 for k in self._kin_homes(c)):
+                continue  # kin first: not elsewhere while their kin home has a bed
+            if self._claimed_by_icwa_sibling(c, p, at):
+                continue  # her tier's home, while she waits
+            move(c, p)
+        return self.repair(chosen)
+
+    def best_options(self) -> np.ndarray:
+        """A value per model variable that :meth:`improved` follows without a relaxation:
+        1 for each child's best-scored home on their own and each group's best home whole,
+        0 elsewhere (a cheap stand-in when there is no time to build the relaxation)."""
+        values = np.zeros(len(self.model.proto.variables))
+        for c, entry in enumerate(self.table.children):
+            mine = [o for o in range(len(entry.positions)) if (c, o) in self.place]
+            if mine:
+                best = max(mine, key=lambda o: (entry.points[o], -o))
+                values[self.place[c, best].index] = 1.0
+        for g in range(len(self.table.groups)):
+            homes = [p for p in self.whole_homes[g] if (g, p) in self.whole]
+            if homes:
+                best_home = max(
+                    homes, key=lambda p: (whole_points(self.table, g, p, self.option_of), -p)
+                )
+                values[self.whole[g, best_home].index] = 1.0
+        return values
+
+    def _claimed_by_icwa_sibling(self, c: int, p: int, at: Mapping[int, int]) -> bool:
+        """Home ``p`` is of the best tier of an ICWA sibling of ``c`` who is not placed (a
+        child not under ICWA takes such a home on their own only while she is placed)."""
+        if self.table.children[c].icwa_tier is not None:
+            return False
+        group = self.table.groups[self.table.children[c].group]
+        return any(
+            self.table.children[m].icwa_tier is not None and m not in at and p in self.option_of[m]
+            for m in group.members
+            if m != c
+        )
+
+    def _kin_homes(self, c: int) -> list[int]:
+        entry = self.table.children[c]
+        snapshot = self.table.snapshot
+        return [int(p) for p in entry.positions if entry.child.id in snapshot.homes[int(p)].kin_of]
+
+    def guard(self, groups: list[int]) -> None:
+        """Add the split rule of these groups to the model: split only while every home
+        taking the group whole is left with fewer free beds than its members."""
+        s = self.table.snapshot
+        for g in groups:
+            k = len(self.table.groups[g].members)
+            for p, split in self.guards.pop(g, []):
+                here = [(var, n) for var, n, h in self.at_home.get(p, []) if h != g]
+                others = cp_model.LinearExpr.weighted_sum(
+                    [v for v, _ in here], [n for _, n in here]
+                )
+                self.model.add(int(s.free_beds[p]) - others <= k - 1).only_enforce_if(split)
+
+    def hint(self, chosen: dict[int, int]) -> None:
+        """Start the search from a placement (child index -> option index)."""
+        self.model.clear_hints()
+        whole_at: dict[int, int] = {}
+        for g, group in enumerate(self.table.groups):
+            homes = {
+                int(self.table.children[c].positions[chosen[c]])
+                for c in group.members
+                if c in chosen
+            }
+            if (
+                len(group.members) > 1
+                and len(homes) == 1
+                and all(c in chosen for c in group.members)
+            ):
+                p = homes.pop()
+                if (g, p) in self.whole:
+                    whole_at[g] = p
+        for (g, p), var in self.whole.items():
+            self.model.add_hint(var, whole_at.get(g) == p)
+        for (c, o), var in self.place.items():
+            self.model.add_hint(
+                var, self.table.children[c].group not in whole_at and chosen.get(c) == o
+            )
+        # the auxiliary variables too: a complete hint is taken as a first solution at once
+        for g, var in self.split_of.items():
+            members = self.table.groups[g].members
+            self.model.add_hint(var, g not in whole_at and any(c in chosen for c in members))
+        for (g, p), var in self.uses_of.items():
+            here = any(
+                c in chosen and int(self.table.children[c].positions[chosen[c]]) == p
+                for c in self.table.groups[g].members
+            )
+            self.model.add_hint(var, g not in whole_at and here)
+        for c, (var, own) in self.elsewhere_of.items():
+            self.model.add_hint(var, c in chosen and chosen[c] not in own)
+
+
+def build_model(table: Table) -> Model:
+    model = cp_model.CpModel()
+    s = table.snapshot
+    layout = Layout.of(table)
+    option_of, whole_homes = layout.option_of, layout.whole_homes
+
+    # a group may be split only when, whatever the others take, no home taking it whole
+    # could be left with its beds: otherwise it is never split (and has no split variables)
+    demand: dict[int, int] = {}
+    for entry in table.children:
+        for position in entry.positions:
+            demand[int(position)] = demand.get(int(position), 0) + 1
+    may_split = []
+    for g, group in enumerate(table.groups):
+        k = len(group.members)
+        sure = any(int(s.free_beds[p]) - (demand[p] - k) >= k for p in whole_homes[g])
+        may_split.append(k < 2 or not sure)
+
+    # variables: a child alone in a home; a sibling group whole in a home
+    place: dict[tuple[int, int], cp_model.IntVar] = {}
+    whole: dict[tuple[int, int], cp_model.IntVar] = {}
+    # position -> (variable, children it puts there, group)
+    at_home: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
+    # (child, position) -> the variables that put the child in that home
+    child_at: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+    for c, entry in enumerate(table.children):
+        if not may_split[entry.group]:
+            continue
+        for o, position in enumerate(entry.positions):
+            p = int(position)
+            var = model.new_bool_var(f"place_{entry.child.id}_{s.ids[p]}")
+            place[c, o] = var
+            at_home.setdefault(p, []).append((var, 1, entry.group))
+            child_at.setdefault((c, p), []).append(var)
+    for g, group in enumerate(table.groups):
+        for p in whole_homes[g]:
+            var = model.new_bool_var(f"group{g}_whole_in_{s.ids[p]}")
+            whole[g, p] = var
+            at_home.setdefault(p, []).append((var, len(group.members), g))
+            for c in group.members:
+                child_at.setdefault((c, p), []).append(var)
+
+    def load(p: int, *, besides: int | None = None) -> cp_model.LinearExprT:
+        """Children placed in the home at ``p`` (leaving out one group's)."""
+        here = [(var, n) for var, n, g in at_home.get(p, []) if g != besides]
+        return cp_model.LinearExpr.weighted_sum([v for v, _ in here], [n for _, n in here])
+
+    # a child is placed in at most one home (alone or with the whole group)
+    for c, entry in enumerate(table.children):
+        if len(table.groups[entry.group].members) < 2:
+            model.add_at_most_one(place[c, o] for o in range(len(entry.positions)))
+
+    # a home never takes more children than it has free beds
+    for p, entries in at_home.items():
+        if sum(n for _, n, _ in entries) > s.free_beds[p]:
+            model.add(load(p) <= int(s.free_beds[p]))
+
+    # children with a recorded safety separation never live in the same home
+    for (c, p), variables in child_at.items():
+        for other in table.children[c].child.separate_from:
+            d = table.index.get(other)
+            if d is not None and other > table.children[c].child.id and (d, p) in child_at:
+                model.add(sum(variables) + sum(child_at[d, p]) <= 1)
+
+    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = {}
+    # kin first: a single child goes to a home not named for them only when every kin home
+    # named for them is full (for a sibling group, keeping it together comes first and
+    # kinship is a weight: a rule here would often leave one sibling without a home)
+    for c, entry in enumerate(table.children):
+        if len(table.groups[entry.group].members) > 1:
+            continue
+        own = [
+            o
+            for o, position in enumerate(entry.positions)
+            if entry.child.id in s.homes[int(position)].kin_of
+        ]
+        others = [place[c, o] for o in range(len(entry.positions)) if o not in own]
+        if not own or not others:
+            continue
+        elsewhere = model.new_bool_var(f"{entry.child.id}_not_with_kin")
+        elsewhere_of[c] = (elsewhere, frozenset(own))
+        model.add(sum(others) == elsewhere)
+        for o in own:
+            p = int(entry.positions[o])
+            model.add(load(p) >= int(s.free_beds[p])).only_enforce_if(elsewhere)
+
+    # ICWA binds for the ICWA child, kin first for her siblings is policy: a home in her
+    # (best) tier goes to a sibling of hers on their own only while she too is placed
+    for group in table.groups:
+        if len(group.members) < 2:
+            continue
+        for c in group.members:
+            if table.children[c].icwa_tier is None:
+                continue
+            g = table.children[c].group
+            placed_c = [
+                place[c, o] for o in range(len(table.children[c].positions)) if (c, o) in place
+            ]
+            placed_c += [whole[g, p] for p in whole_homes[g]]
+            for j in group.members:
+                if j == c or table.children[j].icwa_tier is not None:
+                    continue
+                for position in table.children[c].positions:
+                    theirs = option_of[j].get(int(position))
+                    if theirs is not None and (j, theirs) in place:
+                        model.add(place[j, theirs] <= sum(placed_c))
+
+    # a sibling group goes whole to one home, or is split (members on their own, some maybe
+    # left waiting) only while no home that takes it whole still has the beds for it
+    extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
+    guards: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
+    split_of: dict[int, cp_model.IntVar] = {}
+    uses_of: dict[tuple[int, int], cp_model.IntVar] = {}
+    for g, group in enumerate(table.groups):
+        k = len(group.members)
+        if k < 2:
+            continue
+        wholes = [whole[g, p] for p in whole_homes[g]]
+        if not may_split[g]:
+            model.add_at_most_one(wholes)
+            continue
+        split = model.new_bool_var(f"group{g}_split")
+        split_of[g] = split
+        model.add_at_most_one([*wholes, split])
+        alone = []
+        uses: dict[int, cp_model.IntVar] = {}
+        for c in group.members:
+            mine = [place[c, o] for o in range(len(table.children[c].positions))]
+            # a member is placed on their own only when the group is split
+            model.add(sum(mine) <= split)
+            alone += mine
+            for o, position in enumerate(table.children[c].positions):
+                p = int(position)
+                if p not in uses:
+                    uses[p] = uses_of[g, p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
+                model.add_implication(place[c, o], uses[p])
+        # never more of the group in one home than its sibling limit
+        for p in uses:
+            here = [place[c, option_of[c][p]] for c in group.members if p in option_of[c]]
+            if len(here) > s.max_siblings[p]:
+                model.add(sum(here) <= int(s.max_siblings[p]))
+        # split only while every home taking it whole is left with fewer than k free beds:
+        # added when a solution breaks it (see Model.guard), as the constraints are many,
+        # weak in the linear relaxation, and rarely binding (the points favour whole groups)
+        guards[g] = [(p, split) for p in whole_homes[g]]
+        # parts beyond the first: homes used, plus members left waiting, minus one
+        extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
+
+    return Model(
+        table=table,
+        option_of=option_of,
+        whole_homes=whole_homes,
+        model=model,
+        place=place,
+        whole=whole,
+        extra_parts=extra_parts,
+        guards=guards,
+        at_home=at_home,
+        split_of=split_of,
+        uses_of=uses_of,
+        elsewhere_of=elsewhere_of,
+    )
