@@ -15,7 +15,19 @@ from ortools.sat.python import cp_model
 from matching.candidates import Table, integer_points
 from matching.placement import Floors, Layout, whole_points
 
-__all__ = ["Model", "Progress", "SolveProgress", "build_model"]
+__all__ = [
+    "Model",
+    "Progress",
+    "SolveProgress",
+    "add_beds",
+    "add_icwa_siblings",
+    "add_kin_first",
+    "add_one_home_each",
+    "add_separations",
+    "add_sibling_groups",
+    "add_variables",
+    "build_model",
+]
 
 Progress = Callable[[str], None]
 
@@ -81,6 +93,15 @@ class Model(Layout):
     uses_of: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     # child index -> (the single child is placed outside their kin homes, those options)
     elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = field(default_factory=dict)
+    # (child index, position) -> the variables that put the child in that home
+    child_at: dict[tuple[int, int], list[cp_model.IntVar]] = field(default_factory=dict)
+    # group index -> the group may be split (else it has no split variables)
+    may_split: list[bool] = field(default_factory=list)
+
+    def load(self, p: int) -> cp_model.LinearExprT:
+        """Children placed in the home at ``p``."""
+        here = self.at_home.get(p, [])
+        return cp_model.LinearExpr.weighted_sum([v for v, _, _ in here], [n for _, n, _ in here])
 
     @property
     def splits(self) -> list[cp_model.IntVar]:
@@ -353,13 +374,23 @@ class Model(Layout):
 
 
 def build_model(table: Table) -> Model:
-    model = cp_model.CpModel()
-    s = table.snapshot
+    """The model of a table: its variables, then each family of constraints in turn."""
     layout = Layout.of(table)
-    option_of, whole_homes = layout.option_of, layout.whole_homes
+    m = Model(table=table, option_of=layout.option_of, whole_homes=layout.whole_homes)
+    add_variables(m, _may_split(table, layout))
+    add_one_home_each(m)
+    add_beds(m)
+    add_separations(m)
+    add_kin_first(m)
+    add_icwa_siblings(m)
+    add_sibling_groups(m)
+    return m
 
-    # a group may be split only when, whatever the others take, no home taking it whole
-    # could be left with its beds: otherwise it is never split (and has no split variables)
+
+def _may_split(table: Table, layout: Layout) -> list[bool]:
+    """Per group: may it be split? Not when, whatever the others take, a home taking it whole
+    is sure to keep its beds (such a group has no split variables at all)."""
+    s = table.snapshot
     demand: dict[int, int] = {}
     for entry in table.children:
         for position in entry.positions:
@@ -367,59 +398,64 @@ def build_model(table: Table) -> Model:
     may_split = []
     for g, group in enumerate(table.groups):
         k = len(group.members)
-        sure = any(int(s.free_beds[p]) - (demand[p] - k) >= k for p in whole_homes[g])
+        sure = any(int(s.free_beds[p]) - (demand[p] - k) >= k for p in layout.whole_homes[g])
         may_split.append(k < 2 or not sure)
+    return may_split
 
-    # variables: a child alone in a home; a sibling group whole in a home
-    place: dict[tuple[int, int], cp_model.IntVar] = {}
-    whole: dict[tuple[int, int], cp_model.IntVar] = {}
-    # position -> (variable, children it puts there, group)
-    at_home: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
-    # (child, position) -> the variables that put the child in that home
-    child_at: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+
+def add_variables(m: Model, may_split: list[bool]) -> None:
+    """A child alone in a home (for the children whose group may be split); a sibling group
+    whole in a home that takes it."""
+    table, s, model = m.table, m.table.snapshot, m.model
+    m.may_split = may_split
     for c, entry in enumerate(table.children):
         if not may_split[entry.group]:
             continue
         for o, position in enumerate(entry.positions):
             p = int(position)
             var = model.new_bool_var(f"place_{entry.child.id}_{s.ids[p]}")
-            place[c, o] = var
-            at_home.setdefault(p, []).append((var, 1, entry.group))
-            child_at.setdefault((c, p), []).append(var)
+            m.place[c, o] = var
+            m.at_home.setdefault(p, []).append((var, 1, entry.group))
+            m.child_at.setdefault((c, p), []).append(var)
     for g, group in enumerate(table.groups):
-        for p in whole_homes[g]:
+        for p in m.whole_homes[g]:
             var = model.new_bool_var(f"group{g}_whole_in_{s.ids[p]}")
-            whole[g, p] = var
-            at_home.setdefault(p, []).append((var, len(group.members), g))
+            m.whole[g, p] = var
+            m.at_home.setdefault(p, []).append((var, len(group.members), g))
             for c in group.members:
-                child_at.setdefault((c, p), []).append(var)
+                m.child_at.setdefault((c, p), []).append(var)
 
-    def load(p: int, *, besides: int | None = None) -> cp_model.LinearExprT:
-        """Children placed in the home at ``p`` (leaving out one group's)."""
-        here = [(var, n) for var, n, g in at_home.get(p, []) if g != besides]
-        return cp_model.LinearExpr.weighted_sum([v for v, _ in here], [n for _, n in here])
 
-    # a child is placed in at most one home (alone or with the whole group)
-    for c, entry in enumerate(table.children):
-        if len(table.groups[entry.group].members) < 2:
-            model.add_at_most_one(place[c, o] for o in range(len(entry.positions)))
+def add_one_home_each(m: Model) -> None:
+    """A single child is placed in at most one home (a group member: see the group's rule)."""
+    for c, entry in enumerate(m.table.children):
+        if len(m.table.groups[entry.group].members) < 2:
+            m.model.add_at_most_one(m.place[c, o] for o in range(len(entry.positions)))
 
-    # a home never takes more children than it has free beds
-    for p, entries in at_home.items():
+
+def add_beds(m: Model) -> None:
+    """A home never takes more children than it has free beds."""
+    s = m.table.snapshot
+    for p, entries in m.at_home.items():
         if sum(n for _, n, _ in entries) > s.free_beds[p]:
-            model.add(load(p) <= int(s.free_beds[p]))
+            m.model.add(m.load(p) <= int(s.free_beds[p]))
 
-    # children with a recorded safety separation never live in the same home
-    for (c, p), variables in child_at.items():
+
+def add_separations(m: Model) -> None:
+    """Children with a recorded safety separation never live in the same home."""
+    table = m.table
+    for (c, p), variables in m.child_at.items():
         for other in table.children[c].child.separate_from:
             d = table.index.get(other)
-            if d is not None and other > table.children[c].child.id and (d, p) in child_at:
-                model.add(sum(variables) + sum(child_at[d, p]) <= 1)
+            if d is not None and other > table.children[c].child.id and (d, p) in m.child_at:
+                m.model.add(sum(variables) + sum(m.child_at[d, p]) <= 1)
 
-    elsewhere_of: dict[int, tuple[cp_model.IntVar, frozenset[int]]] = {}
-    # kin first: a single child goes to a home not named for them only when every kin home
-    # named for them is full (for a sibling group, keeping it together comes first and
-    # kinship is a weight: a rule here would often leave one sibling without a home)
+
+def add_kin_first(m: Model) -> None:
+    """A single child goes to a home not named for them only when every kin home named for
+    them is full. (For a sibling group, keeping it together comes first and kinship is a
+    weight: a rule here would often leave one sibling without a home.)"""
+    table, s, model = m.table, m.table.snapshot, m.model
     for c, entry in enumerate(table.children):
         if len(table.groups[entry.group].members) > 1:
             continue
@@ -428,18 +464,21 @@ def build_model(table: Table) -> Model:
             for o, position in enumerate(entry.positions)
             if entry.child.id in s.homes[int(position)].kin_of
         ]
-        others = [place[c, o] for o in range(len(entry.positions)) if o not in own]
+        others = [m.place[c, o] for o in range(len(entry.positions)) if o not in own]
         if not own or not others:
             continue
         elsewhere = model.new_bool_var(f"{entry.child.id}_not_with_kin")
-        elsewhere_of[c] = (elsewhere, frozenset(own))
+        m.elsewhere_of[c] = (elsewhere, frozenset(own))
         model.add(sum(others) == elsewhere)
         for o in own:
             p = int(entry.positions[o])
-            model.add(load(p) >= int(s.free_beds[p])).only_enforce_if(elsewhere)
+            model.add(m.load(p) >= int(s.free_beds[p])).only_enforce_if(elsewhere)
 
-    # ICWA binds for the ICWA child, kin first for her siblings is policy: a home in her
-    # (best) tier goes to a sibling of hers on their own only while she too is placed
+
+def add_icwa_siblings(m: Model) -> None:
+    """ICWA binds for the ICWA child, kin first for her siblings is policy: a home in her
+    (best) tier goes to a sibling of hers on their own only while she too is placed."""
+    table = m.table
     for group in table.groups:
         if len(group.members) < 2:
             continue
@@ -448,69 +487,53 @@ def build_model(table: Table) -> Model:
                 continue
             g = table.children[c].group
             placed_c = [
-                place[c, o] for o in range(len(table.children[c].positions)) if (c, o) in place
+                m.place[c, o] for o in range(len(table.children[c].positions)) if (c, o) in m.place
             ]
-            placed_c += [whole[g, p] for p in whole_homes[g]]
+            placed_c += [m.whole[g, p] for p in m.whole_homes[g]]
             for j in group.members:
                 if j == c or table.children[j].icwa_tier is not None:
                     continue
                 for position in table.children[c].positions:
-                    theirs = option_of[j].get(int(position))
-                    if theirs is not None and (j, theirs) in place:
-                        model.add(place[j, theirs] <= sum(placed_c))
+                    theirs = m.option_of[j].get(int(position))
+                    if theirs is not None and (j, theirs) in m.place:
+                        m.model.add(m.place[j, theirs] <= sum(placed_c))
 
-    # a sibling group goes whole to one home, or is split (members on their own, some maybe
-    # left waiting) only while no home that takes it whole still has the beds for it
-    extra_parts: list[tuple[int, cp_model.LinearExprT]] = []
-    guards: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
-    split_of: dict[int, cp_model.IntVar] = {}
-    uses_of: dict[tuple[int, int], cp_model.IntVar] = {}
+
+def add_sibling_groups(m: Model) -> None:
+    """A sibling group goes whole to one home, or is split (members on their own, some maybe
+    left waiting), never more of it in one home than the home's sibling limit; the rule
+    "split only while no home taking it whole has the beds" waits in ``m.guards``."""
+    table, s, model = m.table, m.table.snapshot, m.model
     for g, group in enumerate(table.groups):
         k = len(group.members)
         if k < 2:
             continue
-        wholes = [whole[g, p] for p in whole_homes[g]]
-        if not may_split[g]:
+        wholes = [m.whole[g, p] for p in m.whole_homes[g]]
+        if not m.may_split[g]:
             model.add_at_most_one(wholes)
             continue
         split = model.new_bool_var(f"group{g}_split")
-        split_of[g] = split
+        m.split_of[g] = split
         model.add_at_most_one([*wholes, split])
         alone = []
         uses: dict[int, cp_model.IntVar] = {}
         for c in group.members:
-            mine = [place[c, o] for o in range(len(table.children[c].positions))]
+            mine = [m.place[c, o] for o in range(len(table.children[c].positions))]
             # a member is placed on their own only when the group is split
             model.add(sum(mine) <= split)
             alone += mine
             for o, position in enumerate(table.children[c].positions):
                 p = int(position)
                 if p not in uses:
-                    uses[p] = uses_of[g, p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
-                model.add_implication(place[c, o], uses[p])
-        # never more of the group in one home than its sibling limit
+                    uses[p] = m.uses_of[g, p] = model.new_bool_var(f"group{g}_uses_{s.ids[p]}")
+                model.add_implication(m.place[c, o], uses[p])
         for p in uses:
-            here = [place[c, option_of[c][p]] for c in group.members if p in option_of[c]]
+            here = [m.place[c, m.option_of[c][p]] for c in group.members if p in m.option_of[c]]
             if len(here) > s.max_siblings[p]:
                 model.add(sum(here) <= int(s.max_siblings[p]))
         # split only while every home taking it whole is left with fewer than k free beds:
-        # added when a solution breaks it (see Model.guard), as the constraints are many,
-        # weak in the linear relaxation, and rarely binding (the points favour whole groups)
-        guards[g] = [(p, split) for p in whole_homes[g]]
+        # added when a solution breaks it (Model.guard), as the constraints are many, weak
+        # in the linear relaxation, and rarely binding (the points favour whole groups)
+        m.guards[g] = [(p, split) for p in m.whole_homes[g]]
         # parts beyond the first: homes used, plus members left waiting, minus one
-        extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
-
-    return Model(
-        table=table,
-        option_of=option_of,
-        whole_homes=whole_homes,
-        model=model,
-        place=place,
-        whole=whole,
-        extra_parts=extra_parts,
-        guards=guards,
-        at_home=at_home,
-        split_of=split_of,
-        uses_of=uses_of,
-        elsewhere_of=elsewhere_of,
-    )
+        m.extra_parts.append((g, sum(uses.values()) + (k - 1) * split - sum(alone)))
