@@ -22,6 +22,7 @@ from matching.greedy import lawful_baseline
 from matching.inputs import Child, Communities
 from matching.messages import Message
 from matching.model import Model, Progress, SolveProgress, build_model
+from matching.moves import best_options, improved
 from matching.placement import Floors, score_points
 from matching.plan_result import PlanResult, finish, with_baseline
 from matching.policy import Policy
@@ -247,12 +248,12 @@ def _solve_stage(
     relax = relax and budget.left() > 3 * lp_cost_s
     relaxed = relaxed_values(built.model, budget.left() / 3) if relax else None
     if relaxed is not None:
-        start = built.improved(hint, relaxed)
+        start = improved(built, hint, relaxed)
         if start is not None and meets(start):
             hint = lawful = start
         say(f"{stage}: the start moved toward the linear relaxation")
     elif not presolve:  # no time for the relaxation: each child toward their best home
-        start = built.improved(hint, built.best_options())
+        start = improved(built, hint, best_options(built))
         if start is not None and meets(start):
             hint = lawful = start
             say(f"{stage}: the start moved each child toward their best free home")

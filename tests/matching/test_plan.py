@@ -27,6 +27,7 @@ from matching import (
 )
 from matching.candidates import build_table, far_cost, integer_points
 from matching.model import build_model
+from matching.moves import improved
 
 from .conftest import Town
 
@@ -164,7 +165,7 @@ def test_the_start_moves_where_the_relaxation_points_and_the_rules_allow(town: T
     values[model.place[option("K", "H-other")].index] = 1.0
     group = table.children[table.index["S1"]].group
     values[model.whole[group, snap.position("H-pair")].index] = 1.0
-    better = model.improved(start, values)
+    better = improved(model, start, values)
     assert better is not None
     placed = {
         table.children[c].child.id: snap.ids[int(table.children[c].positions[o])]
