@@ -8,7 +8,7 @@ homes for the model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,6 +129,13 @@ class Table:
     children: list[ChildRow]
     groups: list[GroupRow]
     index: dict[str, int]
+
+    def apart(self, c: int, others: Iterable[str]) -> bool:
+        """Child ``c`` may live with these children: no safety separation from any of them."""
+        child = self.children[c].child
+        return not any(
+            child.kept_apart_from(self.children[self.index[other]].child) for other in others
+        )
 
     def option_of(self) -> list[Options]:
         """Per child: snapshot position -> option index."""

@@ -112,12 +112,7 @@ def _order(table: Table, c: int) -> tuple[date, str]:
 
 def _fits(table: Table, c: int, position: int, living: dict[int, set[str]]) -> bool:
     """No child already in the home has a safety separation from this one (either way)."""
-    child = table.children[c].child
-    return not any(
-        other in child.separate_from
-        or child.id in table.children[table.index[other]].child.separate_from
-        for other in living.get(position, set())
-    )
+    return table.apart(c, living.get(position, set()))
 
 
 def _put(
@@ -208,8 +203,7 @@ def _place_parts(
 
 def _apart(table: Table, a: int, b: int) -> bool:
     """A safety separation between two children of the table (either way)."""
-    x, y = table.children[a].child, table.children[b].child
-    return y.id in x.separate_from or x.id in y.separate_from
+    return table.children[a].child.kept_apart_from(table.children[b].child)
 
 
 def _place_one(

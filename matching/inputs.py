@@ -375,6 +375,11 @@ class Child:
         """The child's first language, or None when none is recorded."""
         return self.languages[0] if self.languages else None
 
+    def kept_apart_from(self, other: Child) -> bool:
+        """A recorded safety separation between the two children, named by either of them:
+        the one check every part of the engine uses."""
+        return other.id in self.separate_from or self.id in other.separate_from
+
     def waited_days(self, as_of: date) -> int | None:
         """Days the child has waited for a family home on ``as_of`` (None: not known)."""
         if self.waiting_since is None:

@@ -110,7 +110,7 @@ class Layout:
                     continue
                 living = [table.children[c].child for c, q in at.items() if q == p]
                 if not any(
-                    x.id in table.children[c].child.separate_from or x.separate_from & ids
+                    x.kept_apart_from(table.children[c].child)
                     for x in living
                     for c in members
                     if x.id not in ids

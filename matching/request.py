@@ -65,14 +65,12 @@ class Request:
         self.ages: IntArray = np.array([c.age for c in self.children], dtype=np.int64)
         self.sexes: IntArray = np.array([SEX_CODES[c.sex] for c in self.children], dtype=np.int64)
         self.needs: IntArray = np.array([bits(c.needs) for c in self.children], dtype=np.int64)
-        index = {c.id: i for i, c in enumerate(self.children)}
-        pairs = {
-            (min(i, index[other]), max(i, index[other]))
-            for i, c in enumerate(self.children)
-            for other in c.separate_from
-            if other in index
-        }
-        self.separated: tuple[tuple[int, int], ...] = tuple(sorted(pairs))
+        self.separated: tuple[tuple[int, int], ...] = tuple(
+            (i, j)
+            for i, a in enumerate(self.children)
+            for j in range(i + 1, self.size)
+            if a.kept_apart_from(self.children[j])
+        )
 
     def __repr__(self) -> str:
         return f"Request({', '.join(self.ids)})"

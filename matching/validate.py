@@ -188,7 +188,7 @@ def validate(
         present = sorted(ids)
         for i, a in enumerate(present):
             for b in present[i + 1 :]:
-                if b in by_id[a].separate_from or a in by_id[b].separate_from:
+                if by_id[a].kept_apart_from(by_id[b]):
                     out.append(
                         Violation(
                             "separation",
