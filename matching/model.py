@@ -312,10 +312,17 @@ def add_beds(m: Model) -> None:
 def add_separations(m: Model) -> None:
     """Children with a recorded safety separation never live in the same home."""
     table = m.table
-    for (c, p), variables in m.child_at.items():
-        for other in table.children[c].child.separate_from:
+    partners: dict[int, set[int]] = {}  # named by either child: each pair once, both ways
+    for c, entry in enumerate(table.children):
+        for other in entry.child.separate_from:
             d = table.index.get(other)
-            if d is not None and other > table.children[c].child.id and (d, p) in m.child_at:
+            if d is not None:
+                partners.setdefault(c, set()).add(d)
+                partners.setdefault(d, set()).add(c)
+    for (c, p), variables in m.child_at.items():
+        me = table.children[c].child.id
+        for d in sorted(partners.get(c, ()), key=lambda d: table.children[d].child.id):
+            if table.children[d].child.id > me and (d, p) in m.child_at:
                 m.model.add(sum(variables) + sum(m.child_at[d, p]) <= 1)
 
 

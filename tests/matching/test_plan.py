@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from matching import (
     Child,
@@ -252,6 +253,21 @@ def test_separated_children_never_share_a_home(town: Town) -> None:
     b = town.child("C2")
     result = run(town, [a, b], [town.home("H1", free_beds=2)])
     assert result.summary_figures["placed"] == 1
+
+
+def test_a_separation_named_by_either_child_binds_the_model(town: Town) -> None:
+    """Only the later child names the separation: the model keeps them apart all the same
+    (it once read only the earlier child's list, and left the check after it to catch it)."""
+    a = town.child("C1")
+    b = town.child("C2", separate_from=frozenset({"C1"}))
+    table = build_table(
+        [a, b], town.snapshot([town.home("H1", free_beds=2)]), town.communities, town.policy
+    )
+    built = build_model(table)
+    built.model.maximize(built.placed())
+    solver = cp_model.CpSolver()
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert solver.objective_value == 1
 
 
 def test_a_child_nobody_takes_gets_the_binding_rule(town: Town) -> None:
