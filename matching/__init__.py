@@ -30,7 +30,8 @@ from matching.near_miss import NearMiss
 from matching.plan import plan
 from matching.plan_result import Assignment, PlanResult, Unplaced
 from matching.policy import Policy, PolicyError, Weights, load_policy
-from matching.rank import Candidate, FactorScore, RankResult, Waiting, rank
+from matching.rank import rank
+from matching.rank_result import Candidate, FactorScore, RankResult, Waiting
 from matching.request import Context, Request
 from matching.rules import RULES, HardRule, rule_named
 from matching.snapshot import HomeSnapshot

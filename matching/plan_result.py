@@ -18,7 +18,8 @@ from matching.messages import Message
 from matching.near_miss import near_misses
 from matching.placement import whole_groups
 from matching.policy import Policy
-from matching.rank import FactorScore, factor_scores, icwa_vs_siblings, why_none
+from matching.rank import factor_scores, icwa_vs_siblings, why_none
+from matching.rank_result import FactorScore
 from matching.request import Context, Request
 from matching.rules import IcwaOrder
 from matching.snapshot import HomeSnapshot
