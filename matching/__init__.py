@@ -22,11 +22,12 @@ Exceptions: :class:`InputError` (a child, home or community that cannot be used)
 """
 
 from matching.eligibility import Eligibility, eligibility
-from matching.factors import FACTORS, Factor, Pairing, Scores, factor_named, score
+from matching.factors import FACTORS, Factor, Scores, factor_named, score
 from matching.greedy import greedy
 from matching.inputs import Child, Communities, Home, InputError, PlacedSibling
 from matching.languages import language_name
 from matching.near_miss import NearMiss
+from matching.pairing import Pairing
 from matching.plan import plan
 from matching.plan_result import Assignment, PlanResult, Unplaced
 from matching.policy import Policy, PolicyError, Weights, load_policy

@@ -15,8 +15,9 @@ from datetime import date
 import numpy as np
 
 from matching.eligibility import Eligibility, eligibility
-from matching.factors import Pairing, Scores, score
+from matching.factors import Scores, score
 from matching.inputs import Child, Communities, InputError
+from matching.pairing import Pairing
 from matching.policy import Policy
 from matching.rank import check_communities
 from matching.request import Context, Request

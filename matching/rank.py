@@ -23,10 +23,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.eligibility import Eligibility, eligibility
-from matching.factors import Pairing, Scores, score
+from matching.factors import Scores, score
 from matching.inputs import Child, Communities, InputError
 from matching.messages import Message
 from matching.near_miss import near_misses
+from matching.pairing import Pairing
 from matching.policy import Policy
 from matching.rank_result import Candidate, FactorScore, RankResult, Waiting
 from matching.request import Request
