@@ -34,9 +34,10 @@ from sqlmodel import Session, col
 
 from api.matching_service import age_on
 from api.outcomes_service import read_children
+from core.codes import SEXES
 from data.models import Episode, Home
 from outcomes import race_ethnicity, ratio_of_means, ratio_of_proportions
-from outcomes.tables import AGE_BANDS, RACE_CATEGORIES, SEXES, age_band
+from outcomes.tables import AGE_BANDS, RACE_CATEGORIES, age_band
 
 __all__ = [
     "DIMENSIONS",

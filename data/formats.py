@@ -15,6 +15,23 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from core.codes import (
+    ACCEPTS_SEX,
+    APPLICANT_STAGES,
+    CAPABILITIES,
+    CONGREGATE_SETTINGS,
+    DISCHARGE_REASONS,
+    FAMILY_SETTINGS,
+    HOME_KINDS,
+    HOME_STATUSES,
+    ICWA,
+    NEEDS,
+    PARTNER_KINDS,
+    PLACEMENT_SETTINGS,
+    RACES,
+    SEXES,
+    YES_NO_UNKNOWN,
+)
 from data.models import Applicant, Child, Episode, Home, Partner, Placement
 
 __all__ = [
@@ -32,43 +49,6 @@ __all__ = [
     "FileSpec",
     "format_cell",
 ]
-
-# -- codes --------------------------------------------------------------------------------
-
-HOME_KINDS = ("kin", "foster", "therapeutic", "pre_adoptive")
-HOME_STATUSES = ("active", "on_hold", "closed")
-SEXES = ("female", "male", "unknown")
-ACCEPTS_SEX = ("any", "female", "male")
-NEEDS = ("medical", "behavioral", "developmental", "therapeutic")
-CAPABILITIES = (*NEEDS, "infant")
-RACES = ("aian", "asian", "black", "nhpi", "white", "unknown")
-YES_NO_UNKNOWN = ("yes", "no", "unknown")
-ICWA = ("yes", "no", "reason_to_know")
-PLACEMENT_SETTINGS = (
-    "pre_adoptive",
-    "kin_home",
-    "foster_home",
-    "group_home",
-    "institution",
-    "independent_living",
-    "runaway",
-    "trial_home_visit",
-    "shelter",
-)
-FAMILY_SETTINGS = ("pre_adoptive", "kin_home", "foster_home")
-CONGREGATE_SETTINGS = ("group_home", "institution", "shelter")
-DISCHARGE_REASONS = (
-    "reunification",
-    "relative",
-    "adoption",
-    "guardianship",
-    "emancipation",
-    "transfer",
-    "runaway",
-    "death",
-)
-APPLICANT_STAGES = ("inquiry", "application", "training", "home_study", "licensed", "withdrawn")
-PARTNER_KINDS = ("faith", "school", "community_centre", "health", "cultural_association", "other")
 
 MAX_ID_LENGTH = 64
 

@@ -36,6 +36,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from core.codes import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, HOME_STATUSES, ICWA, NEEDS, SEXES
 from geo import LatLon
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ __all__ = [
     "CAPABILITIES",
     "HOME_KINDS",
     "HOME_STATUSES",
-    "ICWA_VALUES",
+    "ICWA",
     "MAX_AGE",
     "NEEDS",
     "SEXES",
@@ -57,19 +58,14 @@ __all__ = [
     "PlacedSibling",
 ]
 
+# the code lists are core.codes'; these types spell them for the type checker (a test keeps
+# the two equal)
 Sex = Literal["female", "male", "unknown"]
 Icwa = Literal["yes", "no", "reason_to_know"]
 HomeKind = Literal["kin", "foster", "therapeutic", "pre_adoptive"]
 HomeStatus = Literal["active", "on_hold", "closed"]
 AcceptsSex = Literal["any", "female", "male"]
 
-SEXES: tuple[str, ...] = ("female", "male", "unknown")
-ICWA_VALUES: tuple[str, ...] = ("yes", "no", "reason_to_know")
-NEEDS: tuple[str, ...] = ("medical", "behavioral", "developmental", "therapeutic")
-CAPABILITIES: tuple[str, ...] = (*NEEDS, "infant")
-HOME_KINDS: tuple[str, ...] = ("kin", "foster", "therapeutic", "pre_adoptive")
-HOME_STATUSES: tuple[str, ...] = ("active", "on_hold", "closed")
-ACCEPTS_SEX: tuple[str, ...] = ("any", "female", "male")
 # extended foster care runs to 21 in many states; the folder format allows home ranges to 21
 MAX_AGE = 21
 MAX_BEDS = 50  # the folder format's limit on a home's capacity
@@ -326,7 +322,7 @@ class Child:
         _set(self, "cultural_needs", check.tags("cultural_needs", self.cultural_needs))
         check.optional_text("tribe", self.tribe)
         if self.icwa is not None:
-            check.code("icwa", self.icwa, ICWA_VALUES)
+            check.code("icwa", self.icwa, ICWA)
         _set(self, "needs", check.codes("needs", self.needs, NEEDS))
         if self.sibling_group is not None:
             check.identifier("sibling_group", self.sibling_group)

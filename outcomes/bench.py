@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.codes import DISCHARGE_REASONS, FAMILY_SETTINGS, PLACEMENT_SETTINGS
 from outcomes.report import evaluate
 from outcomes.settings import BREAKDOWNS
-from outcomes.tables import DISCHARGE_REASONS, PLACEMENT_SETTINGS, RACE_FLAGS, OutcomeTables
+from outcomes.tables import RACE_FLAGS, OutcomeTables
 
 __all__ = ["bench_section", "synthetic_tables", "time_outcomes"]
 
@@ -136,7 +137,7 @@ def synthetic_tables(
     settings = rng.choice(
         list(_SETTING_WEIGHTS), pl_ep.size, p=np.array(list(_SETTING_WEIGHTS.values()))
     )
-    family = np.isin(settings, ["foster_home", "kin_home", "pre_adoptive"])
+    family = np.isin(settings, FAMILY_SETTINGS)
     home_number = rng.integers(0, 120_000, pl_ep.size)
     own = rng.random(pl_ep.size) < 0.35
     home_comm = np.where(own, ep_comm[pl_ep], rng.integers(0, communities, pl_ep.size))

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS
 from outcomes.km import kaplan_meier
 from outcomes.prepare import OPEN, Prepared
 from outcomes.settings import OutcomeSettings
-from outcomes.tables import DISCHARGE_REASONS, PLACEMENT_SETTINGS
 
 __all__ = ["MEASURES", "Measure", "measure", "period_cells"]
 

@@ -8,7 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from outcomes.tables import DISCHARGE_REASONS, PLACEMENT_SETTINGS
+from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS
 
 __all__ = ["BREAKDOWNS", "OutcomeSettings", "load_settings"]
 

@@ -40,18 +40,17 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS, SEXES
+
 __all__ = [
     "AGE_BANDS",
     "CHILD_COLUMNS",
     "COMMUNITY_COLUMNS",
-    "DISCHARGE_REASONS",
     "EPISODE_COLUMNS",
     "PLACEMENT_COLUMNS",
-    "PLACEMENT_SETTINGS",
     "POPULATION_COLUMNS",
     "RACE_CATEGORIES",
     "RACE_FLAGS",
-    "SEXES",
     "OutcomeInputError",
     "OutcomeTables",
     "age_band",
@@ -59,30 +58,6 @@ __all__ = [
     "validate_tables",
 ]
 
-# the codes of the import contract (DESIGN.md §4); repeated here because the engine may not
-# import data/
-PLACEMENT_SETTINGS = (
-    "pre_adoptive",
-    "kin_home",
-    "foster_home",
-    "group_home",
-    "institution",
-    "independent_living",
-    "runaway",
-    "trial_home_visit",
-    "shelter",
-)
-DISCHARGE_REASONS = (
-    "reunification",
-    "relative",
-    "adoption",
-    "guardianship",
-    "emancipation",
-    "transfer",
-    "runaway",
-    "death",
-)
-SEXES = ("female", "male", "unknown")
 RACE_FLAGS = ("race_aian", "race_asian", "race_black", "race_nhpi", "race_white")
 RACE_CATEGORIES = (
     "hispanic",

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["geo", "matching", "recruitment", "outcomes"])
+@pytest.mark.parametrize("package", ["core", "geo", "matching", "recruitment", "outcomes"])
 def test_engines_do_not_import_the_database_or_the_web(package: str) -> None:
     """Importing an engine package loads neither sqlmodel, sqlalchemy nor fastapi, nor data/api."""
     code = (
@@ -22,7 +22,7 @@ def test_engines_do_not_import_the_database_or_the_web(package: str) -> None:
     assert result.stdout.strip() == ""
 
 
-PACKAGES = ("api", "data", "geo", "matching", "outcomes", "recruitment")
+PACKAGES = ("api", "core", "data", "geo", "matching", "outcomes", "recruitment")
 
 
 def _import_graph() -> dict[str, set[str]]:
@@ -74,3 +74,11 @@ def test_no_import_cycle() -> None:
 
     for module in sorted(graph):
         visit(module, [])
+
+
+def test_core_imports_nothing_of_the_project() -> None:
+    """core/ is the leaf below every package: it may be imported by all, and imports none."""
+    graph = _import_graph()
+    leaf = {module: targets for module, targets in graph.items() if module.startswith("core")}
+    assert leaf, "core/ not found"
+    assert all(target.startswith("core") for targets in leaf.values() for target in targets)

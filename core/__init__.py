@@ -1,0 +1,2 @@
+"""What every layer shares, importing nothing of the project: the code lists of the records,
+the policy-file loader, survival curves. Every package may import it; it imports none."""
