@@ -12,15 +12,22 @@ a problem names the file and the key::
 
 from __future__ import annotations
 
-import json
-import math
-import tomllib
-from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+
+from core.policy_file import (
+    Check,
+    OpenTables,
+    PolicyError,
+    boolean,
+    choice,
+    number,
+    overrides,
+    shipped,
+    whole,
+)
 
 __all__ = ["JURISDICTIONS", "Policy", "PolicyError", "Weights", "load_policy"]
 
@@ -30,69 +37,9 @@ PLAN_FIRST = ("children_placed", "sibling_groups_whole")
 PlanFirst = Literal["children_placed", "sibling_groups_whole"]
 
 
-class PolicyError(ValueError):
-    """A policy file (or value) that cannot be used; the message names the file and key."""
-
-
-def _shown(value: Any) -> str:
-    """A value as TOML would spell it ("high" in quotes, true, 3.5)."""
-    try:
-        return json.dumps(value)
-    except TypeError:
-        return repr(value)
-
-
-# -- value checks: each returns the value to keep, or raises ValueError("expected ...") ------
-
-
-Check = Callable[[Any], Any]
-
-
-def _number(low: float, *, above: bool = False, high: float | None = None) -> Check:
-    bound = f"> {low:g}" if above else f">= {low:g}"
-    if high is not None:
-        bound = f"in [{low:g}, {high:g}]"
-
-    def check(value: Any) -> float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value)
-        ok = ok and (value > low if above else value >= low)
-        ok = ok and (high is None or value <= high)
-        if not ok:
-            raise ValueError(f"expected a number {bound}, got {_shown(value)}")
-        return float(value)
-
-    return check
-
-
-def _whole(low: int) -> Check:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"expected a whole number >= {low}, got {_shown(value)}")
-        return value
-
-    return check
-
-
-def _choice(choices: tuple[str, ...]) -> Check:
-    def check(value: Any) -> str:
-        if value not in choices:
-            expected = " or ".join(f'"{c}"' for c in choices)
-            raise ValueError(f"expected {expected}, got {_shown(value)}")
-        return str(value)
-
-    return check
-
-
-def _boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {_shown(value)}")
-    return value
-
-
-_WEIGHT = _number(0.0)
-_POSITIVE = _number(0.0, above=True)
-_SHARE = _number(0.0, high=1.0)
+_WEIGHT = number(0.0)
+_POSITIVE = number(0.0, above=True)
+_SHARE = number(0.0, 1.0)
 
 # what one child can gain from being in a home of its own rather than with its siblings:
 # the split penalty must be at least their weights together
@@ -100,9 +47,9 @@ SPLIT_FLOOR_FACTORS = ("same_community", "distance", "school")
 
 # the file's keys: dotted TOML key -> (Policy field, check)
 _KEYS: dict[str, tuple[str, Check]] = {
-    "jurisdiction": ("jurisdiction", _choice(JURISDICTIONS)),
+    "jurisdiction": ("jurisdiction", choice(*JURISDICTIONS)),
     "search.radius_km": ("radius_km", _POSITIVE),
-    "search.kin_homes_only_for_their_kin": ("kin_homes_only_for_their_kin", _boolean),
+    "search.kin_homes_only_for_their_kin": ("kin_homes_only_for_their_kin", boolean),
     "shape.distance_half_km": ("distance_half_km", _POSITIVE),
     "shape.school_half_km": ("school_half_km", _POSITIVE),
     "shape.language_partial": ("language_partial", _SHARE),
@@ -110,12 +57,12 @@ _KEYS: dict[str, tuple[str, Check]] = {
     "shape.freshness_half_life_days": ("freshness_half_life_days", _POSITIVE),
     "shape.load_spreading": ("load_spreading", _WEIGHT),
     "plan.split_penalty": ("split_penalty", _WEIGHT),
-    "plan.first": ("plan_first", _choice(PLAN_FIRST)),
+    "plan.first": ("plan_first", choice(*PLAN_FIRST)),
     "plan.waiting_priority": ("waiting_priority", _WEIGHT),
     "plan.waiting_priority_cap_years": ("waiting_priority_cap_years", _POSITIVE),
     "plan.far_penalty": ("far_penalty", _WEIGHT),
     "plan.far_km": ("far_km", _POSITIVE),
-    "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
+    "privacy.suppression_threshold": ("suppression_threshold", whole(0)),
 }
 
 
@@ -252,61 +199,13 @@ class Policy:
         return asdict(self)
 
 
-def _flatten(table: Mapping[str, Any], source: str, prefix: str = "") -> dict[str, Any]:
-    """Dotted keys of a parsed TOML document, refusing unknown keys and misplaced tables."""
-    flat: dict[str, Any] = {}
-    known_tables = {k.split(".")[0] for k in _KEYS if "." in k} | {"weights"}
-    for key, value in table.items():
-        dotted = f"{prefix}{key}"
-        if not prefix and key in known_tables:
-            if not isinstance(value, dict):
-                raise PolicyError(f"{source}: {dotted}: expected a table [{dotted}]")
-            flat.update(_flatten(value, source, f"{dotted}."))
-            continue
-        if dotted.startswith("weights."):
-            if key not in Weights.names():
-                expected = ", ".join(Weights.names())
-                raise PolicyError(f"{source}: {dotted}: unknown factor; expected one of {expected}")
-        elif dotted not in _KEYS:
-            expected = ", ".join([*_KEYS, "weights.*"])
-            raise PolicyError(f"{source}: {dotted}: unknown key; expected one of {expected}")
-        flat[dotted] = value
-    return flat
-
-
-def _read(path: Path, source: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{source}: no such policy file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{source}: cannot read the policy file: {exc}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
-
-
-def _validated(flat: Mapping[str, Any], source: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for dotted, value in flat.items():
-        check = _WEIGHT if dotted.startswith("weights.") else _KEYS[dotted][1]
-        try:
-            values[dotted] = check(value)
-        except ValueError as exc:
-            raise PolicyError(f"{source}: {dotted}: {exc}") from None
-    return values
-
-
 @cache
 def _defaults() -> dict[str, Any]:
-    shipped = resources.files("matching").joinpath("policy.toml")
-    with resources.as_file(shipped) as path:
-        flat = _validated(_flatten(_read(path, "policy.toml"), "policy.toml"), "policy.toml")
-    missing = sorted({*_KEYS, *(f"weights.{w}" for w in Weights.names())} - set(flat))
-    if missing:  # the shipped file must define every key: it is the documentation
-        raise PolicyError(f"policy.toml: {missing[0]}: missing from the shipped defaults")
-    return flat
+    return shipped("matching", _KEYS, _open_tables())
+
+
+def _open_tables() -> OpenTables:
+    return {"weights": (Weights.names(), "factor", _WEIGHT)}
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -333,7 +232,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     source = "policy.toml"
     if path is not None:
         source = str(path)
-        values.update(_validated(_flatten(_read(Path(path), source), source), source))
+        values.update(overrides(path, _KEYS, _open_tables()))
     weights = Weights(**{w: values[f"weights.{w}"] for w in Weights.names()})
     return Policy(
         weights=weights,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
-from importlib.resources import files
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
 from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS
+from core.policy_file import read_toml
 
 __all__ = ["BREAKDOWNS", "OutcomeSettings", "load_settings"]
 
@@ -17,7 +17,7 @@ BREAKDOWNS = ("race", "sex", "age", "community")
 
 @dataclass(frozen=True)
 class OutcomeSettings:
-    """How the measures are counted; the defaults follow REFERENCE.md sections B-C.
+    """How the measures are counted; the defaults follow the federal CFSR measures.
 
     Attributes
     ----------
@@ -95,18 +95,16 @@ def load_settings(path: str | Path | None = None) -> OutcomeSettings:
     Raises
     ------
     ValueError
-        For an unknown key or a bad value; the message names the key.
+        For a missing or unreadable file, an unknown key or a bad value; the message names
+        the file and the key.
     """
     if path is None:
-        text = (files("outcomes") / "defaults.toml").read_text(encoding="utf-8")
         source = "outcomes/defaults.toml"
+        with as_file(files("outcomes") / "defaults.toml") as shipped:
+            raw = read_toml(shipped, source)
     else:
-        text = Path(path).read_text(encoding="utf-8")
         source = str(path)
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{source}: {error}") from error
+        raw = read_toml(Path(path), source)
     known = {f.name for f in fields(OutcomeSettings)}
     values: dict[str, Any] = {}
     for key, value in raw.items():

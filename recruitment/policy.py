@@ -12,16 +12,13 @@ problem names the file and the key::
 
 from __future__ import annotations
 
-import json
-import math
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from core.policy_file import Check, PolicyError, choice, number, overrides, shipped, shown, whole
 from recruitment.segments import NEEDS, is_segment_value
 
 __all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
@@ -31,70 +28,19 @@ __all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
 PROJECTIONS = ("stock_flow", "steady_state")
 
 
-class PolicyError(ValueError):
-    """A policy file (or value) that cannot be used; the message names the file and key."""
-
-
-def _shown(value: Any) -> str:
-    try:
-        return json.dumps(value)
-    except TypeError:
-        return repr(value)
-
-
-Check = Callable[[Any], Any]
-
-
-def _number(low: float, high: float | None = None, *, above: bool = False) -> Check:
-    if high is not None:
-        bound = f"in ({low:g}, {high:g})" if above else f"in [{low:g}, {high:g}]"
-    else:
-        bound = f"> {low:g}" if above else f">= {low:g}"
-
-    def check(value: Any) -> float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value) and (value > low if above else value >= low)
-        ok = ok and (high is None or (value < high if above else value <= high))
-        if not ok:
-            raise ValueError(f"expected a number {bound}, got {_shown(value)}")
-        return float(value)
-
-    return check
-
-
-def _whole(low: int) -> Check:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"expected a whole number >= {low}, got {_shown(value)}")
-        return value
-
-    return check
-
-
-def _choice(*allowed: str) -> Check:
-    def check(value: Any) -> str:
-        if value not in allowed:
-            raise ValueError(
-                f"expected one of {', '.join(_shown(a) for a in allowed)}, got {_shown(value)}"
-            )
-        return str(value)
-
-    return check
-
-
 def _needs_order(value: Any) -> tuple[str, ...]:
     ok = isinstance(value, list | tuple) and all(v in NEEDS for v in value)
     if not ok or len(set(value)) != len(value) or set(value) != set(NEEDS):
         raise ValueError(
             f"expected every need once, in order of priority ({', '.join(NEEDS)}), "
-            f"got {_shown(value)}"
+            f"got {shown(value)}"
         )
     return tuple(value)
 
 
 def _interests(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping):
-        raise ValueError(f"expected a table of interest = [segment values], got {_shown(value)}")
+        raise ValueError(f"expected a table of interest = [segment values], got {shown(value)}")
     out: dict[str, tuple[str, ...]] = {}
     for interest, segments in value.items():
         if not isinstance(segments, list | tuple) or not all(
@@ -102,7 +48,7 @@ def _interests(value: Any) -> dict[str, tuple[str, ...]]:
         ):
             raise ValueError(
                 f"{interest}: expected a list of segment values such as "
-                f'"age:13-17" or "needs:medical", got {_shown(segments)}'
+                f'"age:13-17" or "needs:medical", got {shown(segments)}'
             )
         out[str(interest)] = tuple(segments)
     return out
@@ -110,14 +56,14 @@ def _interests(value: Any) -> dict[str, tuple[str, ...]]:
 
 def _affinity(value: Any) -> dict[str, dict[str, float]]:
     if not isinstance(value, Mapping):
-        raise ValueError(f"expected a table of segment = {{kind = 0..1}}, got {_shown(value)}")
-    share = _number(0.0, 1.0)
+        raise ValueError(f"expected a table of segment = {{kind = 0..1}}, got {shown(value)}")
+    share = number(0.0, 1.0)
     out: dict[str, dict[str, float]] = {}
     for segment, kinds in value.items():
         if not is_segment_value(str(segment)):
             raise ValueError(f'{segment}: not a segment value such as "age:13-17"')
         if not isinstance(kinds, Mapping):
-            raise ValueError(f"{segment}: expected a table of kind = 0..1, got {_shown(kinds)}")
+            raise ValueError(f"{segment}: expected a table of kind = 0..1, got {shown(kinds)}")
         try:
             out[str(segment)] = {str(k): share(v) for k, v in kinds.items()}
         except ValueError as exc:
@@ -125,40 +71,39 @@ def _affinity(value: Any) -> dict[str, dict[str, float]]:
     return out
 
 
-_SHARE = _number(0.0, 1.0)
-_OPEN_SHARE = _number(0.0, 1.0, above=True)
-_POSITIVE = _number(0.0, above=True)
+_SHARE = number(0.0, 1.0)
+_OPEN_SHARE = number(0.0, 1.0, above=True)
+_POSITIVE = number(0.0, above=True)
 
 # the file's keys: dotted TOML key -> (field, check)
 _KEYS: dict[str, tuple[str, Check]] = {
-    "projection.horizon_months": ("horizon_months", _whole(1)),
-    "projection.method": ("projection", _choice(*PROJECTIONS)),
-    "projection.history_years": ("history_years", _whole(1)),
+    "projection.horizon_months": ("horizon_months", whole(1)),
+    "projection.method": ("projection", choice(*PROJECTIONS)),
+    "projection.history_years": ("history_years", whole(1)),
     "projection.half_life_years": ("half_life_years", _POSITIVE),
-    "projection.max_trend_factor": ("max_trend_factor", _number(1.0)),
+    "projection.max_trend_factor": ("max_trend_factor", number(1.0)),
     "stay.restrict_years": ("restrict_years", _POSITIVE),
-    "stay.cohort_years": ("cohort_years", _whole(1)),
-    "stay.min_entries": ("min_entries", _whole(1)),
+    "stay.cohort_years": ("cohort_years", whole(1)),
+    "stay.min_entries": ("min_entries", whole(1)),
     "scenario.family_share": ("family_share", _SHARE),
-    "scenario.kin_share": ("kin_share", _number(0.0, 1.0)),
+    "scenario.kin_share": ("kin_share", number(0.0, 1.0)),
     "scenario.own_community_target": ("own_community_target", _SHARE),
     "scenario.service_level": ("service_level", _OPEN_SHARE),
     "scenario.interval": ("interval", _OPEN_SHARE),
-    "scenario.usable_share": ("usable_share", _number(0.0, 1.0, above=True)),
-    "scenario.choice_factor": ("choice_factor", _number(1.0)),
+    "scenario.usable_share": ("usable_share", number(0.0, 1.0, above=True)),
+    "scenario.choice_factor": ("choice_factor", number(1.0)),
     "shrinkage.min_prior_child_years": ("min_prior_child_years", _POSITIVE),
     "shrinkage.max_prior_child_years": ("max_prior_child_years", _POSITIVE),
-    "shrinkage.mix_prior_entries": ("mix_prior_entries", _number(0.0)),
-    "supply.tenure_years": ("tenure_years", _whole(1)),
+    "shrinkage.mix_prior_entries": ("mix_prior_entries", number(0.0)),
+    "supply.tenure_years": ("tenure_years", whole(1)),
     "segments.needs_order": ("needs_order", _needs_order),
     "segments.interests": ("interests", _interests),
-    "outreach.max_partners": ("max_partners", _whole(0)),
+    "outreach.max_partners": ("max_partners", whole(0)),
     "outreach.neighbour_weight": ("neighbour_weight", _SHARE),
-    "outreach.language_weight": ("language_weight", _number(0.0)),
+    "outreach.language_weight": ("language_weight", number(0.0)),
     "outreach.kind_affinity": ("kind_affinity", _affinity),
-    "privacy.suppression_threshold": ("suppression_threshold", _whole(0)),
+    "privacy.suppression_threshold": ("suppression_threshold", whole(0)),
 }
-_TABLES = {k.split(".")[0] for k in _KEYS}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -248,55 +193,9 @@ class RecruitmentPolicy:
         return out
 
 
-def _flatten(table: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Dotted keys of a parsed TOML document, refusing unknown keys and misplaced tables."""
-    flat: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in _TABLES or not isinstance(value, dict):
-            expected = ", ".join(f"[{t}]" for t in sorted(_TABLES))
-            raise PolicyError(f"{source}: {key}: unknown key; expected the tables {expected}")
-        for inner, item in value.items():
-            dotted = f"{key}.{inner}"
-            if dotted not in _KEYS:
-                raise PolicyError(
-                    f"{source}: {dotted}: unknown key; expected one of {', '.join(_KEYS)}"
-                )
-            flat[dotted] = item
-    return flat
-
-
-def _read(path: Path, source: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{source}: no such policy file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{source}: cannot read the policy file: {exc}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: not valid TOML: {exc}") from None
-
-
-def _validated(flat: Mapping[str, Any], source: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for dotted, value in flat.items():
-        try:
-            values[dotted] = _KEYS[dotted][1](value)
-        except ValueError as exc:
-            raise PolicyError(f"{source}: {dotted}: {exc}") from None
-    return values
-
-
 @cache
 def _defaults() -> dict[str, Any]:
-    shipped = resources.files("recruitment").joinpath("policy.toml")
-    with resources.as_file(shipped) as path:
-        flat = _validated(_flatten(_read(path, "policy.toml"), "policy.toml"), "policy.toml")
-    missing = sorted(set(_KEYS) - set(flat))
-    if missing:  # the shipped file must define every key: it is the documentation
-        raise PolicyError(f"policy.toml: {missing[0]}: missing from the shipped defaults")
-    return flat
+    return shipped("recruitment", _KEYS)
 
 
 def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
@@ -318,7 +217,7 @@ def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
     source = "policy.toml"
     if path is not None:
         source = str(path)
-        values.update(_validated(_flatten(_read(Path(path), source), source), source))
+        values.update(overrides(path, _KEYS))
     return RecruitmentPolicy(
         source=source, **{name: values[key] for key, (name, _check) in _KEYS.items()}
     )

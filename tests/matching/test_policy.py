@@ -58,7 +58,7 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path) -> None:
         ),
         pytest.param("[weights]\ndistance = -1.0\n", "weights.distance", ">= 0", id="negative"),
         pytest.param("[weights]\nkinship = true\n", "weights.kinship", "got true", id="bool"),
-        pytest.param('jurisdiction = "eu"\n', "jurisdiction", '"us" or "generic"', id="profile"),
+        pytest.param('jurisdiction = "eu"\n', "jurisdiction", '"us", "generic"', id="profile"),
         pytest.param(
             "[shape]\nlanguage_partial = 1.5\n", "shape.language_partial", "in [0, 1]", id="share"
         ),

@@ -33,3 +33,14 @@ def test_unknown_key_and_bad_values_are_named(tmp_path: Path) -> None:
         load_settings(path)
     with pytest.raises(ValueError, match="suppress_below"):
         OutcomeSettings(suppress_below=0)
+
+
+def test_a_missing_or_broken_file_is_named(tmp_path: Path) -> None:
+    """The same errors as the matching and recruitment policy files (one loader)."""
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ValueError, match=rf"^{missing}: no such policy file"):
+        load_settings(missing)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("suppress_below = \n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"^{broken}: not valid TOML: .*line 1"):
+        load_settings(broken)
