@@ -5,6 +5,7 @@ Frames in (:class:`OutcomeTables`, see :mod:`outcomes.tables` for the column con
 service layer (``api/outcomes_service.py``) builds the frames.
 """
 
+from core.survival import KaplanMeier, kaplan_meier
 from outcomes.disparity import (
     disproportionality_index,
     rate_ratio,
@@ -12,7 +13,6 @@ from outcomes.disparity import (
     ratio_of_proportions,
     risk_difference,
 )
-from outcomes.km import SurvivalCurve, kaplan_meier
 from outcomes.measures import MEASURES, Measure
 from outcomes.report import OutcomeReport, default_period, evaluate
 from outcomes.settings import BREAKDOWNS, OutcomeSettings, load_settings
@@ -21,12 +21,12 @@ from outcomes.tables import OutcomeInputError, OutcomeTables, race_ethnicity
 __all__ = [
     "BREAKDOWNS",
     "MEASURES",
+    "KaplanMeier",
     "Measure",
     "OutcomeInputError",
     "OutcomeReport",
     "OutcomeSettings",
     "OutcomeTables",
-    "SurvivalCurve",
     "default_period",
     "disproportionality_index",
     "evaluate",

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS
-from outcomes.km import kaplan_meier
+from core.survival import kaplan_meier
 from outcomes.prepare import OPEN, Prepared
 from outcomes.settings import OutcomeSettings
 

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from recruitment.policy import RecruitmentPolicy
 from recruitment.segments import AGE_BANDS, Segment, age_band, needs_segment
-from recruitment.stats import SurvivalCurve, km_restricted_mean, km_survival
+from recruitment.stats import TailedSurvival, km_restricted_mean, km_survival
 from recruitment.tables import RecruitmentInputs
 
 __all__ = ["Demand", "project_demand"]
@@ -230,10 +230,10 @@ def _survival(
     observed: NDArray[np.bool_],
     bands: NDArray[np.str_],
     policy: RecruitmentPolicy,
-) -> dict[str, SurvivalCurve]:
+) -> dict[str, TailedSurvival]:
     """Survival of stays per age band of entry (pooled where a band has too few entries)."""
     pooled = km_survival(years, observed, MIN_AT_RISK)
-    curves: dict[str, SurvivalCurve] = {}
+    curves: dict[str, TailedSurvival] = {}
     for band in AGE_BANDS:
         mine = bands == band
         enough = mine.sum() >= policy.min_entries

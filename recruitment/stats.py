@@ -12,8 +12,10 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from core.survival import kaplan_meier
+
 __all__ = [
-    "SurvivalCurve",
+    "TailedSurvival",
     "km_restricted_mean",
     "km_survival",
     "normal_quantile",
@@ -86,24 +88,13 @@ def km_restricted_mean(
         Years; NaN when there are no durations.
     """
     t = np.asarray(durations_years, dtype=np.float64)
-    e = np.asarray(observed, dtype=bool)
     if len(t) == 0:
         return float("nan")
-    order = np.argsort(t, kind="stable")
-    t, e = t[order], e[order]
-    times, first = np.unique(t, return_index=True)
-    at_risk = len(t) - first
-    exits = np.add.reduceat(e.astype(np.float64), first)
-    survival_after = np.cumprod(1.0 - exits / at_risk)
-    # S is 1 before the first time, then survival_after[i] from times[i] to times[i + 1]
-    edges = np.concatenate([[0.0], np.minimum(times, restrict_years), [restrict_years]])
-    levels = np.concatenate([[1.0], survival_after])
-    widths = np.clip(np.diff(edges), 0.0, None)
-    return float(np.sum(levels * widths))
+    return kaplan_meier(t, observed).area(restrict_years)
 
 
 @dataclass(frozen=True)
-class SurvivalCurve:
+class TailedSurvival:
     """A survival curve ``S(t)``: the probability that a stay lasts longer than ``t`` years.
 
     The Kaplan-Meier steps up to ``tail_from`` years, then an exponential tail at
@@ -168,7 +159,7 @@ class SurvivalCurve:
 
 def km_survival(
     durations_years: ArrayLike, observed: ArrayLike, min_at_risk: int = 10
-) -> SurvivalCurve:
+) -> TailedSurvival:
     """The Kaplan-Meier curve of stays, with an exponential tail where few remain at risk.
 
     Parameters
@@ -184,23 +175,17 @@ def km_survival(
 
     Returns
     -------
-    SurvivalCurve
+    TailedSurvival
         ``S(t) = 1`` for every ``t`` when no exit was seen (nobody known to leave).
     """
-    t = np.asarray(durations_years, dtype=np.float64)
-    e = np.asarray(observed, dtype=bool)
-    exit_times = np.unique(t[e])
-    if len(exit_times) == 0:
-        return SurvivalCurve(np.zeros(0), np.zeros(0), 0.0, 0.0)
-    ordered = np.sort(t)
-    at_risk = len(t) - np.searchsorted(ordered, exit_times, side="left")
-    exits = np.bincount(np.searchsorted(exit_times, t[e]), minlength=len(exit_times))
-    survival = np.asarray(np.cumprod(1.0 - exits / at_risk), dtype=np.float64)
-    supported = np.flatnonzero(at_risk >= min_at_risk)
-    last = int(supported[-1]) if len(supported) else len(exit_times) - 1
-    times, survival = exit_times[: last + 1], survival[: last + 1]
+    km = kaplan_meier(durations_years, observed)
+    if len(km.times) == 0:
+        return TailedSurvival(np.zeros(0), np.zeros(0), 0.0, 0.0)
+    supported = np.flatnonzero(km.at_risk >= min_at_risk)
+    last = int(supported[-1]) if len(supported) else len(km.times) - 1
+    times, survival = km.times[: last + 1], km.survival[: last + 1]
     tail_from = float(times[-1])
-    curve = SurvivalCurve(times, survival, tail_from, 0.0)
+    curve = TailedSurvival(times, survival, tail_from, 0.0)
     window = min(1.0, tail_from)
     end = float(survival[-1])
     start = float(curve(np.array([tail_from - window]))[0])
@@ -210,7 +195,7 @@ def km_survival(
         rate = math.log(start / end) / window
     else:
         rate = 0.0
-    return SurvivalCurve(times, survival, tail_from, rate)
+    return TailedSurvival(times, survival, tail_from, rate)
 
 
 def piecewise_hazard(

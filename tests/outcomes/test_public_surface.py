@@ -10,12 +10,12 @@ def test_all_is_locked() -> None:
     assert outcomes.__all__ == [
         "BREAKDOWNS",
         "MEASURES",
+        "KaplanMeier",
         "Measure",
         "OutcomeInputError",
         "OutcomeReport",
         "OutcomeSettings",
         "OutcomeTables",
-        "SurvivalCurve",
         "default_period",
         "disproportionality_index",
         "evaluate",

@@ -1,9 +1,9 @@
-"""Kaplan-Meier survival curves for length of stay: median and restricted mean.
+"""Kaplan-Meier survival curves: how long stays last when some are still going on.
 
-Time is in days from removal; an *event* is a discharge, a censored stay is one still open on
-the as-of date or ended at 18 or older (REFERENCE.md section B). The estimator is the usual
-product-limit one, with ties handled by counting every exit at a time before the censorings
-at that time.
+The outcome measures read it for the length of stay in days (a censored stay: still open on
+the as-of date, or ended at 18 or older), recruitment for stays in years when it projects the
+children still in care at a horizon. The estimator is the usual product-limit one, with ties
+handled by counting every exit at a time before the censorings at that time.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["SurvivalCurve", "kaplan_meier"]
+__all__ = ["KaplanMeier", "kaplan_meier"]
 
 
 @dataclass(frozen=True)
-class SurvivalCurve:
+class KaplanMeier:
     """A Kaplan-Meier curve: the survival just after each distinct event time.
 
     Attributes
@@ -50,14 +50,19 @@ class SurvivalCurve:
         """
         if self.max_time < horizon:
             return None
+        return self.area(horizon)
+
+    def area(self, upto: float) -> float:
+        """Area under S(t) from 0 to ``upto``, however far the stays were followed (S keeps
+        its last level beyond the last time)."""
         # S is a step function: 1 until the first event time, then survival[i] on
         # [times[i], times[i+1])
-        edges = np.concatenate(([0.0], self.times[self.times < horizon], [horizon]))
-        levels = np.concatenate(([1.0], self.survival[self.times < horizon]))
+        edges = np.concatenate(([0.0], self.times[self.times < upto], [upto]))
+        levels = np.concatenate(([1.0], self.survival[self.times < upto]))
         return float(np.sum(np.diff(edges) * levels))
 
 
-def kaplan_meier(time: ArrayLike, event: ArrayLike) -> SurvivalCurve:
+def kaplan_meier(time: ArrayLike, event: ArrayLike) -> KaplanMeier:
     """The Kaplan-Meier curve of ``time`` (days, >= 0) with ``event`` (True: exit observed).
 
     Parameters
@@ -74,7 +79,7 @@ def kaplan_meier(time: ArrayLike, event: ArrayLike) -> SurvivalCurve:
     if t.size == 0:
         empty_f = np.empty(0, dtype=np.float64)
         empty_i = np.empty(0, dtype=np.int64)
-        return SurvivalCurve(empty_f, empty_f, empty_i, empty_i, 0.0)
+        return KaplanMeier(empty_f, empty_f, empty_i, empty_i, 0.0)
     if np.any(t < 0) or np.any(np.isnan(t)):
         raise ValueError("times must be non-negative numbers")
     order = np.argsort(t, kind="stable")
@@ -88,4 +93,4 @@ def kaplan_meier(time: ArrayLike, event: ArrayLike) -> SurvivalCurve:
     at_risk_e = at_risk[has_event].astype(np.int64)
     events_e = events[has_event].astype(np.int64)
     survival = np.cumprod(1.0 - events_e / at_risk_e).astype(np.float64)
-    return SurvivalCurve(times, survival, at_risk_e, events_e, float(t[-1]))
+    return KaplanMeier(times, survival, at_risk_e, events_e, float(t[-1]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outcomes import kaplan_meier
+from core.survival import kaplan_meier
 
 # weeks in remission of the 21 patients on 6-MP; 0 marks a censored remission
 WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
