@@ -232,7 +232,8 @@ def far_cost(pairing: Pairing, policy: Policy) -> np.ndarray:
     if not policy.far_penalty:
         return np.zeros(pairing.distances_by_child.shape[1])
     beyond = np.maximum(pairing.distances_by_child[0] - policy.far_km, 0.0) / 10.0
-    return policy.far_penalty * beyond**2 * ~pairing.context.kin[pairing.positions]
+    cost: np.ndarray = policy.far_penalty * beyond**2 * ~pairing.context.kin[pairing.positions]
+    return cost
 
 
 def cut_table(

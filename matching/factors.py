@@ -540,7 +540,8 @@ class LoadSpreading(Factor):
 
     def values(self, pairing: Pairing) -> FloatArray:
         recent = pairing.snapshot.placements_last_year[pairing.positions]
-        return np.exp(-pairing.policy.load_spreading * recent)
+        values: FloatArray = np.exp(-pairing.policy.load_spreading * recent)
+        return values
 
     def reason(self, pairing: Pairing, j: int, value: float) -> Message:
         recent = int(pairing.snapshot.placements_last_year[int(pairing.positions[j])])

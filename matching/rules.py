@@ -349,7 +349,8 @@ class AgeRange(ChildRule, RelaxableRule):
         below = np.maximum(s.age_min[positions][None, :] - ages, 0)
         above = np.maximum(ages - s.age_max[positions][None, :], 0)
         # a baby refused only for want of the infant capability is one step away
-        return np.maximum((below + above).max(axis=0), 1).astype(np.float64)
+        steps: FloatArray = np.maximum((below + above).max(axis=0), 1).astype(np.float64)
+        return steps
 
     def detail(self, ctx: Context, position: int) -> Message:
         parts = []

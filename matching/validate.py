@@ -184,7 +184,8 @@ def _child_rules(
 
 
 def _open_beds(placed: _Placed) -> np.ndarray:
-    return placed.snapshot.free_beds - placed.load >= 1
+    free: np.ndarray = placed.snapshot.free_beds - placed.load >= 1
+    return free
 
 
 def _kin_first(

@@ -16,14 +16,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from core.codes import DISCHARGE_REASONS, PLACEMENT_SETTINGS, SEXES
 from geo.distance import haversine_km
 from outcomes.settings import OutcomeSettings
 from outcomes.tables import (
     AGE_BANDS,
-    DISCHARGE_REASONS,
-    PLACEMENT_SETTINGS,
     RACE_CATEGORIES,
-    SEXES,
     OutcomeTables,
     age_band,
     race_ethnicity,
@@ -52,7 +50,7 @@ def from_day(day: int) -> date:
 
 def _days(series: pd.Series) -> I64:
     values = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
-    out = values.astype(np.int64)
+    out: NDArray[np.int64] = values.astype(np.int64)
     out[np.isnat(values)] = OPEN
     return out
 
@@ -80,11 +78,15 @@ def _birthday(birth: I64, years: int) -> I64:
     months = d.astype("datetime64[M]")
     dom = (d - months.astype("datetime64[D]")).astype(np.int64)
     target = (months + np.timedelta64(12 * years, "M")).astype("datetime64[D]")
-    return target.astype(np.int64) + dom
+    days: NDArray[np.int64] = target.astype(np.int64) + dom
+    return days
 
 
 def _codes(values: pd.Series, labels: tuple[str, ...]) -> NDArray[np.int64]:
-    return pd.Index(labels).get_indexer(values.astype(object).where(values.notna(), None))
+    codes: NDArray[np.int64] = pd.Index(labels).get_indexer(
+        values.astype(object).where(values.notna(), None)
+    )
+    return codes
 
 
 @dataclass(frozen=True)

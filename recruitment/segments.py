@@ -118,7 +118,8 @@ class Segment:
 def has_code(column: pd.Series, code: str) -> BoolArray:
     """Which ``;``-separated lists in ``column`` contain ``code`` (vectorised)."""
     pattern = rf"(?:^|;){re.escape(code)}(?:;|$)"
-    return column.fillna("").str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    found: BoolArray = column.fillna("").str.contains(pattern, regex=True).to_numpy(dtype=bool)
+    return found
 
 
 def parse_segment(text: str) -> Segment:

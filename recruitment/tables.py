@@ -287,4 +287,5 @@ class RecruitmentInputs:
 
     def community_codes(self, column: pd.Series) -> np.ndarray:
         """Index of each row's community in ``communities`` (-1 outside every community)."""
-        return column.map(self.codes).fillna(-1).to_numpy(dtype=np.int64)
+        codes: np.ndarray = column.map(self.codes).fillna(-1).to_numpy(dtype=np.int64)
+        return codes
