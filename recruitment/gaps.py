@@ -43,7 +43,15 @@ from recruitment.stats import normal_quantile, poisson_quantile
 from recruitment.supply import Supply, project_supply
 from recruitment.tables import RecruitmentInputs
 
-__all__ = ["CHILD_COLUMNS", "COLUMNS", "GapResult", "compute_gaps", "default_segments", "suppress"]
+__all__ = [
+    "CHILD_COLUMNS",
+    "COLUMNS",
+    "GapResult",
+    "compute_gaps",
+    "default_segments",
+    "json_value",
+    "suppress",
+]
 
 FloatArray = NDArray[np.float64]
 TIERS = (2, 3, 4)
@@ -128,7 +136,8 @@ def suppress(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
-def _clean(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A cell as JSON: numpy numbers as Python numbers (rounded to 2 places), NaN as null."""
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else round(float(value), 2)
     if isinstance(value, np.integer):
@@ -224,8 +233,8 @@ class GapResult:
                     "published; suppressed rows keep only their homes"
                 ),
             },
-            "gaps": [{k: _clean(v) for k, v in r.items()} for r in rows.to_dict("records")],
-            "totals": [{k: _clean(v) for k, v in r.items()} for r in totals.to_dict("records")],
+            "gaps": [{k: json_value(v) for k, v in r.items()} for r in rows.to_dict("records")],
+            "totals": [{k: json_value(v) for k, v in r.items()} for r in totals.to_dict("records")],
         }
 
     def to_csv(self, path: str | Path | None = None, segment: str | None = None) -> str:
@@ -235,7 +244,7 @@ class GapResult:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([*COLUMNS, "partners"])
         for record in rows.to_dict("records"):
-            cells = [_clean(record[c]) for c in COLUMNS]
+            cells = [json_value(record[c]) for c in COLUMNS]
             partners = ";".join(p["name"] for p in record["partners"])
             writer.writerow(["" if v is None else v for v in cells] + [partners])
         text = buffer.getvalue()

@@ -25,7 +25,7 @@ import pandas as pd
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
 from geo import CommunityIndex
-from recruitment.gaps import COLUMNS, GapResult, _clean
+from recruitment.gaps import COLUMNS, GapResult, json_value
 
 __all__ = ["PALETTE", "SUPPRESSED_COLOUR", "MapText", "gap_classes", "gap_geojson", "svg_map"]
 
@@ -327,7 +327,7 @@ def gap_geojson(result: GapResult, index: CommunityIndex, segment: str = "all") 
         row = rows.get(community.id)
         properties: dict[str, Any] = {"community": community.id, "name": community.name}
         if row is not None:
-            properties.update({c: _clean(row[c]) for c in COLUMNS})
+            properties.update({c: json_value(row[c]) for c in COLUMNS})
             properties["partners"] = [p["name"] for p in row["partners"]]
         features.append(
             {
