@@ -346,6 +346,11 @@ class DecidedPlacement(BaseModel):
 
     child_id: Id
     home_id: Id
+    moves_from: Id | None = Field(
+        default=None,
+        description="the family home the child lives in now, when the decision moves them "
+        "out of it (without it, a child in a family home is not moved: 409)",
+    )
 
 
 class Participant(BaseModel):

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 from shapely.geometry import mapping, shape
-from sqlalchemy import Engine, Table, insert, select, update
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Engine, Table, insert, select, true, update
+from sqlmodel import Session, SQLModel, col
 
 from data.db import session_scope
 from data.formats import (
@@ -40,7 +40,7 @@ from data.formats import (
     FileSpec,
     format_cell,
 )
-from data.models import ChangeCounter, Community, SiblingGroup
+from data.models import ChangeCounter, Child, Community, Home, SiblingGroup
 from geo import Community as GeoCommunity
 from geo import CommunityIndex, GeoJSONError
 
@@ -53,6 +53,7 @@ __all__ = [
     "community_index",
     "export_folder",
     "import_folder",
+    "lock_children_and_homes",
     "natural_key",
     "table_of",
 ]
@@ -536,6 +537,37 @@ def bump_change_counter(session: Session, name: str = "records") -> None:
     else:
         counter.value += 1
     session.flush()
+
+
+def lock_children_and_homes(
+    session: Session, child_ids: Iterable[str], home_ids: Iterable[str]
+) -> dict[str, Home]:
+    """Lock the children's and the homes' rows until the transaction ends; the homes by id.
+
+    Every write that adds an open placement locks in this one order (children by id, then
+    homes by id), so two such writes never wait on each other in a cycle. On PostgreSQL the
+    rows are locked ``FOR UPDATE``: a second decision for the same child waits here and then
+    reads the first's placement. On SQLite nothing is locked row by row: the caller's
+    transaction must start with ``BEGIN IMMEDIATE`` (one writer at a time).
+    """
+    locking = session.get_bind().dialect.name != "sqlite"
+    wanted_children, wanted_homes = set(child_ids), set(home_ids)
+    if locking and wanted_children:
+        children = select(col(Child.id)).where(_among(col(Child.id), wanted_children))
+        session.execute(children.order_by(col(Child.id)).with_for_update()).all()
+    homes = select(Home).where(_among(col(Home.id), wanted_homes)).order_by(col(Home.id))
+    if locking:
+        homes = homes.with_for_update()
+    return {h.id: h for h in session.execute(homes).scalars() if h.id in wanted_homes}
+
+
+# more ids than this are not sent as parameters (SQLite allows 32,766 in one statement): the
+# query reads every row, and Python keeps the wanted ones
+_MAX_IN = 5_000
+
+
+def _among(column: Any, ids: set[str]) -> Any:
+    return column.in_(sorted(ids)) if len(ids) <= _MAX_IN else true()
 
 
 def _upsert(
