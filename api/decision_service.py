@@ -7,15 +7,26 @@ refuses with ``409`` when a bed is gone, ends each child's current placement, cr
 ones, stores the decision with its participants, bumps the change counter and writes the audit
 entry. Two decisions racing for the last bed: one is written, the other gets ``409``.
 
-Locking: on PostgreSQL ``SELECT ... FOR UPDATE`` on the homes, in id order (no deadlock
-between two decisions for the same homes), then the count, which under READ COMMITTED sees
-every decision committed before the lock was granted. On SQLite the transaction starts with
-``BEGIN IMMEDIATE``: one writer at a time, the second waits for the first to commit.
+Locking: on PostgreSQL ``SELECT ... FOR UPDATE`` on the children, then on the homes, each in
+id order (one global order: no deadlock between two decisions), then the reads, which under
+READ COMMITTED see every decision committed before the locks were granted. On SQLite the
+transaction starts with ``BEGIN IMMEDIATE``: one writer at a time, the second waits for the
+first to commit.
+
+A child lives in one family home at a time. A decision for a child in a family home moves
+them only when it says so (``moves_from``: the home they live in now); otherwise, and when
+the child is no longer where ``moves_from`` says, the answer is ``409`` naming where the
+child is placed. So of two decisions racing to place one child in two homes, the second
+sees the first's placement and is refused; the database's partial unique index (one open
+family placement per child) would refuse it even if this check were skipped. A child in a
+shelter, group home or institution is stepped down without ``moves_from``.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,10 +39,11 @@ from api.audit import write_audit
 from api.auth import Principal
 from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.problems import FieldError, Problem
-from api.schemas import DecisionIn
+from api.schemas import DecidedPlacement, DecisionIn
 from api.snapshot_cache import SnapshotCache
+from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Episode, Home, Placement
-from data.transfer import bump_change_counter
+from data.transfer import bump_change_counter, lock_children_and_homes
 from matching import Child, Context, HomeSnapshot, InputError, Policy, Request, rank
 from matching.rules import IcwaOrder
 
@@ -168,11 +180,37 @@ def _icwa_tier(child: Child, home_id: str, snapshot: HomeSnapshot, policy: Polic
     return int(rule.tiers(context, positions)[0, 0])
 
 
-def _lock_homes(session: Session, home_ids: list[str]) -> dict[str, Home]:
-    statement = select(Home).where(col(Home.id).in_(home_ids)).order_by(col(Home.id))
-    if session.get_bind().dialect.name != "sqlite":
-        statement = statement.with_for_update()
-    return {h.id: h for h in session.execute(statement).scalars()}
+@contextmanager
+def _conflict_when_records_changed(session: Session) -> Iterator[None]:
+    """A constraint the database enforces (one open family placement per child, the natural
+    keys) refused a write made by another request since the reads: 409, nothing written."""
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        raise Problem(
+            409, "the records changed while the decision was written; ask for matches again"
+        ) from None
+
+
+def _check_move(chosen: DecidedPlacement, index: int, current: Sequence[Placement]) -> None:
+    """Refuse (409) to move a child out of a family home unless the decision says so, from it."""
+    home = next((s.home_id for s in current if s.setting in FAMILY_SETTINGS), None)
+    if home == chosen.home_id or home == chosen.moves_from:
+        return  # already there (a field error), or a deliberate move from where they live
+    where = f"placements[{index}].moves_from"
+    if home is None:
+        raise Problem(
+            409,
+            f"{where}: {chosen.child_id} does not live in home {chosen.moves_from} (no longer, "
+            "or never did): nothing to move them from; ask for matches again",
+        )
+    since = next(s.started_on for s in current if s.home_id == home)
+    raise Problem(
+        409,
+        f"{chosen.child_id} is placed in home {home} since {since.isoformat()} (recorded after "
+        f"the options were shown, or a move not said): to move them, send {where}: {home}",
+    )
 
 
 def record_decision(
@@ -198,12 +236,12 @@ def record_decision(
         errors, ranks, tops = _ranking_checks(session, body, started_on, snapshots, policy)
     _raise(errors)
 
-    with Session(engine) as session:
+    with Session(engine) as session, _conflict_when_records_changed(session):
         if session.get_bind().dialect.name == "sqlite":
             # the first statement of the transaction: take the write lock before reading beds
             session.execute(text("BEGIN IMMEDIATE"))
         needed = Counter(p.home_id for p in body.placements)
-        homes = _lock_homes(session, sorted(needed))
+        homes = lock_children_and_homes(session, [p.child_id for p in body.placements], needed)
         for home_id, count in sorted(needed.items()):
             home = homes[home_id]
             if home.status != "active":
@@ -253,6 +291,7 @@ def record_decision(
                 .scalars()
                 .all()
             )
+            _check_move(p, i, current)
             for stay in current:
                 if stay.home_id == p.home_id:
                     _field(
@@ -320,13 +359,7 @@ def record_decision(
             [p.child_id for p in body.placements],
             f"decision {decision.id}",
         )
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise Problem(
-                409, "the records changed while the decision was written; ask for matches again"
-            ) from None
+        session.commit()
         participants = [{"role": p.role, "name": p.name} for p in body.participants]
         return {**decision_json(decision, participants), "ended": ended}
 

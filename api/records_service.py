@@ -22,8 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, String, cast, delete, func, or_, select
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, SQLModel, col
 
+from api.audit import write_audit
+from api.auth import Principal
 from api.problems import FieldError, Problem
 from data import transfer as importer
 from data.db import session_scope
@@ -52,8 +55,10 @@ from data.transfer import (
     ImportFailed,
     ImportReport,
     bump_change_counter,
+    capacity_checks,
     community_index,
     import_folder,
+    lock_children_and_homes,
     table_of,
 )
 
@@ -281,8 +286,15 @@ def _wanted(spec: FileSpec, row: Mapping[str, Any]) -> dict[str, Any]:
     return wanted
 
 
-def _import_one(engine: Engine, spec: FileSpec, text: str) -> importer.FileCounts:
-    """Import a one-row file with the importer's checks over a scoped world; all or nothing."""
+def _import_one(
+    engine: Engine, spec: FileSpec, text: str, principal: Principal | None = None
+) -> importer.FileCounts:
+    """Import a one-row file with the importer's checks over a scoped world; all or nothing.
+
+    A placement also passes the capacity check: the child's and the home's rows are locked
+    first (the order every placement write takes), so the beds counted are still the beds
+    when the transaction commits.
+    """
     problems = importer._Problems()
     with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
         path = Path(tmp) / spec.name
@@ -291,6 +303,8 @@ def _import_one(engine: Engine, spec: FileSpec, text: str) -> importer.FileCount
     importer._row_checks(parsed, problems)
     files = {spec.name: parsed}
     with session_scope(engine) as session:
+        if spec is PLACEMENTS and parsed.rows:
+            _lock_for_placement(session, parsed.rows[0])
         index = community_index(session)
         if index is None:
             problems.add(
@@ -305,6 +319,8 @@ def _import_one(engine: Engine, spec: FileSpec, text: str) -> importer.FileCount
         if problems.items:
             raise ImportFailed(sorted(problems.items, key=lambda p: (p.file, p.line)))
         row = parsed.rows[0]
+        if spec is PLACEMENTS:
+            _check_capacity(session, row, principal)
         group = row.get("sibling_group_id") if spec is CHILDREN else None
         if group is not None and session.get(SiblingGroup, group) is None:
             session.add(SiblingGroup(id=group))
@@ -317,8 +333,51 @@ def _import_one(engine: Engine, spec: FileSpec, text: str) -> importer.FileCount
     return counts
 
 
+def _lock_for_placement(session: Session, row: Mapping[str, Any]) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        # the first statement of the transaction: one writer at a time from the first read
+        session.execute(sql_text("BEGIN IMMEDIATE"))
+    lock_children_and_homes(session, [row["child_id"]], [row["home_id"]] if row["home_id"] else [])
+
+
+def _check_capacity(session: Session, row: Mapping[str, Any], principal: Principal | None) -> None:
+    """409 when the placement would put more children in its home than beds, without a
+    waiver; a waiver recorded (or changed) is audited, action ``capacity_waiver``."""
+    over = capacity_checks(session, [dict(row)])
+    if over:
+        raise Problem(
+            409,
+            f"the placement was not written: {over[0]}",
+            errors=[{"loc": ["body", "capacity_waiver"], "message": str(over[0])}],
+        )
+    if row["capacity_waiver"] is None or principal is None:
+        return
+    stored = session.execute(
+        select(col(Placement.capacity_waiver)).where(
+            *[getattr(Placement, k) == row[k] for k in PLACEMENTS.key]
+        )
+    ).scalar()
+    if stored != row["capacity_waiver"]:
+        home = session.get(Home, row["home_id"])
+        # the reason is the case system's free text (it may name people): it stays on the
+        # placement; the entry says which home and how many beds
+        write_audit(
+            session,
+            principal,
+            "capacity_waiver",
+            "placement",
+            [row["child_id"]],
+            f"placement started {row['started_on']} in home {row['home_id']} "
+            f"({home.capacity if home else '?'} bed(s)) recorded with a capacity waiver",
+        )
+
+
 def put_record(
-    engine: Engine, kind: Kind, key: Mapping[str, Any], body: BaseModel
+    engine: Engine,
+    kind: Kind,
+    key: Mapping[str, Any],
+    body: BaseModel,
+    principal: Principal | None = None,
 ) -> tuple[str, Any]:
     """Create or replace one record; returns ``inserted``/``updated``/``unchanged`` and the row.
 
@@ -351,7 +410,7 @@ def put_record(
                 (Path(tmp) / COMMUNITIES_FILE).write_text(text, encoding="utf-8")
                 counts = import_folder(engine, tmp).files[COMMUNITIES_FILE]
         else:
-            counts = _import_one(engine, kind.spec, text)
+            counts = _import_one(engine, kind.spec, text, principal)
     except ImportFailed as failed:
         raise _import_problem(failed, kind.key, zip_file=False) from None
     outcome = "inserted" if counts.inserted else "updated" if counts.updated else "unchanged"

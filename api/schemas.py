@@ -209,6 +209,14 @@ class PlacementIn(BaseModel):
     home_id: Id | None = None
     ended_on: Day | None = None
     end_reason: Text100 | None = None
+    capacity_waiver: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = Field(
+        default=None,
+        description="why the child lives in the home although it had no free bed: without it, "
+        "a placement that would put more children in the home than its beds is refused (409)",
+    )
 
 
 class ApplicantIn(BaseModel):
@@ -346,6 +354,11 @@ class DecidedPlacement(BaseModel):
 
     child_id: Id
     home_id: Id
+    moves_from: Id | None = Field(
+        default=None,
+        description="the family home the child lives in now, when the decision moves them "
+        "out of it (without it, a child in a family home is not moved: 409)",
+    )
 
 
 class Participant(BaseModel):

@@ -25,6 +25,7 @@ from sqlmodel import Session, create_engine
 
 __all__ = [
     "DATABASE_URL_ENV",
+    "MigrationRefused",
     "database_url",
     "describe_url",
     "is_current",
@@ -35,6 +36,13 @@ __all__ = [
 
 DATABASE_URL_ENV = "FOSTERMATCH_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "fostermatch.db"
+
+
+class MigrationRefused(ValueError):
+    """A migration found records that break the rule it adds; nothing was changed.
+
+    The message names the records and what to do with them before upgrading again.
+    """
 
 
 def database_url(url: str | None = None) -> str:

@@ -306,6 +306,7 @@ PLACEMENTS = FileSpec(
         Column("started_on", _iso_date, required=True),
         Column("ended_on", _iso_date),
         Column("end_reason", _text(100)),
+        Column("capacity_waiver", _text(500)),
     ),
     key=("child_id", "started_on", "setting", "home_id"),
 )

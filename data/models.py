@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "OPEN_FAMILY_PLACEMENT",
     "ApiKey",
     "Applicant",
     "AuditEntry",
@@ -126,13 +127,32 @@ class Episode(SQLModel, table=True):
     discharge_reason: str | None = Field(default=None, max_length=20)
 
 
+# An open family placement: not ended, in a family home (pre-adoptive, kin or foster; the
+# settings whose placements name a home). A child has at most one: the database refuses a
+# second (index uq_placements_one_open_family), whatever path the write takes.
+OPEN_FAMILY_PLACEMENT = (
+    "ended_on IS NULL AND setting IN ('pre_adoptive', 'kin_home', 'foster_home')"
+)
+
+
 class Placement(SQLModel, table=True):
-    """Where a child lived during an episode; ``home_id`` is set for family settings."""
+    """Where a child lived during an episode; ``home_id`` is set for family settings.
+
+    ``capacity_waiver`` is the case system's reason for a placement that put more children in
+    the home than its beds (what really happened, recorded rather than refused).
+    """
 
     __tablename__ = "placements"
     __table_args__ = (
         UniqueConstraint(
             "child_id", "started_on", "setting", "home_id", name="uq_placements_natural"
+        ),
+        Index(
+            "uq_placements_one_open_family",
+            "child_id",
+            unique=True,
+            sqlite_where=text(OPEN_FAMILY_PLACEMENT),
+            postgresql_where=text(OPEN_FAMILY_PLACEMENT),
         ),
     )
 
@@ -143,6 +163,7 @@ class Placement(SQLModel, table=True):
     started_on: date
     ended_on: date | None = Field(default=None, index=True)
     end_reason: str | None = Field(default=None, max_length=100)
+    capacity_waiver: str | None = Field(default=None, max_length=500)
 
 
 class Applicant(SQLModel, table=True):

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 from shapely.geometry import mapping, shape
-from sqlalchemy import Engine, Table, insert, select, update
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Engine, Table, insert, select, true, update
+from sqlmodel import Session, SQLModel, col
 
 from data.db import session_scope
 from data.formats import (
@@ -40,7 +40,7 @@ from data.formats import (
     FileSpec,
     format_cell,
 )
-from data.models import ChangeCounter, Community, SiblingGroup
+from data.models import ChangeCounter, Child, Community, Home, Placement, SiblingGroup
 from geo import Community as GeoCommunity
 from geo import CommunityIndex, GeoJSONError
 
@@ -48,11 +48,14 @@ __all__ = [
     "ExportReport",
     "ImportFailed",
     "ImportReport",
+    "OverCapacity",
     "Problem",
     "bump_change_counter",
+    "capacity_checks",
     "community_index",
     "export_folder",
     "import_folder",
+    "lock_children_and_homes",
     "natural_key",
     "table_of",
 ]
@@ -337,6 +340,11 @@ def _row_problems(spec: FileSpec, row: Row) -> Iterator[tuple[str, str]]:
             yield "home_id", f"only family settings have a home; {row['setting']} has none"
         if row["end_reason"] is not None and row["ended_on"] is None:
             yield "ended_on", "an end_reason needs the date the placement ended"
+        if row["capacity_waiver"] is not None and row["home_id"] is None:
+            yield (
+                "capacity_waiver",
+                f"only a placement in a family home has beds to waive; {row['setting']} has none",
+            )
 
 
 class _World:
@@ -538,6 +546,118 @@ def bump_change_counter(session: Session, name: str = "records") -> None:
     session.flush()
 
 
+def lock_children_and_homes(
+    session: Session, child_ids: Iterable[str], home_ids: Iterable[str]
+) -> dict[str, Home]:
+    """Lock the children's and the homes' rows until the transaction ends; the homes by id.
+
+    Every write that adds an open placement locks in this one order (children by id, then
+    homes by id), so two such writes never wait on each other in a cycle. On PostgreSQL the
+    rows are locked ``FOR UPDATE``: a second decision for the same child waits here and then
+    reads the first's placement. On SQLite nothing is locked row by row: the caller's
+    transaction must start with ``BEGIN IMMEDIATE`` (one writer at a time).
+    """
+    locking = session.get_bind().dialect.name != "sqlite"
+    wanted_children, wanted_homes = set(child_ids), set(home_ids)
+    if locking and wanted_children:
+        children = select(col(Child.id)).where(_among(col(Child.id), wanted_children))
+        session.execute(children.order_by(col(Child.id)).with_for_update()).all()
+    homes = select(Home).where(_among(col(Home.id), wanted_homes)).order_by(col(Home.id))
+    if locking:
+        homes = homes.with_for_update()
+    return {h.id: h for h in session.execute(homes).scalars() if h.id in wanted_homes}
+
+
+# more ids than this are not sent as parameters (SQLite allows 32,766 in one statement): the
+# query reads every row, and Python keeps the wanted ones
+_MAX_IN = 5_000
+
+
+def _among(column: Any, ids: set[str]) -> Any:
+    return column.in_(sorted(ids)) if len(ids) <= _MAX_IN else true()
+
+
+@dataclass(frozen=True, slots=True)
+class OverCapacity:
+    """A home whose open placements without a capacity waiver would outnumber its beds.
+
+    ``lines`` are the folder's lines of the open placements in this home that carry no waiver
+    (the rows that would have to carry one).
+    """
+
+    home_id: str
+    beds: int
+    child_ids: tuple[str, ...]  # every open placement in the home after the write
+    waived: int
+    lines: tuple[int, ...]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.child_ids[:10]) + (" ..." if len(self.child_ids) > 10 else "")
+        waived = f", {self.waived} with a capacity waiver" if self.waived else ""
+        return (
+            f"home {self.home_id} has {self.beds} bed(s) and would have "
+            f"{len(self.child_ids)} open placement(s) ({shown}{waived}): a child placed there "
+            "anyway needs a capacity_waiver (the reason) on the placement"
+        )
+
+
+def capacity_checks(
+    session: Session,
+    placements: Sequence[Row],
+    lines: Sequence[int] = (),
+    homes: Sequence[Row] = (),
+) -> list[OverCapacity]:
+    """Homes the written placements would overfill: open placements without a waiver > beds.
+
+    ``placements`` are the rows about to be written (placements.csv) and ``lines`` their lines
+    in the file; ``homes`` the homes.csv rows written with them (their capacity counts over
+    the stored one). The homes that get an open placement are locked first (see
+    :func:`lock_children_and_homes`), so the count holds until the transaction ends. A
+    placement with a ``capacity_waiver`` is the case system recording what really happened:
+    it is allowed, and counted as occupying a bed.
+    """
+    line_of = {natural_key(PLACEMENTS, r): n for r, n in zip(placements, lines, strict=False)}
+    touched = {r["home_id"] for r in placements if r["home_id"] and r["ended_on"] is None}
+    if not touched:
+        return []
+    beds = {h.id: h.capacity for h in lock_children_and_homes(session, (), touched).values()}
+    beds.update((r["id"], r["capacity"]) for r in homes if r["id"] in touched)
+    stored = session.execute(
+        select(table_of(Placement)).where(
+            _among(col(Placement.home_id), touched), col(Placement.ended_on).is_(None)
+        )
+    ).mappings()
+    rows = {natural_key(PLACEMENTS, r): dict(r) for r in stored if r["home_id"] in touched}
+    rows.update((natural_key(PLACEMENTS, r), r) for r in placements if r["home_id"] in touched)
+    open_in: dict[str, list[tuple[tuple[Any, ...], Row]]] = defaultdict(list)
+    for key, r in rows.items():
+        if r["ended_on"] is None:
+            open_in[r["home_id"]].append((key, r))
+    found: list[OverCapacity] = []
+    for home_id in sorted(touched & beds.keys()):
+        here = open_in[home_id]
+        plain = sorted(
+            (key for key, r in here if not r["capacity_waiver"]),
+            key=lambda k: (rows[k]["started_on"], line_of.get(k, 0)),
+        )
+        if len(plain) > beds[home_id]:
+            # blame the written rows without a waiver that came when the beds were full; else
+            # (the home was over-full before, or its beds were lowered) every written row in it
+            blamed = [k for k in plain[beds[home_id] :] if k in line_of] or [
+                k for k, _ in here if k in line_of
+            ]
+            found.append(
+                OverCapacity(
+                    home_id,
+                    beds[home_id],
+                    tuple(sorted(r["child_id"] for _, r in here)),
+                    len(here) - len(plain),
+                    tuple(sorted(line_of[k] for k in blamed)),
+                )
+            )
+    return found
+
+
 def _upsert(
     session: Session,
     model: type[SQLModel],
@@ -655,6 +775,12 @@ def import_folder(
         world = _World(session, files)
         _reference_checks(world, problems)
         _timeline_checks(world, problems)
+        if PLACEMENTS.name in files:
+            placed = files[PLACEMENTS.name]
+            homes = files[HOMES.name].rows if HOMES.name in files else ()
+            for over in capacity_checks(session, placed.rows, placed.lines, homes):
+                for line in over.lines:
+                    problems.add(PLACEMENTS.name, line, "capacity_waiver", str(over))
         if problems.items:
             raise ImportFailed(sorted(problems.items, key=_problem_order))
 

@@ -140,6 +140,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Matched together with: {ids}",
         "es": "Emparejado junto con: {ids}",
     },
+    "child.lives_in": {
+        "en": "Lives in home {home} since {since}: a decision here moves them out of it.",
+        "es": "Vive en el hogar {home} desde {since}: una decisión aquí lo traslada de allí.",
+    },
+    "child.capacity_waiver": {
+        "en": "The home has {children} children in {beds} beds (capacity waiver: {reason}).",
+        "es": "El hogar tiene {children} niños en {beds} camas (excepción de capacidad: {reason}).",
+    },
     "child.homes": {"en": "Ranked homes", "es": "Hogares por orden"},
     "child.eligible": {
         "en": "{eligible} homes qualify; the best {shown} are shown.",

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 from starlette.datastructures import FormData
 
 from api.audit import audit_read
@@ -27,8 +28,8 @@ from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_lan
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
 from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
-from data.formats import CONGREGATE_SETTINGS
-from data.models import Episode
+from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
+from data.models import Episode, Home, Placement
 from data.queries import free_beds
 from data.transfer import community_index
 from matching import InputError, rank
@@ -351,12 +352,18 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         inputs = state.snapshots.get(session, today)
         episode = session.get(Episode, _open_episode_id(session, child_id))
         index = community_index(session)
+        lives_in = _lives_in(session, child_id)
         try:
             result = rank(
                 children, inputs.snapshot, inputs.communities, state.policy, limit=HOMES_SHOWN
             )
         except InputError as exc:
-            return {"error": str(exc), "child": children[0], "group": children}
+            return {
+                "error": str(exc),
+                "child": children[0],
+                "group": children,
+                "lives_in": lives_in,
+            }
         found = result.to_json()
         home_ids = [c["home_id"] for c in found["candidates"] + found["alternatives"]]
         beds = free_beds(session, home_ids)
@@ -404,6 +411,33 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         "removed_on": episode.removed_on if episode else None,
         "waiting": waiting,
         "participant_roles": PARTICIPANT_ROLES,
+        "lives_in": lives_in,
+    }
+
+
+def _lives_in(session: Session, child_id: str) -> dict[str, Any] | None:
+    """The child's open family placement with the home's beds and children, or None."""
+    stay = session.execute(
+        select(Placement).where(
+            col(Placement.child_id) == child_id,
+            col(Placement.ended_on).is_(None),
+            col(Placement.setting).in_(FAMILY_SETTINGS),
+        )
+    ).scalar()
+    home = session.get(Home, stay.home_id) if stay and stay.home_id else None
+    if stay is None or home is None:
+        return None
+    children = session.execute(
+        select(func.count()).where(
+            col(Placement.home_id) == home.id, col(Placement.ended_on).is_(None)
+        )
+    ).scalar_one()
+    return {
+        "home_id": home.id,
+        "started_on": stay.started_on,
+        "capacity_waiver": stay.capacity_waiver,
+        "beds": home.capacity,
+        "children": int(children),
     }
 
 
@@ -443,6 +477,8 @@ async def decide(request: Request, child_id: str) -> Response:
     option = str(form.get("home") or "")[:80]
     home = option.removeprefix(TOGETHER)
     takes = [c for c in str(form.get(f"children:{option}") or child_id).split(",") if c]
+    # the family home the child lives in, as the page showed it: a deliberate move from there
+    moves_from = str(form.get("moves_from") or "")[:64] or None
     reason = str(form.get("reason") or "").strip() or None
     good_cause = str(form.get("icwa_good_cause") or "").strip() or None
     started = str(form.get("started_on") or "").strip()[:32]
@@ -464,7 +500,11 @@ async def decide(request: Request, child_id: str) -> Response:
     try:
         body = DecisionIn.model_validate(
             {
-                "placements": [{"child_id": c, "home_id": home} for c in takes],
+                "placements": [
+                    {"child_id": c, "home_id": home}
+                    | ({"moves_from": moves_from} if c == child_id and moves_from else {})
+                    for c in takes
+                ],
                 "participants": [{"role": r} for r in entered["participants"]],
                 "options_shown": [str(h) for h in form.getlist("options_shown")],
                 "reason": reason,

@@ -215,7 +215,7 @@ def put_placement(
     principal: RecordsWriter,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    outcome, row = put_record(request.app.state.engine, _PLACEMENTS, key, body)
+    outcome, row = put_record(request.app.state.engine, _PLACEMENTS, key, body, principal)
     _written(response, outcome)
     return record_json(_PLACEMENTS, row)
 

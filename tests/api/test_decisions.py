@@ -223,6 +223,50 @@ def test_a_full_home_is_a_conflict(
     assert _open_in(api_engine, "H1") == 3
 
 
+def _post_decision(base: str, key: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """POST a decision to a served app over real HTTP; the status and the JSON answer."""
+    request = urllib.request.Request(
+        f"{base}/v1/decisions",
+        data=json.dumps(body).encode(),
+        headers={**bearer(key), "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def test_a_child_in_a_family_home_moves_only_when_asked(
+    client: TestClient, keys: dict[str, str], api_engine: Engine
+) -> None:
+    """C1 lives with kin in H2: a decision for H1 is a 409 naming C1 and H2 unless it says
+    ``moves_from: H2``; then H2's placement ends. A move from where C1 no longer lives: 409."""
+    headers = bearer(keys["coordinator"])
+    body = _decision(child="C1", home="H1", reason="the aunt can no longer care for her")
+    refused = client.post("/v1/decisions", json=body, headers=headers)
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
+    assert "C1 is placed in home H2 since 2024-01-02" in detail
+    assert "placements[0].moves_from: H2" in detail
+    assert _open_family_placements(api_engine, "C1") == ["H2"]
+    body["placements"][0]["moves_from"] = "H2"
+    moved = client.post("/v1/decisions", json=body, headers=headers)
+    assert moved.status_code == 201, moved.text
+    assert moved.json()["ended"] == [
+        {"child_id": "C1", "setting": "kin_home", "started_on": "2024-01-02"}
+    ]
+    assert _open_family_placements(api_engine, "C1") == ["H1"]
+    back = _decision(child="C1", home="H2", reason="back to the aunt")
+    back["placements"][0]["moves_from"] = "H2"
+    stale = client.post("/v1/decisions", json=back, headers=headers)
+    assert stale.status_code == 409
+    assert "C1 is placed in home H1" in stale.json()["detail"]
+    assert _open_family_placements(api_engine, "C1") == ["H1"]
+
+
 RACERS = ("C2", "C4", "C5", "C6", "C7")
 
 
@@ -264,19 +308,8 @@ def test_last_bed_race(engine: Engine, tmp_path: Path) -> None:
     def decide(base: str, child: str) -> None:
         body = _decision(child=child, home="H1", reason="the only home near the school")
         body["options_shown"] = ["H1"]
-        request = urllib.request.Request(
-            f"{base}/v1/decisions",
-            data=json.dumps(body).encode(),
-            headers={**bearer(keys["coordinator"]), "Content-Type": "application/json"},
-            method="POST",
-        )
         start.wait()
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                statuses[child] = response.status
-        except urllib.error.HTTPError as error:
-            statuses[child] = error.code
-            error.close()
+        statuses[child] = _post_decision(base, keys["coordinator"], body)[0]
 
     with serve_in_thread(app) as base:
         threads = [threading.Thread(target=decide, args=(base, c)) for c in RACERS]
@@ -288,3 +321,88 @@ def test_last_bed_race(engine: Engine, tmp_path: Path) -> None:
     assert _open_in(engine, "H1") == 1
     with Session(engine) as session:
         assert len(session.execute(select(Decision)).scalars().all()) == 1
+
+
+ROUNDS = 20
+
+
+def _two_homes_folder(tmp_path: Path) -> Path:
+    """The small agency plus, per round, a child in shelter and two 1-bed homes that take her."""
+    homes = SMALL_FILES["homes.csv"] + "".join(
+        f"{home},foster,active,41.92,-87.66,1,0,17,any,1,,en,,,,no,,,2023-01-02,,\n"
+        for i in range(ROUNDS)
+        for home in (f"HA{i:02}", f"HB{i:02}")
+    )
+    racers = [f"R{i:02}" for i in range(ROUNDS)]
+    return write_small_folder(
+        tmp_path / "two-homes",
+        homes_csv=homes,
+        children_csv=SMALL_FILES["children.csv"]
+        + "".join(f"{c},2018-05-05,female,white,no,en,,,,no,,,,,,\n" for c in racers),
+        episodes_csv=SMALL_FILES["episodes.csv"]
+        + "".join(f"{c},2024-03-01,41.87,-87.68,,\n" for c in racers),
+        placements_csv=SMALL_FILES["placements.csv"]
+        + "".join(f"{c},shelter,,2024-03-01,,\n" for c in racers),
+    )
+
+
+def _open_family_placements(engine: Engine, child_id: str) -> list[str]:
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(col(Placement.home_id)).where(
+                    col(Placement.child_id) == child_id,
+                    col(Placement.ended_on).is_(None),
+                    col(Placement.home_id).is_not(None),
+                )
+            ).scalars()
+        )
+
+
+def _race_round(
+    base: str, key: str, child: str, homes: tuple[str, str]
+) -> dict[str, tuple[int, dict[str, Any]]]:
+    """Two decisions for ``child`` at the same moment, one per home; the answers by home."""
+    start = threading.Barrier(len(homes))
+    answers: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def decide(home: str) -> None:
+        body = _decision(child=child, home=home, reason="both homes are near the school")
+        body["options_shown"] = list(homes)
+        start.wait()
+        answers[home] = _post_decision(base, key, body)
+
+    threads = [threading.Thread(target=decide, args=(h,)) for h in homes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
+
+
+def test_one_child_two_homes_race(engine: Engine, tmp_path: Path) -> None:
+    """Two teams place the same child into two different 1-bed homes at the same moment, 20 times:
+    each round one 201 and one 409 naming the child and her home, never two open placements.
+
+    Real concurrent HTTP requests to a uvicorn server; on PostgreSQL each decision runs in its
+    own connection and transaction (the child's row is what serialises them).
+    """
+    import_folder(engine, _two_homes_folder(tmp_path))
+    key = make_keys(engine)["coordinator"]
+    with serve_in_thread(create_app(engine)) as base:
+        rounds = [
+            _race_round(base, key, f"R{i:02}", (f"HA{i:02}", f"HB{i:02}")) for i in range(ROUNDS)
+        ]
+    placed_twice = [
+        f"R{i:02}" for i in range(ROUNDS) if len(_open_family_placements(engine, f"R{i:02}")) > 1
+    ]
+    statuses = Counter(tuple(sorted(a[h][0] for h in a)) for a in rounds)
+    assert not placed_twice and statuses == {(201, 409): ROUNDS}, (
+        statuses,
+        f"{len(placed_twice)} of {ROUNDS} children with two open placements: {placed_twice}",
+    )
+    for i, answers in enumerate(rounds):
+        child = f"R{i:02}"
+        [home] = _open_family_placements(engine, child)
+        [refused] = [body for status, body in answers.values() if status == 409]
+        assert child in refused["detail"] and home in refused["detail"], refused

@@ -930,3 +930,71 @@ def test_the_child_page_says_waiting_days_the_18th_birthday_and_what_counts_agai
     assert "ZE-EVA: en espera de un hogar de familia desde hace 30 días" in spanish
     assert "no habla español, primer idioma del niño" in spanish
     assert "cumple 18 años el" in spanish
+
+
+def a_child_in_a_family_home(engine: Engine, capacity_waiver: str) -> tuple[str, str]:
+    """A child in care living in a family home, whose placement gets ``capacity_waiver``;
+    the child's and the home's ids."""
+    from data.models import Placement
+
+    with session_scope(engine) as session:
+        stay = (
+            session.execute(
+                select(Placement)
+                .join(Episode, col(Episode.child_id) == col(Placement.child_id))
+                .where(
+                    col(Placement.ended_on).is_(None),
+                    col(Placement.home_id).is_not(None),
+                    col(Episode.discharged_on).is_(None),
+                )
+                .order_by(col(Placement.child_id))
+            )
+            .scalars()
+            .first()
+        )
+        assert stay is not None and stay.home_id is not None
+        stay.capacity_waiver = capacity_waiver
+        return stay.child_id, stay.home_id
+
+
+def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A child living in a family home placed over its beds: the page says where since when and
+    the waiver (English and Spanish); its decision form moves the child from that home."""
+    from data.models import Placement
+
+    client, keys = county
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    child, home = a_child_in_a_family_home(engine, "a <b>night</b> emergency")
+    sign_in(client, keys["coordinator"])
+    page = client.get(f"/pages/children/{child}").text
+    assert f"Lives in home {home} since" in page
+    assert "capacity waiver: a &lt;b&gt;night&lt;/b&gt; emergency" in page
+    assert f'name="moves_from" value="{home}"' in page
+    spanish = client.get(f"/pages/children/{child}?lang=es").text
+    assert f"Vive en el hogar {home} desde" in spanish and "excepción de capacidad" in spanish
+    shown, takes = _form(page)
+    answer = client.post(
+        f"/pages/children/{child}/decision",
+        data={
+            "participant": "caseworker",
+            "home": shown[0],
+            "options_shown": shown,
+            "reason": "the family home can no longer care for the child",
+            "moves_from": home,
+            **takes,
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    with Session(engine) as session:
+        open_homes = (
+            session.execute(
+                select(col(Placement.home_id)).where(
+                    col(Placement.child_id) == child, col(Placement.ended_on).is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert open_homes == [shown[0]]

@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_pages import a_removal_and_the_homes_for_every_need, a_spanish_teen_turning_18
+from tests.api.test_pages import (
+    a_child_in_a_family_home,
+    a_removal_and_the_homes_for_every_need,
+    a_spanish_teen_turning_18,
+)
 from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -313,3 +317,23 @@ def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, A
     assert page.locator("h1").inner_text() == "Decision recorded"
     after = int(page.locator(f'.beds[data-home="{ids["other"]}"]').get_attribute("data-free"))
     assert after == before - 2  # both siblings, together
+
+
+def test_coordinator_sees_a_child_placed_over_capacity(
+    page: Any, page_server: dict[str, Any]
+) -> None:
+    """A child living in a family home placed over its beds: the page says where, since when,
+    and the capacity waiver, in English and in Spanish."""
+    url = page_server["url"]
+    child, home = a_child_in_a_family_home(
+        page_server["engine"], "a sibling arrived at night; the room is shared"
+    )
+    sign_in(page, url, page_server["keys"]["coordinator"])
+    page.goto(f"{url}/pages/children/{child}")
+    line = page.locator("#lives-in").inner_text()
+    assert f"Lives in home {home} since" in line
+    assert "(capacity waiver: a sibling arrived at night; the room is shared)" in line
+    shoot(page, "child-lives-in-over-capacity")
+    page.goto(f"{url}/pages/children/{child}?lang=es")
+    assert "excepción de capacidad" in page.locator("#lives-in").inner_text()
+    page.locator("#lives-in").screenshot(path=str(SCREENSHOTS / "es-child-lives-in.png"))
