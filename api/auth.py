@@ -36,7 +36,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -45,6 +45,9 @@ from sqlmodel import Session, col
 
 from api.problems import Problem
 from data.models import ApiKey
+
+if TYPE_CHECKING:
+    from api.oidc import Provider
 
 __all__ = [
     "DEMO_LABEL",
@@ -146,11 +149,16 @@ def demo_keys(session: Session) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key's id, label and role."""
+    """Who is calling: the key's id, label and role.
 
-    key_id: int
+    A person signed in at the agency's identity provider (:mod:`api.oidc`) has no key
+    (``key_id`` None), the label ``oidc:<subject>`` and the provider's ``subject``.
+    """
+
+    key_id: int | None
     label: str
     role: str
+    subject: str | None = None
 
     def may(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
@@ -158,7 +166,10 @@ class Principal:
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `fostermatch keys create --role ROLE --label TEXT`.",
+    description=(
+        "An API key from `fostermatch keys create --role ROLE --label TEXT`, or a JWT from "
+        "the agency's identity provider when one is configured (FOSTERMATCH_OIDC_ISSUER)."
+    ),
 )
 
 _UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
@@ -184,19 +195,45 @@ def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from the bearer key; 401 without a valid key."""
+    """The caller, from the bearer key or the identity provider's JWT; 401 without either."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(
             401,
             "this endpoint needs an API key: send 'Authorization: Bearer <key>'",
             headers=_UNAUTHENTICATED,
         )
-    with Session(request.app.state.engine) as session:
-        principal = lookup(session, credentials.credentials)
+    provider = getattr(request.app.state, "oidc", None)
+    principal: Principal | None
+    if provider is not None and not credentials.credentials.startswith(KEY_PREFIX):
+        principal = _token_principal(provider, credentials.credentials)
+    else:
+        with Session(request.app.state.engine) as session:
+            principal = lookup(session, credentials.credentials)
     if principal is None:
         raise Problem(401, "the API key is unknown or revoked", headers=_UNAUTHENTICATED)
     request.state.principal = principal
     return principal
+
+
+def _token_principal(provider: Provider, token: str) -> Principal:
+    """The caller presenting the provider's JWT: 401 naming the failed check, 403 without a
+    role, 503 when the provider's keys cannot be read."""
+    from api.oidc import NoRole, ProviderUnavailable, TokenRejected
+
+    try:
+        return provider.principal(token)
+    except TokenRejected as exc:
+        raise Problem(
+            401,
+            f"the bearer token was refused: {exc}",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    except NoRole as exc:
+        raise Problem(403, f"the bearer token gives no role here: {exc}") from None
+    except ProviderUnavailable as exc:
+        raise Problem(
+            503, f"the bearer token could not be checked: {exc}", headers={"Retry-After": "30"}
+        ) from None
 
 
 def require(permission: str) -> Callable[..., Principal]:
