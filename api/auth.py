@@ -24,6 +24,10 @@ outcomes             x                                   x
 audit                x
 =================  =====  ===========  ===========  =========
 
+With the agency's identity provider configured (:mod:`api.oidc`), a bearer value that is
+not an ``fm_`` key is checked as the provider's JWT; its role comes from the provider's
+claims and its :class:`Principal` has no key id.
+
 A recruiter never receives a child-level record: every route that returns one needs
 ``children:read``, ``matches``, ``plans`` or ``decisions``, which a recruiter lacks.
 """

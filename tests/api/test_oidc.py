@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.audit import AuditQuery, query_audit
+from api.cli import EXIT_BAD_INPUT, main
 from api.oidc import (
     OidcConfigError,
     OidcSettings,
@@ -406,6 +407,17 @@ def test_malformed_settings_name_the_variable_and_the_entry() -> None:
         parse_role_map("a=admin,oops")
     with pytest.raises(OidcConfigError, match="entry 1 maps 'a' to unknown role 'boss'"):
         parse_role_map("a=boss")
+
+
+def test_serve_refuses_a_malformed_setting_before_starting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fostermatch serve` with a role map naming no real role: exit 2 and the variable named."""
+    monkeypatch.setenv("FOSTERMATCH_OIDC_ISSUER", "https://login.agency.example")
+    monkeypatch.setenv("FOSTERMATCH_OIDC_CLIENT_ID", "fostermatch")
+    monkeypatch.setenv("FOSTERMATCH_OIDC_ROLE_MAP", "fm-boss=boss")
+    assert main(["serve"]) == EXIT_BAD_INPUT
+    assert "FOSTERMATCH_OIDC_ROLE_MAP: entry 1 maps 'fm-boss'" in capsys.readouterr().err
 
 
 def test_roles_come_from_a_string_a_list_or_a_dotted_path() -> None:
