@@ -314,7 +314,8 @@ def oidc_callback(request: Request, code: str = "", state: str = "", error: str 
             request, 401, provider, "oidc.failed.title", "oidc.failed", reason=shown
         )
     flow = cookie.read_flow(request.cookies.get(cookie.FLOW_COOKIE))
-    if flow is None or not code or not secrets.compare_digest(state, flow[0]):
+    # bytes: compare_digest refuses str with non-ASCII characters (a forged state may have them)
+    if flow is None or not code or not secrets.compare_digest(state.encode(), flow[0].encode()):
         return _signin_problem(request, 400, provider, "oidc.failed.title", "oidc.stale")
     _, nonce, verifier, target = flow
     try:

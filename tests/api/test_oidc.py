@@ -130,6 +130,9 @@ def test_a_callback_with_another_state_signs_nobody_in(oidc_client: TestClient) 
     assert answer.status_code == 400
     assert "was not started here" in answer.text
     assert cookie.COOKIE not in oidc_client.cookies
+    oidc_client.get("/pages/signin/oidc", follow_redirects=False)  # a new flow cookie
+    accented = oidc_client.get("/pages/signin/callback?code=c&state=%C3%A9")
+    assert accented.status_code == 400  # a state with a non-ASCII letter: refused, not a 500
 
 
 def test_a_callback_without_the_flow_cookie_signs_nobody_in(
