@@ -40,7 +40,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -50,14 +50,15 @@ from sqlmodel import Session, col
 from api.problems import Problem
 from data.models import ApiKey
 
-if TYPE_CHECKING:
-    from api.oidc import Provider
-
 __all__ = [
     "DEMO_LABEL",
     "PERMISSIONS",
     "ROLES",
+    "BearerTokens",
+    "NoRole",
     "Principal",
+    "ProviderUnavailable",
+    "TokenRejected",
     "create_key",
     "demo_keys",
     "hash_key",
@@ -168,6 +169,28 @@ class Principal:
         return self.role in PERMISSIONS[permission]
 
 
+class TokenRejected(Exception):
+    """A bearer token failed a check; the message says which one, never the token."""
+
+
+class NoRole(Exception):
+    """A valid token or sign-in whose claims map to none of the roles."""
+
+
+class ProviderUnavailable(Exception):
+    """The identity provider's discovery document, keys or token endpoint could not be read."""
+
+
+class BearerTokens(Protocol):
+    """What checks the bearer values that are not API keys: the agency's identity provider
+    (:class:`api.oidc.Provider`), kept in ``app.state.oidc`` when configured."""
+
+    def principal(self, token: str) -> Principal:
+        """The caller; raises :class:`TokenRejected`, :class:`NoRole` or
+        :class:`ProviderUnavailable`."""
+        ...
+
+
 _bearer = HTTPBearer(
     auto_error=False,
     description=(
@@ -219,11 +242,9 @@ def authenticated(
     return principal
 
 
-def _token_principal(provider: Provider, token: str) -> Principal:
+def _token_principal(provider: BearerTokens, token: str) -> Principal:
     """The caller presenting the provider's JWT: 401 naming the failed check, 403 without a
     role, 503 when the provider's keys cannot be read."""
-    from api.oidc import NoRole, ProviderUnavailable, TokenRejected
-
     try:
         return provider.principal(token)
     except TokenRejected as exc:

@@ -57,7 +57,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import KeySet
 
-from api.auth import ROLES, Principal
+from api.auth import ROLES, NoRole, Principal, ProviderUnavailable, TokenRejected
 
 __all__ = [
     "ALGORITHMS",
@@ -117,18 +117,6 @@ LABEL_PREFIX = "oidc:"
 
 class OidcConfigError(ValueError):
     """The OIDC settings in the environment are incomplete or malformed (names the variable)."""
-
-
-class TokenRejected(Exception):
-    """A token failed a check; the message says which one, never the token."""
-
-
-class NoRole(Exception):
-    """A valid token or sign-in whose role claim maps to none of the roles."""
-
-
-class ProviderUnavailable(Exception):
-    """The provider's discovery document, JWKS or token endpoint could not be read."""
 
 
 @dataclass(frozen=True, slots=True)
