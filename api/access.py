@@ -40,6 +40,8 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/pages/signin"): "the sign-in form",
     ("POST", "/pages/signin"): "signing in",
     ("POST", "/pages/signout"): "signing out",
+    ("GET", "/pages/signin/oidc"): "starts a sign-in at the agency's identity provider",
+    ("GET", "/pages/signin/callback"): "ends a sign-in at the agency's identity provider",
 }
 
 _PAGE_GATE = "_gate"  # the pages' gate: _gate(request, "permission")

@@ -120,6 +120,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
+    from api.oidc import provider_from_env
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
     from api.problems import install_problem_handlers
@@ -161,6 +162,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.state.policy = load_policy()
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
+    app.state.oidc = provider_from_env()  # the agency's identity provider, when configured
     install_problem_handlers(app)
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)

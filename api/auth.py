@@ -24,6 +24,10 @@ outcomes             x                                   x
 audit                x
 =================  =====  ===========  ===========  =========
 
+With the agency's identity provider configured (:mod:`api.oidc`), a bearer value that is
+not an ``fm_`` key is checked as the provider's JWT; its role comes from the provider's
+claims and its :class:`Principal` has no key id.
+
 A recruiter never receives a child-level record: every route that returns one needs
 ``children:read``, ``matches``, ``plans`` or ``decisions``, which a recruiter lacks.
 """
@@ -36,7 +40,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -50,7 +54,11 @@ __all__ = [
     "DEMO_LABEL",
     "PERMISSIONS",
     "ROLES",
+    "BearerTokens",
+    "NoRole",
     "Principal",
+    "ProviderUnavailable",
+    "TokenRejected",
     "create_key",
     "demo_keys",
     "hash_key",
@@ -146,19 +154,49 @@ def demo_keys(session: Session) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key's id, label and role."""
+    """Who is calling: the key's id, label and role.
 
-    key_id: int
+    A person signed in at the agency's identity provider (:mod:`api.oidc`) has no key
+    (``key_id`` None), the label ``oidc:<subject>`` and the provider's ``subject``.
+    """
+
+    key_id: int | None
     label: str
     role: str
+    subject: str | None = None
 
     def may(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
 
 
+class TokenRejected(Exception):
+    """A bearer token failed a check; the message says which one, never the token."""
+
+
+class NoRole(Exception):
+    """A valid token or sign-in whose claims map to none of the roles."""
+
+
+class ProviderUnavailable(Exception):
+    """The identity provider's discovery document, keys or token endpoint could not be read."""
+
+
+class BearerTokens(Protocol):
+    """What checks the bearer values that are not API keys: the agency's identity provider
+    (:class:`api.oidc.Provider`), kept in ``app.state.oidc`` when configured."""
+
+    def principal(self, token: str) -> Principal:
+        """The caller; raises :class:`TokenRejected`, :class:`NoRole` or
+        :class:`ProviderUnavailable`."""
+        ...
+
+
 _bearer = HTTPBearer(
     auto_error=False,
-    description="An API key from `fostermatch keys create --role ROLE --label TEXT`.",
+    description=(
+        "An API key from `fostermatch keys create --role ROLE --label TEXT`, or a JWT from "
+        "the agency's identity provider when one is configured (FOSTERMATCH_OIDC_ISSUER)."
+    ),
 )
 
 _UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
@@ -184,19 +222,43 @@ def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller, from the bearer key; 401 without a valid key."""
+    """The caller, from the bearer key or the identity provider's JWT; 401 without either."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(
             401,
             "this endpoint needs an API key: send 'Authorization: Bearer <key>'",
             headers=_UNAUTHENTICATED,
         )
-    with Session(request.app.state.engine) as session:
-        principal = lookup(session, credentials.credentials)
+    provider = getattr(request.app.state, "oidc", None)
+    principal: Principal | None
+    if provider is not None and not credentials.credentials.startswith(KEY_PREFIX):
+        principal = _token_principal(provider, credentials.credentials)
+    else:
+        with Session(request.app.state.engine) as session:
+            principal = lookup(session, credentials.credentials)
     if principal is None:
         raise Problem(401, "the API key is unknown or revoked", headers=_UNAUTHENTICATED)
     request.state.principal = principal
     return principal
+
+
+def _token_principal(provider: BearerTokens, token: str) -> Principal:
+    """The caller presenting the provider's JWT: 401 naming the failed check, 403 without a
+    role, 503 when the provider's keys cannot be read."""
+    try:
+        return provider.principal(token)
+    except TokenRejected as exc:
+        raise Problem(
+            401,
+            f"the bearer token was refused: {exc}",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+    except NoRole as exc:
+        raise Problem(403, f"the bearer token gives no role here: {exc}") from None
+    except ProviderUnavailable as exc:
+        raise Problem(
+            503, f"the bearer token could not be checked: {exc}", headers={"Retry-After": "30"}
+        ) from None
 
 
 def require(permission: str) -> Callable[..., Principal]:

@@ -260,6 +260,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from api.oidc import settings_from_env
+
+    # a malformed identity-provider setting stops here, named, not in every worker
+    oidc = settings_from_env()
     url = database_url(args.database_url)
     upgrade(make_engine(url))
     # the workers build their own engine from the environment
@@ -268,6 +272,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"fostermatch serving {describe_url(url)} on http://{args.host}:{args.port}",
         file=sys.stderr,
     )
+    if oidc is not None:
+        print(f"the pages sign people in at {oidc.issuer} only", file=sys.stderr)
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -61,6 +61,40 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Inicie sesión para ver esta página.",
     },
     "signout.done": {"en": "You are signed out.", "es": "Ha cerrado la sesión."},
+    # sign in at the agency's identity provider
+    "signin.oidc.intro": {
+        "en": "Sign in with your account at {name}. Your role here comes from your groups "
+        "there; the browser keeps a signed session cookie for 8 hours.",
+        "es": "Inicie sesión con su cuenta de {name}. Su rol aquí viene de sus grupos allí; "
+        "el navegador guarda una cookie de sesión firmada durante 8 horas.",
+    },
+    "signin.oidc.button": {"en": "Sign in with {name}", "es": "Iniciar sesión con {name}"},
+    "oidc.again": {"en": "Back to sign in", "es": "Volver a iniciar sesión"},
+    "oidc.failed.title": {"en": "Not signed in", "es": "Sesión no iniciada"},
+    "oidc.failed": {
+        "en": "{name} did not sign you in ({reason}). Nobody is signed in; please start again.",
+        "es": "{name} no inició su sesión ({reason}). No hay ninguna sesión abierta; "
+        "vuelva a empezar.",
+    },
+    "oidc.stale": {
+        "en": "This sign-in was not started here, or it took longer than 10 minutes. Nobody is "
+        "signed in; please start again.",
+        "es": "Este inicio de sesión no empezó aquí o tardó más de 10 minutos. No hay ninguna "
+        "sesión abierta; vuelva a empezar.",
+    },
+    "oidc.unavailable": {
+        "en": "{name} cannot be reached right now. Please try again in a minute.",
+        "es": "No se puede contactar con {name} en este momento. Inténtelo de nuevo en un minuto.",
+    },
+    "oidc.norole.title": {"en": "No role in fostermatch", "es": "Sin rol en fostermatch"},
+    "oidc.norole": {
+        "en": "You signed in at {name}, but none of your groups there gives a role in "
+        "fostermatch, so nothing can be shown. Ask your administrator to add you to the "
+        "group for your work (coordinator, recruiter, ...).",
+        "es": "Ha iniciado sesión en {name}, pero ninguno de sus grupos allí da un rol en "
+        "fostermatch, así que no se puede mostrar nada. Pida a su administración que le "
+        "añada al grupo de su trabajo (coordinación, reclutamiento, ...).",
+    },
     # errors
     "denied.title": {"en": "Not allowed", "es": "No permitido"},
     "denied.body": {

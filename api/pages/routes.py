@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +23,7 @@ from api.audit import audit_read
 from api.auth import Principal, lookup
 from api.decision_service import record_decision
 from api.matching_service import ChildNotFound, ChildNotInCare, load_group
+from api.oidc import NoRole, Provider, ProviderUnavailable, TokenRejected
 from api.pages import session as cookie
 from api.pages.engine_text import language_name, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
@@ -55,7 +57,14 @@ def _lang(request: Request) -> str:
     return pick_language(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE))
 
 
+def _provider(request: Request) -> Provider | None:
+    """The agency's identity provider when configured: then it alone signs people in."""
+    return getattr(request.app.state, "oidc", None)
+
+
 def _principal(request: Request) -> Principal | None:
+    if _provider(request) is not None:
+        return cookie.read_subject(request.cookies.get(cookie.COOKIE))
     key_id = cookie.read_cookie(request.cookies.get(cookie.COOKIE))
     if key_id is None:
         return None
@@ -172,17 +181,19 @@ def choose_language(request: Request, lang: str = "en", next: str | None = None)
 def _signin_page(
     request: Request, status_code: int = 200, next: str = "/pages/children", error: str = ""
 ) -> Response:
-    """The sign-in form with its token, bound to the pre-session cookie (set when missing)."""
-    pre = request.cookies.get(cookie.SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+    """The sign-in form with its token, bound to the pre-session cookie (set when missing);
+    with an identity provider configured, only the provider's button (no key form)."""
+    provider = _provider(request)
+    if provider is not None:
+        form: dict[str, str] = {"provider_name": provider.settings.display_name}
+    else:
+        pre = request.cookies.get(cookie.SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+        form = {"csrf": cookie.form_token(pre)}
     response = _render(
-        request,
-        "signin.html",
-        _principal(request),
-        status_code,
-        next=next,
-        error=error,
-        csrf=cookie.form_token(pre),
+        request, "signin.html", _principal(request), status_code, next=next, error=error, **form
     )
+    if provider is not None:
+        return response
     response.set_cookie(
         cookie.SIGNIN_COOKIE,
         pre,
@@ -202,6 +213,8 @@ def signin_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> Response:
+    if _provider(request) is not None:  # the API-key sign-in is off: the provider signs in
+        return _render(request, "notfound.html", None, 404)
     form = await request.form()
     key = str(form.get("api_key") or "").strip()
     target = _safe_next(str(form.get("next") or ""))
@@ -214,17 +227,112 @@ async def signin(request: Request) -> Response:
         who = lookup(session, key) if key else None
     if who is None:
         return _signin_page(request, 401, target, "signin.bad")
+    assert who.key_id is not None  # a key's principal
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(cookie.SIGNIN_COOKIE, path="/pages", httponly=True, samesite="lax")
+    _set_session(request, response, cookie.sign(who.key_id))
+    return response
+
+
+def _set_session(request: Request, response: Response, value: str) -> None:
     response.set_cookie(
         cookie.COOKIE,
-        cookie.sign(who.key_id),
+        value,
         max_age=cookie.MAX_AGE_S,
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
         path="/pages",
     )
+
+
+# -- sign in at the agency's identity provider (OpenID Connect) ------------------------------
+
+_FLOW_PATH = "/pages/signin"
+_ERROR_CODE = re.compile(r"[a-z_]{1,40}")  # an OAuth error code is shown; anything else is not
+
+
+def _callback_uri(request: Request, provider: Provider) -> str:
+    return provider.settings.redirect_uri or str(request.url_for("oidc_callback"))
+
+
+def _signin_problem(
+    request: Request,
+    status_code: int,
+    provider: Provider,
+    title_key: str,
+    body_key: str,
+    **fields: str,
+) -> Response:
+    """A page saying why nobody was signed in; the flow cookie goes, nothing else is set."""
+    lang = _lang(request)
+    detail = translate(body_key, lang, name=provider.settings.display_name, **fields)
+    response = _render(
+        request,
+        "problem.html",
+        None,
+        status_code,
+        detail=detail,
+        title_key=title_key,
+        again=_FLOW_PATH,
+    )
+    response.delete_cookie(cookie.FLOW_COOKIE, path=_FLOW_PATH, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/signin/oidc")
+def oidc_start(request: Request, next: str | None = None) -> Response:
+    """Send the browser to the provider, with a fresh state, nonce and PKCE challenge."""
+    provider = _provider(request)
+    if provider is None:
+        return _render(request, "notfound.html", _principal(request), 404)
+    try:
+        asked = provider.authorization(_callback_uri(request, provider))
+    except ProviderUnavailable:
+        return _signin_problem(request, 503, provider, "oidc.failed.title", "oidc.unavailable")
+    response = RedirectResponse(asked.url, status_code=303)
+    response.set_cookie(
+        cookie.FLOW_COOKIE,
+        cookie.sign_flow(asked.state, asked.nonce, asked.code_verifier, _safe_next(next)),
+        max_age=cookie.FLOW_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back to the callback
+        secure=request.url.scheme == "https",
+        path=_FLOW_PATH,
+    )
+    return response
+
+
+@router.get("/signin/callback", name="oidc_callback")
+def oidc_callback(request: Request, code: str = "", state: str = "", error: str = "") -> Response:
+    """Back from the provider: check the state, exchange the code, check the ID token."""
+    provider = _provider(request)
+    if provider is None:
+        return _render(request, "notfound.html", _principal(request), 404)
+    if error:
+        shown = error if _ERROR_CODE.fullmatch(error) else "error"
+        return _signin_problem(
+            request, 401, provider, "oidc.failed.title", "oidc.failed", reason=shown
+        )
+    flow = cookie.read_flow(request.cookies.get(cookie.FLOW_COOKIE))
+    # bytes: compare_digest refuses str with non-ASCII characters (a forged state may have them)
+    if flow is None or not code or not secrets.compare_digest(state.encode(), flow[0].encode()):
+        return _signin_problem(request, 400, provider, "oidc.failed.title", "oidc.stale")
+    _, nonce, verifier, target = flow
+    try:
+        who = provider.sign_in(_callback_uri(request, provider), code, verifier, nonce)
+    except NoRole:
+        return _signin_problem(request, 403, provider, "oidc.norole.title", "oidc.norole")
+    except TokenRejected as exc:
+        return _signin_problem(
+            request, 401, provider, "oidc.failed.title", "oidc.failed", reason=str(exc)
+        )
+    except ProviderUnavailable:
+        return _signin_problem(request, 503, provider, "oidc.failed.title", "oidc.unavailable")
+    assert who.subject is not None
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.delete_cookie(cookie.FLOW_COOKIE, path=_FLOW_PATH, httponly=True, samesite="lax")
+    _set_session(request, response, cookie.sign_subject(who.subject, who.role))
     return response
 
 

@@ -1,4 +1,5 @@
-"""The pages' session cookie: the API key's id, signed with HMAC-SHA256 (standard library).
+"""The pages' session cookie: the API key's id (or the provider's subject and role), signed
+with HMAC-SHA256 (standard library).
 
 Signing in checks the API key once (:func:`api.auth.lookup`); the cookie then carries only
 the key's id and the time it was issued, never the key. Every request reloads the key's row,
@@ -6,6 +7,11 @@ so a revoked key stops the session at once and the role is always the key's role
 as the API sees it. The secret is ``FOSTERMATCH_SESSION_SECRET`` when set (needed when
 several worker processes serve the pages); otherwise a random secret per process, so every
 session ends when the process restarts.
+
+When the agency's identity provider is configured (:mod:`api.oidc`), the cookie carries the
+provider's subject and the role its claims gave at sign-in instead (:func:`sign_subject`),
+and a short-lived flow cookie (:data:`FLOW_COOKIE`, 10 minutes, path ``/pages/signin``)
+carries the sign-in's state, nonce and PKCE verifier from its start to the callback.
 
 Every form that changes something carries a token bound to the session (:func:`form_token`).
 The sign-in form, before any session, carries one bound to a random pre-session cookie
@@ -24,14 +30,18 @@ import json
 import os
 import secrets
 import time
+from typing import Any
 
 from sqlmodel import Session
 
-from api.auth import Principal
+from api.auth import ROLES, Principal
+from api.oidc import subject_principal
 from data.models import ApiKey
 
 __all__ = [
     "COOKIE",
+    "FLOW_COOKIE",
+    "FLOW_MAX_AGE_S",
     "MAX_AGE_S",
     "SECRET_ENV",
     "SIGNIN_COOKIE",
@@ -39,10 +49,16 @@ __all__ = [
     "form_token_ok",
     "principal_of",
     "read_cookie",
+    "read_flow",
+    "read_subject",
     "sign",
+    "sign_flow",
+    "sign_subject",
 ]
 
 COOKIE = "fm_session"
+FLOW_COOKIE = "fm_oidc"  # state, nonce and PKCE verifier of a sign-in at the provider
+FLOW_MAX_AGE_S = 600  # a sign-in at the provider must come back within 10 minutes
 SIGNIN_COOKIE = "fm_signin"  # random, before signing in: what the sign-in form's token binds
 SECRET_ENV = "FOSTERMATCH_SESSION_SECRET"
 MAX_AGE_S = 8 * 3600  # a working day
@@ -60,15 +76,15 @@ def _mac(payload: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def sign(key_id: int, now: float | None = None) -> str:
-    """The cookie value for a signed-in key: ``payload.mac``, both URL-safe base64."""
-    body = json.dumps({"k": key_id, "t": int(now if now is not None else time.time())})
+def _signed(fields: dict[str, Any], now: float | None) -> str:
+    """``payload.mac``, both URL-safe base64: the fields and the time of issue, signed."""
+    body = json.dumps({**fields, "t": int(now if now is not None else time.time())})
     payload = base64.urlsafe_b64encode(body.encode("utf-8")).decode("ascii").rstrip("=")
     return f"{payload}.{_mac(payload.encode('ascii'))}"
 
 
-def read_cookie(value: str | None, now: float | None = None) -> int | None:
-    """The key id of a valid, unexpired cookie; None for anything else."""
+def _verified(value: str | None, now: float | None, max_age_s: int) -> dict[str, Any] | None:
+    """The fields of a validly signed value issued at most ``max_age_s`` ago; else None."""
     if not value or value.count(".") != 1:
         return None
     payload, mac = value.split(".")
@@ -78,11 +94,58 @@ def read_cookie(value: str | None, now: float | None = None) -> int | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        key_id, issued = int(data["k"]), int(data["t"])
+        age = (now if now is not None else time.time()) - int(data["t"])
     except (ValueError, KeyError, TypeError):
         return None
-    age = (now if now is not None else time.time()) - issued
-    return key_id if 0 <= age <= MAX_AGE_S else None
+    return data if isinstance(data, dict) and 0 <= age <= max_age_s else None
+
+
+def sign(key_id: int, now: float | None = None) -> str:
+    """The cookie value for a signed-in key."""
+    return _signed({"k": key_id}, now)
+
+
+def read_cookie(value: str | None, now: float | None = None) -> int | None:
+    """The key id of a valid, unexpired key session cookie; None for anything else."""
+    data = _verified(value, now, MAX_AGE_S)
+    try:
+        return int(data["k"]) if data is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def sign_subject(subject: str, role: str, now: float | None = None) -> str:
+    """The cookie value for a person signed in at the identity provider: subject and role.
+
+    The role is the one the provider's claims gave at sign-in; a change at the provider
+    reaches the pages at the next sign-in (within :data:`MAX_AGE_S`).
+    """
+    return _signed({"s": subject, "r": role}, now)
+
+
+def read_subject(value: str | None, now: float | None = None) -> Principal | None:
+    """The principal of a valid, unexpired provider session cookie; None for anything else."""
+    data = _verified(value, now, MAX_AGE_S)
+    if data is None:
+        return None
+    subject, role = data.get("s"), data.get("r")
+    if not isinstance(subject, str) or not subject or role not in ROLES:
+        return None
+    return subject_principal(subject, role)
+
+
+def sign_flow(state: str, nonce: str, code_verifier: str, next_page: str) -> str:
+    """The cookie that carries a provider sign-in from its start to the callback."""
+    return _signed({"o": [state, nonce, code_verifier, next_page]}, None)
+
+
+def read_flow(value: str | None, now: float | None = None) -> tuple[str, str, str, str] | None:
+    """``(state, nonce, code_verifier, next_page)`` of a flow cookie under 10 minutes old."""
+    data = _verified(value, now, FLOW_MAX_AGE_S)
+    flow = data.get("o") if data is not None else None
+    if not isinstance(flow, list) or len(flow) != 4 or not all(isinstance(f, str) for f in flow):
+        return None
+    return (flow[0], flow[1], flow[2], flow[3])
 
 
 def form_token(cookie_value: str) -> str:

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,6 @@ def page_server(
 ) -> Iterator[dict[str, Any]]:
     """A uvicorn server in a thread over a writable copy of the sample county; its URL, one
     API key per role, and its database engine (for tests that add their own records)."""
-    import uvicorn
-
     from api.app import create_app
 
     source = Path(county_database_url.removeprefix("sqlite:///"))
@@ -57,9 +56,18 @@ def page_server(
             role: create_key(session, role, f"browser {role}")[1]
             for role in ("coordinator", "recruiter")
         }
+    with serve(create_app(engine)) as url:
+        yield {"url": url, "keys": keys, "engine": engine}
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; its base URL."""
+    import uvicorn
+
     port = _free_port()
     config = uvicorn.Config(
-        create_app(engine),
+        app,
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -75,7 +83,7 @@ def page_server(
             raise RuntimeError("the page server did not start")
         time.sleep(0.05)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "keys": keys, "engine": engine}
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
