@@ -319,6 +319,7 @@ def record_decision(
             "decision",
             [p.child_id for p in body.placements],
             f"decision {decision.id}",
+            record_id=str(decision.id),
         )
         try:
             session.commit()
