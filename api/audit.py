@@ -46,10 +46,6 @@ __all__ = [
     "write_audit",
 ]
 
-# pg_advisory_xact_lock key of the chain's end: "fmau" (fostermatch audit) as an integer
-_CHAIN_LOCK = 0x666D6175
-
-
 class Actor(Protocol):
     """Who wrote: an API caller (:class:`api.auth.Principal`) or the command line."""
 
@@ -91,8 +87,11 @@ def _lock_chain_end(session: Session) -> str:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    elif connection.dialect.name == "sqlite":
+        # migration 0005's function: the advisory lock, then the read, in one round trip
+        session.flush()  # this transaction's own entries first
+        last = connection.execute(text("SELECT audit_log_chain_end()")).scalar_one()
+        return str(last) if last else GENESIS
+    if connection.dialect.name == "sqlite":
         driver = connection.connection.driver_connection
         if driver is not None and not driver.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -133,8 +132,7 @@ def write_audit(
         hash="",
     )
     entry.hash = entry_hash(entry, prev_hash)
-    session.add(entry)
-    session.flush()  # the next entry of this transaction chains to this one
+    session.add(entry)  # flushed before the next entry of this transaction reads the chain
     return entry
 
 

@@ -49,6 +49,14 @@ BEGIN
         USING ERRCODE = 'insufficient_privilege';
 END
 $$;
+-- lock the chain's end for this transaction, then read it: one round trip, and (a volatile
+-- function takes a fresh snapshot per statement) the read sees the previous holder's entry
+CREATE FUNCTION audit_log_chain_end() RETURNS text LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(1718444405);
+    RETURN (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1);
+END
+$$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
@@ -123,6 +131,7 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
         op.execute("DROP TRIGGER audit_log_no_change ON audit_log")
         op.execute("DROP FUNCTION audit_log_append_only()")
+        op.execute("DROP FUNCTION audit_log_chain_end()")
     with op.batch_alter_table("audit_log") as batch:
         batch.drop_index("ix_audit_log_prev_hash")
         batch.drop_column("hash")
