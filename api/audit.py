@@ -46,6 +46,7 @@ __all__ = [
     "write_audit",
 ]
 
+
 class Actor(Protocol):
     """Who wrote: an API caller (:class:`api.auth.Principal`) or the command line."""
 
