@@ -10,10 +10,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
 from data.queries import agency_summary
@@ -93,11 +94,23 @@ def _print_problems(args: argparse.Namespace, folder: Path, failed: ImportFailed
     return EXIT_BAD_INPUT
 
 
+def _audited_import(engine: Any, folder: Path) -> Any:
+    """Import ``folder`` with one audit entry per file, by the operating-system user."""
+    from api.audit import Operator, audit_import
+
+    return import_folder(
+        engine,
+        folder,
+        progress=_progress(True),
+        before_commit=audit_import(Operator.current()),
+    )
+
+
 def _import(args: argparse.Namespace, folder: Path) -> int:
     engine = _engine(args)
     start = time.perf_counter()
     try:
-        report = import_folder(engine, folder, progress=_progress(True))
+        report = _audited_import(engine, folder)
     except ImportFailed as failed:
         return _print_problems(args, folder, failed)
     elapsed = time.perf_counter() - start
@@ -130,7 +143,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=_progress(True))
         try:
-            report = import_folder(engine, SAMPLE_DIR, progress=_progress(True))
+            report = _audited_import(engine, SAMPLE_DIR)
         except ImportFailed as failed:
             return _print_problems(args, SAMPLE_DIR, failed)
         if not args.json:
@@ -303,6 +316,12 @@ def _log_config() -> dict[str, Any]:
     return config
 
 
+def _audit_key(session: Any, action: str, key_id: int | None) -> None:
+    from api.audit import Operator, write_audit
+
+    write_audit(session, Operator.current(), action, "api_key", record_id=str(key_id))
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from api.auth import create_key
 
@@ -311,6 +330,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             row, key = create_key(session, args.role, args.label)
             key_id = row.id
+            _audit_key(session, "key_create", key_id)
     except ValueError as exc:
         print(f"fostermatch keys create: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -375,6 +395,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             row = revoke_key(session, args.key_id)
             label = row.label
+            _audit_key(session, "key_revoke", row.id)
     except LookupError as exc:
         print(f"fostermatch keys revoke: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -382,12 +403,27 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _active_demo_keys(session: Any) -> list[int]:
+    from api.auth import DEMO_LABEL, list_keys
+
+    return [
+        k.id
+        for k in list_keys(session)
+        if k.label.startswith(f"{DEMO_LABEL} ") and k.revoked_at is None and k.id is not None
+    ]
+
+
 def cmd_keys_demo(args: argparse.Namespace) -> int:
     from api.auth import demo_keys
 
     engine = _engine(args)
     with session_scope(engine) as session:
+        revoked = _active_demo_keys(session)
         keys = demo_keys(session)
+        for key_id in revoked:
+            _audit_key(session, "key_revoke", key_id)
+        for key_id in _active_demo_keys(session):
+            _audit_key(session, "key_create", key_id)
     text = "demo API keys (the previous demo keys are revoked):\n" + "\n".join(
         f"  {role:<12} {key}" for role, key in keys.items()
     )
@@ -419,6 +455,65 @@ def cmd_audit(args: argparse.Namespace) -> int:
         for e in entries
     ]
     _emit(args, {"entries": entries}, "\n".join(lines) or "no audit entries")
+    return EXIT_OK
+
+
+@contextmanager
+def _disposed_engine(args: argparse.Namespace) -> Iterator[Any]:
+    """The migrated engine, its connections closed when the command is done."""
+    engine = _engine(args)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from api.audit import verify_chain
+
+    with _disposed_engine(args) as engine:
+        report = verify_chain(engine)
+    _emit(args, report.to_json(), report.summary())
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _last_exported_id(path: Path) -> int:
+    """The id of the last entry in an export file (0 when it holds none)."""
+    if not path.exists():
+        return 0
+    last = b""
+    with path.open("rb") as file:
+        for line in file:  # one pass, one line in memory
+            if line.strip():
+                last = line
+    if not last:
+        return 0
+    try:
+        return int(json.loads(last)["id"])
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"{path}: the last line is not an audit entry; export elsewhere") from None
+
+
+def _write_entries(sink: TextIO, engine: Any, after: int) -> int:
+    from api.audit import export_entries
+
+    written = 0
+    for entry in export_entries(engine, after):
+        sink.write(json.dumps(entry, separators=(",", ":")) + "\n")
+        written += 1
+    return written
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    with _disposed_engine(args) as engine:
+        if args.out is None:
+            _write_entries(sys.stdout, engine, args.after or 0)
+            return EXIT_OK
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        after = args.after if args.after is not None else _last_exported_id(args.out)
+        with args.out.open("a", encoding="utf-8") as sink:
+            written = _write_entries(sink, engine, after)
+    print(f"{written} audit entries appended to {args.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -558,6 +653,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=1000, help="entries (1000)")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(func=cmd_audit)
+    audit_commands = audit.add_subparsers(dest="audit_command", metavar="ACTION")
+    verify = audit_commands.add_parser(
+        "verify", help="check the hash chain; exit 1 at the first broken link"
+    )
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=cmd_audit_verify)
+    export = audit_commands.add_parser(
+        "export", help="entries as JSON lines, oldest first, for a SIEM to collect"
+    )
+    export.add_argument("--after", type=int, metavar="ID", help="only entries after this id")
+    export.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="append to FILE instead of printing, after the last entry it holds",
+    )
+    export.set_defaults(func=cmd_audit_export)
 
     bench = commands.add_parser("bench", help="measure the speed targets of DESIGN.md §11")
     bench.add_argument("--only", help="comma-separated sections (default: all built)")

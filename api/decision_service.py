@@ -358,6 +358,7 @@ def record_decision(
             "decision",
             [p.child_id for p in body.placements],
             f"decision {decision.id}",
+            record_id=str(decision.id),
         )
         session.commit()
         participants = [{"role": p.role, "name": p.name} for p in body.participants]

@@ -14,7 +14,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -25,8 +25,7 @@ from sqlalchemy import Engine, String, cast, delete, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, SQLModel, col
 
-from api.audit import write_audit
-from api.auth import Principal
+from api.audit import Actor, audit_import, write_audit
 from api.problems import FieldError, Problem
 from data import transfer as importer
 from data.db import session_scope
@@ -154,6 +153,40 @@ def get_record(session: Session, kind: Kind, key: Mapping[str, Any]) -> Any:
     if row is None:
         raise Problem(404, f"no {kind.singular} {_describe(key)} in the records")
     return row
+
+
+def _record_id(key: Mapping[str, Any]) -> str:
+    """The id an audit entry names a record by: its key's values joined by ``/``."""
+    return "/".join(str(value) for value in key.values())
+
+
+def _audit_write(
+    session: Session,
+    principal: Actor,
+    kind: Kind,
+    key: Mapping[str, Any],
+    action: str,
+    fields: Sequence[str] = (),
+) -> None:
+    """The audit entry of one record written or deleted (field names only, never values)."""
+    child_id = key.get("id") if kind.name == "children" else key.get("child_id")
+    write_audit(
+        session,
+        principal,
+        action,
+        kind.singular,
+        [str(child_id)] if kind.child_level and child_id is not None else [],
+        record_id=_record_id(key),
+        fields=fields,
+    )
+
+
+def _changed_fields(kind: Kind, old: Mapping[str, Any] | None, row: Mapping[str, Any]) -> list[str]:
+    """The columns an upsert of ``row`` over ``old`` sets (a new record: those not empty,
+    besides the key its path names)."""
+    if old is None:
+        return [k for k, v in row.items() if k not in kind.key and v not in (None, [], "")]
+    return [k for k, v in row.items() if old.get(k) != v]
 
 
 def _describe(key: Mapping[str, Any]) -> str:
@@ -287,13 +320,19 @@ def _wanted(spec: FileSpec, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _import_one(
-    engine: Engine, spec: FileSpec, text: str, principal: Principal | None = None
+    engine: Engine,
+    spec: FileSpec,
+    text: str,
+    principal: Actor | None = None,
+    on_write: Callable[[Session, dict[str, Any] | None, dict[str, Any]], None] | None = None,
 ) -> importer.FileCounts:
     """Import a one-row file with the importer's checks over a scoped world; all or nothing.
 
     A placement also passes the capacity check: the child's and the home's rows are locked
     first (the order every placement write takes), so the beds counted are still the beds
-    when the transaction commits.
+    when the transaction commits; a capacity waiver recorded or changed is audited.
+    ``on_write`` is called in the transaction with the stored row (None: a new record) and
+    the row written, when the record was inserted or changed.
     """
     problems = importer._Problems()
     with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
@@ -319,17 +358,22 @@ def _import_one(
         if problems.items:
             raise ImportFailed(sorted(problems.items, key=lambda p: (p.file, p.line)))
         row = parsed.rows[0]
-        if spec is PLACEMENTS:
-            _check_capacity(session, row, principal)
+        waiver_changed = spec is PLACEMENTS and _check_capacity(session, row)
         group = row.get("sibling_group_id") if spec is CHILDREN else None
         if group is not None and session.get(SiblingGroup, group) is None:
             session.add(SiblingGroup(id=group))
             session.flush()
+        old = world.existing[spec.name].get(importer.natural_key(spec, row))
         counts = importer._upsert(
             session, spec.model, spec.key, parsed.rows, world.existing[spec.name]
         )
         if counts.inserted or counts.updated:
             bump_change_counter(session)
+            # the audit entries last: each holds the audit chain until the commit
+            if waiver_changed and principal is not None:
+                _audit_waiver(session, principal, row)
+            if on_write is not None:
+                on_write(session, old, row)
     return counts
 
 
@@ -340,9 +384,9 @@ def _lock_for_placement(session: Session, row: Mapping[str, Any]) -> None:
     lock_children_and_homes(session, [row["child_id"]], [row["home_id"]] if row["home_id"] else [])
 
 
-def _check_capacity(session: Session, row: Mapping[str, Any], principal: Principal | None) -> None:
+def _check_capacity(session: Session, row: Mapping[str, Any]) -> bool:
     """409 when the placement would put more children in its home than beds, without a
-    waiver; a waiver recorded (or changed) is audited, action ``capacity_waiver``."""
+    waiver; whether the write records a new or changed waiver (to be audited)."""
     over = capacity_checks(session, [dict(row)])
     if over:
         raise Problem(
@@ -350,36 +394,51 @@ def _check_capacity(session: Session, row: Mapping[str, Any], principal: Princip
             f"the placement was not written: {over[0]}",
             errors=[{"loc": ["body", "capacity_waiver"], "message": str(over[0])}],
         )
-    if row["capacity_waiver"] is None or principal is None:
-        return
+    if row["capacity_waiver"] is None:
+        return False
     stored = session.execute(
         select(col(Placement.capacity_waiver)).where(
             *[getattr(Placement, k) == row[k] for k in PLACEMENTS.key]
         )
     ).scalar()
-    if stored != row["capacity_waiver"]:
-        home = session.get(Home, row["home_id"])
-        # the reason is the case system's free text (it may name people): it stays on the
-        # placement; the entry says which home and how many beds
-        write_audit(
-            session,
-            principal,
-            "capacity_waiver",
-            "placement",
-            [row["child_id"]],
-            f"placement started {row['started_on']} in home {row['home_id']} "
-            f"({home.capacity if home else '?'} bed(s)) recorded with a capacity waiver",
-        )
+    return bool(stored != row["capacity_waiver"])
+
+
+def _audit_waiver(session: Session, principal: Actor, row: Mapping[str, Any]) -> None:
+    """The entry of a capacity waiver recorded: which home and how many beds (the reason is
+    the case system's free text, which may name people: it stays on the placement)."""
+    home = session.get(Home, row["home_id"])
+    write_audit(
+        session,
+        principal,
+        "capacity_waiver",
+        "placement",
+        [row["child_id"]],
+        f"placement started {row['started_on']} in home {row['home_id']} "
+        f"({home.capacity if home else '?'} bed(s)) recorded with a capacity waiver",
+        record_id=f"{row['child_id']}/{row['started_on']}/{row['setting']}",
+    )
+
+
+def _community_fields(stored: Community | None, body: BaseModel) -> list[str]:
+    data = body.model_dump()
+    if stored is None:
+        return [k for k in ("name", "child_population", "geometry") if data.get(k) is not None]
+    was = {
+        "name": stored.name,
+        "child_population": stored.child_population,
+        "geometry": json.loads(stored.geometry),
+    }
+    return [k for k, v in was.items() if data.get(k) != v]
 
 
 def put_record(
-    engine: Engine,
-    kind: Kind,
-    key: Mapping[str, Any],
-    body: BaseModel,
-    principal: Principal | None = None,
+    engine: Engine, kind: Kind, key: Mapping[str, Any], body: BaseModel, principal: Actor
 ) -> tuple[str, Any]:
     """Create or replace one record; returns ``inserted``/``updated``/``unchanged`` and the row.
+
+    A record inserted or changed is audited (``upsert``, with the names of the fields
+    written) in the write's transaction; an unchanged one writes nothing.
 
     Raises
     ------
@@ -387,6 +446,7 @@ def put_record(
         422 with the importer's problems as field errors; 409 for a placement whose home
         differs from the stored one (the home is part of a placement's identity).
     """
+    fields: list[str] = []  # a community's fields written (the importer compares the others)
     with Session(engine) as session:
         if kind.name == "placements":
             stored = session.execute(select(Placement).where(*_where(kind, key))).scalars().all()
@@ -400,17 +460,29 @@ def put_record(
                 )
         if kind.spec is None:
             text = _community_collection(session, str(key["id"]), body)
+            fields = _community_fields(session.get(Community, str(key["id"])), body)
         else:
             text = _one_row_file(kind.spec, {**body.model_dump(), **key})
+
+    def audit(session: Session, old: dict[str, Any] | None, row: dict[str, Any]) -> None:
+        written = _changed_fields(kind, old, row)
+        _audit_write(session, principal, kind, key, "upsert", written)
+
+    def audit_community(session: Session, report: ImportReport) -> None:
+        counts = report.files[COMMUNITIES_FILE]
+        if counts.inserted or counts.updated:
+            _audit_write(session, principal, kind, key, "upsert", fields)
+
     try:
         if kind.spec is None:
             # the communities are imported as a whole collection: every record's community
             # is derived again when a polygon changed
             with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
                 (Path(tmp) / COMMUNITIES_FILE).write_text(text, encoding="utf-8")
-                counts = import_folder(engine, tmp).files[COMMUNITIES_FILE]
+                report = import_folder(engine, tmp, before_commit=audit_community)
+                counts = report.files[COMMUNITIES_FILE]
         else:
-            counts = _import_one(engine, kind.spec, text, principal)
+            counts = _import_one(engine, kind.spec, text, principal, audit)
     except ImportFailed as failed:
         raise _import_problem(failed, kind.key, zip_file=False) from None
     outcome = "inserted" if counts.inserted else "updated" if counts.updated else "unchanged"
@@ -483,8 +555,8 @@ def _blockers(session: Session, kind: Kind, row: Any) -> list[str]:
     return found
 
 
-def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any]) -> bool:
-    """Delete a record in one transaction; False when there was none (nothing to do).
+def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any], principal: Actor) -> bool:
+    """Delete a record in one transaction, audited in it; False when there was none.
 
     Raises
     ------
@@ -505,6 +577,7 @@ def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any]) -> bool:
             )
         session.execute(delete(kind.model).where(*_where(kind, key)))
         bump_change_counter(session)
+        _audit_write(session, principal, kind, key, "delete")
     return True
 
 
@@ -602,8 +675,8 @@ def _extract(data: bytes, folder: Path) -> None:
                     sink.write(chunk)
 
 
-def import_zip(engine: Engine, data: bytes) -> ImportReport:
-    """Import a zipped folder of the §4 format, all or nothing.
+def import_zip(engine: Engine, data: bytes, principal: Actor) -> ImportReport:
+    """Import a zipped folder of the §4 format, all or nothing; audited, one entry per file.
 
     The files may sit at the top of the zip or in one folder inside it.
 
@@ -616,6 +689,6 @@ def import_zip(engine: Engine, data: bytes) -> ImportReport:
         folder = Path(tmp)
         _extract(data, folder)
         try:
-            return import_folder(engine, folder)
+            return import_folder(engine, folder, before_commit=audit_import(principal))
         except ImportFailed as failed:
             raise _import_problem(failed, (), zip_file=True) from None

@@ -228,7 +228,12 @@ class ApiKey(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One read of child records or one decision: who (key), what (action, ids), when."""
+    """One read of child records or one write: who (key), what (action, ids, fields), when.
+
+    Entries are chained: ``hash`` covers the entry and ``prev_hash``, the previous entry's
+    hash (data/audit_chain.py). The unique ``prev_hash`` keeps the chain a line: two entries
+    can never claim the same predecessor.
+    """
 
     __tablename__ = "audit_log"
 
@@ -242,6 +247,12 @@ class AuditEntry(SQLModel, table=True):
     resource: str = Field(max_length=30)
     child_ids: list[str] = _list_column()
     detail: str | None = Field(default=None, max_length=500)
+    # the record written ("C1", "C1/2024-01-01" for an episode, a decision's or a job's id)
+    record_id: str | None = Field(default=None, max_length=200)
+    # the names of the fields a write changed; never their values
+    fields: list[str] = _list_column()
+    prev_hash: str = Field(max_length=64, unique=True, index=True)
+    hash: str = Field(max_length=64)
 
 
 class Decision(SQLModel, table=True):

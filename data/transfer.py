@@ -706,7 +706,11 @@ def _rederive_all(session: Session, index: CommunityIndex) -> None:
 
 
 def import_folder(
-    engine: Engine, folder: str | Path, *, progress: Progress | None = None
+    engine: Engine,
+    folder: str | Path,
+    *,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import a folder of the §4 format in one transaction; raise ``ImportFailed`` on problems.
 
@@ -719,6 +723,9 @@ def import_folder(
         ``episodes.csv``, ``placements.csv``, ``applicants.csv``, ``partners.csv``.
     progress
         Called with short messages about the work (no personal data).
+    before_commit
+        Called with the session and the report once everything is written, inside the
+        import's transaction (the audit log's entries are written there).
 
     Raises
     ------
@@ -822,6 +829,8 @@ def import_folder(
             _rederive_all(session, communities.index)
         if report.changed:
             bump_change_counter(session)
+        if before_commit is not None:
+            before_commit(session, report)
     return report
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 from starlette.datastructures import FormData
 
-from api.audit import audit_read
+from api.audit import audit_read, write_audit
 from api.auth import Principal, lookup
 from api.decision_service import record_decision
 from api.matching_service import ChildNotFound, ChildNotInCare, load_group
@@ -870,6 +870,7 @@ async def start_plans(request: Request) -> Response:
         params = {**asked.model_dump(mode="json"), "baseline": baseline}
         with Session(engine) as session:
             job = create_job(session, params, who.key_id)
+            write_audit(session, who, "plan_start", "plan", record_id=job.id)
             session.commit()
             ids.append(job.id)
     for job_id in ids:

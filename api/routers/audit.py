@@ -1,4 +1,8 @@
-"""``GET /v1/audit``: the audit log, for admins (who read which child's record, and when)."""
+"""``GET /v1/audit``: the audit log, for admins (who read or wrote which record, and when).
+
+Entries come oldest first with their chain hashes; a SIEM collects the log by paging with
+``after`` (docs/security.md, "Audit log").
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,10 @@ _EXAMPLE = {
             "resource": "child",
             "child_ids": ["C1", "C2"],
             "detail": None,
+            "record_id": None,
+            "fields": [],
+            "prev_hash": "5d41402abc4b2a76b9719d911017c592ae2b9f0c3c7e5f7c5e0b1f6a3d3c2b1a",
+            "hash": "9b74c9897bac770ffc029102a200c5de2f7c0e1f1d4e8e5a2c2b3f7e6d5c4b3a",
         }
     ],
     "next": None,
@@ -34,7 +42,7 @@ _EXAMPLE = {
 
 @router.get(
     "/audit",
-    summary="The audit log: reads of child records and decisions (paged; filters)",
+    summary="The audit log: reads of child records and every write, chained (paged; filters)",
     responses={
         200: {"content": {"application/json": {"example": _EXAMPLE}}},
         **problem_responses(401, 403, 422),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
-from api.audit import audit_read
+from api.audit import audit_read, write_audit
 from api.auth import Planner
 from api.plan_jobs import create_job, fail_job, job_json, read_job
 from api.problems import Problem, problem_responses
@@ -65,6 +65,7 @@ def start_plan(
     params = body.model_dump(mode="json")
     with Session(request.app.state.engine) as session:
         job = create_job(session, params, principal.key_id)
+        write_audit(session, principal, "plan_start", "plan", record_id=job.id)
         session.commit()
         job_id = job.id
         out = job_json(job)

@@ -110,7 +110,9 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         response: Response,
         principal: RecordsWriter,
     ) -> dict[str, Any]:
-        outcome, row = put_record(request.app.state.engine, kind, {"id": record_id}, body)
+        outcome, row = put_record(
+            request.app.state.engine, kind, {"id": record_id}, body, principal
+        )
         _written(response, outcome)
         return record_json(kind, row)
 
@@ -134,7 +136,7 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         name=f"delete_{one}",
     )
     def remove(record_id: IdPath, request: Request, principal: RecordsWriter) -> Response:
-        delete_record(request.app.state.engine, kind, {"id": record_id})
+        delete_record(request.app.state.engine, kind, {"id": record_id}, principal)
         return Response(status_code=204)
 
     del put, get, remove
@@ -167,7 +169,7 @@ def put_episode(
     principal: RecordsWriter,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "removed_on": removed_on}
-    outcome, row = put_record(request.app.state.engine, _EPISODES, key, body)
+    outcome, row = put_record(request.app.state.engine, _EPISODES, key, body, principal)
     _written(response, outcome)
     return record_json(_EPISODES, row)
 
@@ -191,9 +193,8 @@ def get_episode(
 def delete_episode(
     child_id: IdPath, removed_on: PathDay, request: Request, principal: RecordsWriter
 ) -> Response:
-    delete_record(
-        request.app.state.engine, _EPISODES, {"child_id": child_id, "removed_on": removed_on}
-    )
+    key = {"child_id": child_id, "removed_on": removed_on}
+    delete_record(request.app.state.engine, _EPISODES, key, principal)
     return Response(status_code=204)
 
 
@@ -253,7 +254,7 @@ def delete_placement(
     principal: RecordsWriter,
 ) -> Response:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    delete_record(request.app.state.engine, _PLACEMENTS, key)
+    delete_record(request.app.state.engine, _PLACEMENTS, key, principal)
     return Response(status_code=204)
 
 
@@ -396,5 +397,5 @@ def import_records(
         File(description="a .zip of the folder: communities.geojson, homes.csv, children.csv, ..."),
     ],
 ) -> dict[str, Any]:
-    report = import_zip(request.app.state.engine, file.file.read())
+    report = import_zip(request.app.state.engine, file.file.read(), principal)
     return {"imported": True, **report.to_json()}
