@@ -120,6 +120,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
+    from api.headers import SecurityHeaders
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
     from api.problems import install_problem_handlers
@@ -205,6 +206,8 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
 
     @app.get("/v1/health", tags=["service"], summary="Is the service up and its database ready?")
     def health(session: SessionDep) -> dict[str, Any]:

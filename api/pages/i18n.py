@@ -293,6 +293,13 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "No se cambió nada: este formulario está caducado o no procede de este sitio. "
         "Vuelva a abrir la página y envíe el formulario de nuevo.",
     },
+    "form.origin.title": {"en": "Form from another site", "es": "Formulario de otro sitio"},
+    "form.origin.bad": {
+        "en": "Nothing was changed: this form was sent from {origin}, not from this site. "
+        "Open the page on this site and send the form from there.",
+        "es": "No se cambió nada: este formulario se envió desde {origin}, no desde este "
+        "sitio. Abra la página en este sitio y envíe el formulario desde allí.",
+    },
     # gaps
     "gaps.title": {"en": "Recruitment gaps", "es": "Déficit de familias"},
     "gaps.intro": {

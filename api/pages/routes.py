@@ -24,6 +24,7 @@ from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.pages import session as cookie
 from api.pages.engine_text import language_name, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
+from api.pages.origin import foreign_origin
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
 from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
@@ -135,8 +136,21 @@ def _gate(request: Request, permission: str) -> Principal | Response:
     return who
 
 
+def _foreign_form(request: Request, who: Principal | None) -> Response | None:
+    """A 403 page when a form was posted from another site (see :mod:`api.pages.origin`)."""
+    came_from = foreign_origin(request)
+    if came_from is None:
+        return None
+    detail = translate("form.origin.bad", _lang(request), origin=came_from)
+    return _render(request, "problem.html", who, 403, detail=detail, title_key="form.origin.title")
+
+
 async def _posted_form(request: Request, who: Principal | None) -> FormData | Response:
-    """The posted form when it carries the session's token; else a 403 page and nothing done."""
+    """The posted form when it comes from this site with the session's token; else a 403
+    page and nothing done."""
+    refused = _foreign_form(request, who)
+    if refused is not None:
+        return refused
     form = await request.form()
     token = form.get("csrf")
     session_cookie = request.cookies.get(cookie.COOKIE)
@@ -201,6 +215,9 @@ def signin_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request) -> Response:
+    refused = _foreign_form(request, None)
+    if refused is not None:
+        return refused
     form = await request.form()
     key = str(form.get("api_key") or "").strip()
     target = _safe_next(str(form.get("next") or ""))
