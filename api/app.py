@@ -120,6 +120,8 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
+    from api.auth_first import AuthenticateFirst
+    from api.faults import DatabaseFaults, UrlLimit
     from api.headers import SecurityHeaders
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
@@ -143,7 +145,8 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         if run_plan_jobs:
             runner.start()
         yield
-        runner.stop()
+        if run_plan_jobs:  # a runner never started has no jobs (and needs no database) to end
+            runner.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -166,6 +169,10 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages
+    # innermost first: the key is checked before a body is read, and a database lost while
+    # checking it (or anywhere later) answers 503
+    app.add_middleware(AuthenticateFirst)
+    app.add_middleware(DatabaseFaults)
 
     origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
     if origins:  # closed by default: no cross-origin browser access unless configured
@@ -178,6 +185,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
     app.add_middleware(BodyLimit, default=MAX_BODY_BYTES, larger={"/v1/imports": MAX_IMPORT_BYTES})
+    app.add_middleware(UrlLimit)
 
     @app.middleware("http")
     async def log_access(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:

@@ -161,6 +161,8 @@ _bearer = HTTPBearer(
     description="An API key from `fostermatch keys create --role ROLE --label TEXT`.",
 )
 
+bearer_scheme = _bearer  # the credentials of a request, also read by api.auth_first
+
 _UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
@@ -185,6 +187,9 @@ def authenticated(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, from the bearer key; 401 without a valid key."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):  # checked before the body was read (api.auth_first)
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(
             401,
