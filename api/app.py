@@ -125,6 +125,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     from api.headers import SecurityHeaders
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
+    from api.plan_quota import PlanQuota
     from api.problems import install_problem_handlers
     from api.routers import (
         audit,
@@ -165,6 +166,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.state.policy = load_policy()
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
+    app.state.plan_quota = PlanQuota.from_environment()
     install_problem_handlers(app)
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)

@@ -428,6 +428,16 @@ TEXT: dict[str, dict[str, str]] = {
     "plans.limit": {"en": "Solver time limit (seconds)", "es": "Tiempo máximo (segundos)"},
     "plans.seed": {"en": "Seed", "es": "Semilla"},
     "plans.start": {"en": "Start the plan", "es": "Iniciar el plan"},
+    "plans.limit.422": {
+        "en": "No plan was started: {detail}.",
+        "es": "No se inició ningún plan: el tiempo pedido supera el máximo de su función "
+        "({detail}).",
+    },
+    "plans.limit.429": {
+        "en": "No plan was started: {detail}.",
+        "es": "No se inició ningún plan: ya hay demasiados planes en cola o en curso. "
+        "Inténtelo de nuevo cuando termine uno ({detail}).",
+    },
     "plan.title": {"en": "Placement plan", "es": "Plan de colocación"},
     "plan.method.plan": {"en": "Plan (CP-SAT)", "es": "Plan (CP-SAT)"},
     "plan.method.greedy": {"en": "Greedy baseline", "es": "Referencia voraz"},

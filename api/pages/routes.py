@@ -714,6 +714,7 @@ def plans_page(request: Request) -> Response:
 async def start_plans(request: Request) -> Response:
     """Start the plan and, beside it, the greedy baseline (two jobs, run one after the other)."""
     from api.plan_jobs import create_job, fail_job
+    from api.plan_quota import admitting, time_cap
     from api.schemas import PlanRequest
 
     who = _gate(request, "plans")
@@ -733,14 +734,21 @@ async def start_plans(request: Request) -> Response:
         )
     except ValidationError as exc:
         return _render(request, "problem.html", who, 422, detail=str(exc.errors()[0]["msg"]))
-    ids = []
     engine = request.app.state.engine
-    for baseline in (None, "greedy"):
-        params = {**asked.model_dump(mode="json"), "baseline": baseline}
-        with Session(engine) as session:
-            job = create_job(session, params, who.key_id)
+    try:  # the API's limits (api.plan_quota), for the plan and its baseline together
+        time_cap(who, asked.time_limit_s)
+        with Session(engine) as session, admitting(session, who, request.app.state.plan_quota, 2):
+            jobs = [
+                create_job(session, {**asked.model_dump(mode="json"), "baseline": b}, who.key_id)
+                for b in (None, "greedy")
+            ]
             session.commit()
-            ids.append(job.id)
+            ids = [job.id for job in jobs]
+    except Problem as exc:
+        detail = translate(f"plans.limit.{exc.status}", _lang(request), detail=exc.detail)
+        response = _render(request, "problem.html", who, exc.status, detail=detail)
+        response.headers.update(exc.headers)
+        return response
     for job_id in ids:
         try:
             request.app.state.plan_runner.submit(job_id)
