@@ -121,8 +121,12 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         dead worker failed at start-up).
     """
     from api.oidc import provider_from_env
+    from api.auth_first import AuthenticateFirst
+    from api.faults import DatabaseFaults, UrlLimit
+    from api.headers import SecurityHeaders
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
+    from api.plan_quota import PlanQuota
     from api.problems import install_problem_handlers
     from api.routers import (
         audit,
@@ -143,7 +147,8 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         if run_plan_jobs:
             runner.start()
         yield
-        runner.stop()
+        if run_plan_jobs:  # a runner never started has no jobs (and needs no database) to end
+            runner.stop()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -163,10 +168,15 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
     app.state.oidc = provider_from_env()  # the agency's identity provider, when configured
+    app.state.plan_quota = PlanQuota.from_environment()
     install_problem_handlers(app)
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages
+    # innermost first: the key is checked before a body is read, and a database lost while
+    # checking it (or anywhere later) answers 503
+    app.add_middleware(AuthenticateFirst)
+    app.add_middleware(DatabaseFaults)
 
     origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
     if origins:  # closed by default: no cross-origin browser access unless configured
@@ -179,6 +189,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
             allow_headers=["Authorization", "Content-Type", "Accept"],
         )
     app.add_middleware(BodyLimit, default=MAX_BODY_BYTES, larger={"/v1/imports": MAX_IMPORT_BYTES})
+    app.add_middleware(UrlLimit)
 
     @app.middleware("http")
     async def log_access(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
@@ -207,6 +218,8 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
 
     @app.get("/v1/health", tags=["service"], summary="Is the service up and its database ready?")
     def health(session: SessionDep) -> dict[str, Any]:

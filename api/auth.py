@@ -199,6 +199,8 @@ _bearer = HTTPBearer(
     ),
 )
 
+bearer_scheme = _bearer  # the credentials of a request, also read by api.auth_first
+
 _UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
 
 
@@ -223,6 +225,9 @@ def authenticated(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, from the bearer key or the identity provider's JWT; 401 without either."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):  # checked before the body was read (api.auth_first)
+        return known
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Problem(
             401,

@@ -298,6 +298,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # the route template instead (logger fostermatch.access)
         access_log=False,
         log_config=_log_config(),
+        # answers 414/431, not a reset, to a request line or headers too long to parse
+        http="api.http_protocol:LimitedH11Protocol",
     )
     return EXIT_OK
 

@@ -8,7 +8,8 @@ Every error the API returns has the same shape::
      "errors": [{"loc": ["body", "birth_date"], "message": "..."}]}
 
 ``errors`` is present when fields are at fault; each ``loc`` is the path to the field
-(``body``/``query``/``path`` first, as FastAPI names them). A handler never echoes a
+(``body``/``query``/``path`` first, as FastAPI names them). At most :data:`MAX_ERRORS` are
+listed; when there are more, ``error_count`` gives how many. A handler never echoes a
 submitted value back for an unexpected error, and never logs one.
 """
 
@@ -46,12 +47,17 @@ _TITLES = {
     406: "Not acceptable",
     409: "Conflict",
     413: "Request too large",
+    414: "URI too long",
     415: "Unsupported media type",
     422: "Invalid request",
+    429: "Too many requests",
+    431: "Request header fields too large",
     500: "Internal error",
     503: "Service unavailable",
 }
 _TYPES = {422: "validation", 401: "unauthenticated", 403: "forbidden", 409: "conflict"}
+MAX_ERRORS = 100  # field errors listed in one answer; ``error_count`` then gives them all
+MAX_INSTANCE = 200  # characters of the path echoed as ``instance`` (a 414's path is huge)
 
 
 FieldError = dict[str, Any]  # {"loc": [...], "message": "..."}
@@ -115,11 +121,17 @@ def problem_response(
         "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": _clipped(request.url.path),
     }
     if errors:
-        body["errors"] = list(errors)
+        body["errors"] = list(errors[:MAX_ERRORS])
+        if len(errors) > MAX_ERRORS:  # a hostile body can hold 50,000 wrong fields
+            body["error_count"] = len(errors)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _clipped(path: str) -> str:
+    return path if len(path) <= MAX_INSTANCE else path[:MAX_INSTANCE] + "…"
 
 
 def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -146,8 +158,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
         shown = "; ".join(f"{_dotted(e['loc'])}: {e['message']}" for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        count = f"{len(errors)} field{'s' if len(errors) != 1 else ''} invalid"
+        more = f" (and {len(errors) - 5:,} more)" if len(errors) > 5 else ""
+        count = f"{len(errors):,} field{'s' if len(errors) != 1 else ''} invalid"
         return problem_response(request, 422, f"{count}: {shown}{more}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
@@ -179,6 +191,10 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "what is wrong, in a sentence"},
         "instance": {"type": "string"},
+        "error_count": {
+            "type": "integer",
+            "description": "how many fields are at fault, when more than the errors listed",
+        },
         "errors": {
             "type": "array",
             "items": {

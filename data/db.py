@@ -64,7 +64,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     """An engine for ``url`` (see :func:`database_url`), with SQLite set up for safety.
 
     SQLite gets foreign keys enforced, WAL journaling for file databases (readers do not
-    block the writer) and a busy timeout; its parent folder is created when missing.
+    block the writer) and a busy timeout; its parent folder is created when missing. A
+    server database (PostgreSQL) gets ``pool_pre_ping``: a connection that died while idle
+    in the pool is replaced before a request uses it.
     """
     url = database_url(url)
     parsed = make_url(url)
@@ -73,6 +75,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+    else:
+        # a server's connections die (restarts, failovers, idle timeouts): test each one as
+        # it leaves the pool and replace a dead one, instead of failing the request
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         file_backed = bool(parsed.database) and parsed.database != ":memory:"

@@ -335,6 +335,13 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "No se cambió nada: este formulario está caducado o no procede de este sitio. "
         "Vuelva a abrir la página y envíe el formulario de nuevo.",
     },
+    "form.origin.title": {"en": "Form from another site", "es": "Formulario de otro sitio"},
+    "form.origin.bad": {
+        "en": "Nothing was changed: this form was sent from {origin}, not from this site. "
+        "Open the page on this site and send the form from there.",
+        "es": "No se cambió nada: este formulario se envió desde {origin}, no desde este "
+        "sitio. Abra la página en este sitio y envíe el formulario desde allí.",
+    },
     # gaps
     "gaps.title": {"en": "Recruitment gaps", "es": "Déficit de familias"},
     "gaps.intro": {
@@ -463,6 +470,16 @@ TEXT: dict[str, dict[str, str]] = {
     "plans.limit": {"en": "Solver time limit (seconds)", "es": "Tiempo máximo (segundos)"},
     "plans.seed": {"en": "Seed", "es": "Semilla"},
     "plans.start": {"en": "Start the plan", "es": "Iniciar el plan"},
+    "plans.limit.422": {
+        "en": "No plan was started: {detail}.",
+        "es": "No se inició ningún plan: el tiempo pedido supera el máximo de su función "
+        "({detail}).",
+    },
+    "plans.limit.429": {
+        "en": "No plan was started: {detail}.",
+        "es": "No se inició ningún plan: ya hay demasiados planes en cola o en curso. "
+        "Inténtelo de nuevo cuando termine uno ({detail}).",
+    },
     "plan.title": {"en": "Placement plan", "es": "Plan de colocación"},
     "plan.method.plan": {"en": "Plan (CP-SAT)", "es": "Plan (CP-SAT)"},
     "plan.method.greedy": {"en": "Greedy baseline", "es": "Referencia voraz"},

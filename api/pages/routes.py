@@ -27,6 +27,7 @@ from api.oidc import NoRole, Provider, ProviderUnavailable, TokenRejected
 from api.pages import session as cookie
 from api.pages.engine_text import language_name, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
+from api.pages.origin import foreign_origin
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
 from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
@@ -145,8 +146,21 @@ def _gate(request: Request, permission: str) -> Principal | Response:
     return who
 
 
+def _foreign_form(request: Request, who: Principal | None) -> Response | None:
+    """A 403 page when a form was posted from another site (see :mod:`api.pages.origin`)."""
+    came_from = foreign_origin(request)
+    if came_from is None:
+        return None
+    detail = translate("form.origin.bad", _lang(request), origin=came_from)
+    return _render(request, "problem.html", who, 403, detail=detail, title_key="form.origin.title")
+
+
 async def _posted_form(request: Request, who: Principal | None) -> FormData | Response:
-    """The posted form when it carries the session's token; else a 403 page and nothing done."""
+    """The posted form when it comes from this site with the session's token; else a 403
+    page and nothing done."""
+    refused = _foreign_form(request, who)
+    if refused is not None:
+        return refused
     form = await request.form()
     token = form.get("csrf")
     session_cookie = request.cookies.get(cookie.COOKIE)
@@ -215,6 +229,9 @@ def signin_form(request: Request, next: str | None = None) -> Response:
 async def signin(request: Request) -> Response:
     if _provider(request) is not None:  # the API-key sign-in is off: the provider signs in
         return _render(request, "notfound.html", None, 404)
+    refused = _foreign_form(request, None)
+    if refused is not None:
+        return refused
     form = await request.form()
     key = str(form.get("api_key") or "").strip()
     target = _safe_next(str(form.get("next") or ""))
@@ -845,6 +862,7 @@ def plans_page(request: Request) -> Response:
 async def start_plans(request: Request) -> Response:
     """Start the plan and, beside it, the greedy baseline (two jobs, run one after the other)."""
     from api.plan_jobs import create_job, fail_job
+    from api.plan_quota import admitting, time_cap
     from api.schemas import PlanRequest
 
     who = _gate(request, "plans")
@@ -864,15 +882,23 @@ async def start_plans(request: Request) -> Response:
         )
     except ValidationError as exc:
         return _render(request, "problem.html", who, 422, detail=str(exc.errors()[0]["msg"]))
-    ids = []
     engine = request.app.state.engine
-    for baseline in (None, "greedy"):
-        params = {**asked.model_dump(mode="json"), "baseline": baseline}
-        with Session(engine) as session:
-            job = create_job(session, params, who.key_id)
-            write_audit(session, who, "plan_start", "plan", record_id=job.id)
+    try:  # the API's limits (api.plan_quota), for the plan and its baseline together
+        time_cap(who, asked.time_limit_s)
+        with Session(engine) as session, admitting(session, who, request.app.state.plan_quota, 2):
+            jobs = [
+                create_job(session, {**asked.model_dump(mode="json"), "baseline": b}, who.key_id)
+                for b in (None, "greedy")
+            ]
+            for job in jobs:
+                write_audit(session, who, "plan_start", "plan", record_id=job.id)
             session.commit()
-            ids.append(job.id)
+            ids = [job.id for job in jobs]
+    except Problem as exc:
+        detail = translate(f"plans.limit.{exc.status}", _lang(request), detail=exc.detail)
+        response = _render(request, "problem.html", who, exc.status, detail=detail)
+        response.headers.update(exc.headers)
+        return response
     for job_id in ids:
         try:
             request.app.state.plan_runner.submit(job_id)

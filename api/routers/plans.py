@@ -10,6 +10,7 @@ from sqlmodel import Session
 from api.audit import audit_read, write_audit
 from api.auth import Planner
 from api.plan_jobs import create_job, fail_job, job_json, read_job
+from api.plan_quota import admitting, time_cap
 from api.problems import Problem, problem_responses
 from api.schemas import PlanRequest
 
@@ -56,14 +57,17 @@ _DONE_EXAMPLE = {
                 }
             }
         },
-        **problem_responses(401, 403, 422, 503),
+        **problem_responses(401, 403, 422, 429, 503),
     },
 )
 def start_plan(
     body: PlanRequest, request: Request, response: Response, principal: Planner
 ) -> dict[str, Any]:
+    """Limits (429, or 422 over the time cap): :mod:`api.plan_quota`."""
+    time_cap(principal, body.time_limit_s)
     params = body.model_dump(mode="json")
-    with Session(request.app.state.engine) as session:
+    quota = request.app.state.plan_quota
+    with Session(request.app.state.engine) as session, admitting(session, principal, quota, 1):
         job = create_job(session, params, principal.key_id)
         write_audit(session, principal, "plan_start", "plan", record_id=job.id)
         session.commit()

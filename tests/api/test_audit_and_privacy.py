@@ -139,17 +139,19 @@ def test_cors_is_closed_by_default(
         assert "access-control-allow-origin" not in refused.headers
 
 
-def test_unknown_paths_and_methods_are_problems(client: TestClient) -> None:
-    """404 and 405 are problem+json too."""
-    missing = client.get("/v1/nothing")
+def test_unknown_paths_and_methods_are_problems(client: TestClient, keys: dict[str, str]) -> None:
+    """404 and 405 are problem+json too; without a key every /v1 path answers 401 first, so
+    that a caller without a key learns nothing, not even which paths exist."""
+    missing = client.get("/v1/nothing", headers=bearer(keys["admin"]))
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    wrong = client.patch("/v1/children/C1")
+    wrong = client.patch("/v1/children/C1", headers=bearer(keys["admin"]))
     assert wrong.status_code == 405 and "PATCH" in wrong.json()["detail"]
+    assert client.get("/v1/nothing").status_code == 401
 
 
 def test_an_unexpected_error_is_a_problem_and_logs_no_values(
-    api_engine: Engine, caplog: pytest.LogCaptureFixture
+    api_engine: Engine, keys: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A bug answers a 500 problem; the log names the exception class and route, not its text."""
     app = create_app(api_engine)
@@ -159,7 +161,7 @@ def test_an_unexpected_error_is_a_problem_and_logs_no_values(
         raise RuntimeError(f"cannot place {child_id}")
 
     with caplog.at_level(logging.INFO), TestClient(app) as client:
-        response = client.get("/v1/boom/C2")
+        response = client.get("/v1/boom/C2", headers=bearer(keys["admin"]))
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert "C2" not in response.json()["detail"]

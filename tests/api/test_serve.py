@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -17,10 +19,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_health(tmp_path: Path) -> None:
-    """The server migrates its database and answers /v1/health and the home page."""
+@contextmanager
+def serving(database: Path) -> Iterator[int]:
+    """`fostermatch serve` on a free port over the SQLite file ``database``, answering
+    /v1/health; its port. The server's error output is shown when it fails to start."""
     port = _free_port()
-    env = {**os.environ, "FOSTERMATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    env = {**os.environ, "FOSTERMATCH_DATABASE_URL": f"sqlite:///{database}"}
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
         env=env,
@@ -43,10 +47,18 @@ def test_serve_answers_health(tmp_path: Path) -> None:
             process.stderr.read().decode() if process.poll() is not None else "no answer"
         )
         assert '"status":"ok"' in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
-            assert "fostermatch" in r.read().decode()
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
         assert process.stderr is not None
         process.stderr.close()
+
+
+def test_serve_answers_health(tmp_path: Path) -> None:
+    """The server migrates its database and answers /v1/health and the home page."""
+    with (
+        serving(tmp_path / "serve.db") as port,
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r,
+    ):
+        assert "fostermatch" in r.read().decode()
