@@ -120,10 +120,10 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
-    from api.oidc import provider_from_env
     from api.auth_first import AuthenticateFirst
     from api.faults import DatabaseFaults, UrlLimit
     from api.headers import SecurityHeaders
+    from api.oidc import provider_from_env
     from api.pages import router as pages_router
     from api.plan_jobs import PlanRunner
     from api.plan_quota import PlanQuota
