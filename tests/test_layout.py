@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["geo", "matching", "recruitment", "outcomes"])
+@pytest.mark.parametrize("package", ["core", "geo", "matching", "recruitment", "outcomes"])
 def test_engines_do_not_import_the_database_or_the_web(package: str) -> None:
     """Importing an engine package loads neither sqlmodel, sqlalchemy nor fastapi, nor data/api."""
     code = (

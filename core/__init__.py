@@ -1,0 +1,1 @@
+"""What several layers share and nothing of the project imports: the leaf package."""
