@@ -17,7 +17,7 @@ from typing import Any
 
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
 from data.queries import agency_summary
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.transfer import ImportFailed, export_folder, import_folder, import_zip
 
 __all__ = ["main"]
 
@@ -83,13 +83,16 @@ def _jsonable(value: Any) -> dict[str, Any]:
 def _print_problems(args: argparse.Namespace, folder: Path, failed: ImportFailed) -> int:
     for problem in failed.problems:
         print(problem, file=sys.stderr)
-    print(f"{len(failed.problems)} problem(s) in {folder}; nothing was imported", file=sys.stderr)
+    if failed.more:
+        print(f"... and {failed.more:,} more problem(s)", file=sys.stderr)
+    print(f"{failed.total:,} problem(s) in {folder}; nothing was imported", file=sys.stderr)
     if getattr(args, "json", False):
         problems = [
             {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
             for p in failed.problems
         ]
-        print(json.dumps({"imported": False, "problems": problems}, indent=2))
+        payload = {"imported": False, "problems": problems, "problems_total": failed.total}
+        print(json.dumps(payload, indent=2))
     return EXIT_BAD_INPUT
 
 
@@ -97,7 +100,10 @@ def _import(args: argparse.Namespace, folder: Path) -> int:
     engine = _engine(args)
     start = time.perf_counter()
     try:
-        report = import_folder(engine, folder, progress=_progress(True))
+        if folder.is_file():
+            report = import_zip(engine, folder, progress=_progress(True))
+        else:
+            report = import_folder(engine, folder, progress=_progress(True))
     except ImportFailed as failed:
         return _print_problems(args, folder, failed)
     elapsed = time.perf_counter() - start
@@ -438,8 +444,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true")
     gen.set_defaults(func=cmd_generate)
 
-    imp = commands.add_parser("import", help="import a folder of records (all or nothing)")
-    imp.add_argument("folder", metavar="DIR")
+    imp = commands.add_parser(
+        "import", help="import a folder of records, or a zip of one (all or nothing)"
+    )
+    imp.add_argument("folder", metavar="DIR|ZIP")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
 

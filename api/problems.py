@@ -70,6 +70,8 @@ class Problem(Exception):
         The fields at fault, each ``{"loc": [...], "message": ...}``.
     title
         Short, constant per kind of problem (default: from the status).
+    extensions
+        More members of the body (RFC 9457 extension members), e.g. ``errors_total``.
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class Problem(Exception):
         errors: Sequence[FieldError] = (),
         title: str | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -87,6 +90,7 @@ class Problem(Exception):
         self.errors = list(errors)
         self.title = title or _TITLES.get(status, "Error")
         self.headers = headers or {}
+        self.extensions = extensions or {}
 
 
 def invalid(loc: Sequence[str | int], message: str) -> Problem:
@@ -108,6 +112,7 @@ def problem_response(
     errors: Sequence[FieldError] = (),
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """The problem+json response for ``request``."""
     body: dict[str, Any] = {
@@ -119,6 +124,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = list(errors)
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -139,7 +145,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
-            request, exc.status, exc.detail, errors=exc.errors, title=exc.title, headers=exc.headers
+            request,
+            exc.status,
+            exc.detail,
+            errors=exc.errors,
+            title=exc.title,
+            headers=exc.headers,
+            extensions=exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -179,6 +191,10 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "what is wrong, in a sentence"},
         "instance": {"type": "string"},
+        "errors_total": {
+            "type": "integer",
+            "description": "how many problems an import found; errors lists the first 100",
+        },
         "errors": {
             "type": "array",
             "items": {
