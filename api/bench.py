@@ -102,6 +102,12 @@ def _plan_state(seed: int) -> dict[str, Any]:
     }
 
 
+def _import(seed: int) -> dict[str, Any]:
+    from api.import_bench import bench_section
+
+    return bench_section(seed)
+
+
 def _http(seed: int) -> dict[str, Any]:
     from api.http_bench import bench_section
 
@@ -115,6 +121,7 @@ SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {
     "gaps": _gaps,
     "outcomes": _outcomes,
     "http": _http,
+    "import": _import,
 }
 # the key of a section in the §12 benchmark JSON, where it differs from the section's name
 KEYS = {"http": "api_matches"}
@@ -135,7 +142,10 @@ def run_bench(
     for name in chosen:
         if progress:
             progress(f"measuring {name}")
-        out.update(_section(name, SECTIONS[name](seed)))
+        for key, figures in _section(name, SECTIONS[name](seed)).items():
+            # sections may share a key ("import.hostile", "import.state"): merge one level
+            merged = out.get(key)
+            out[key] = {**merged, **figures} if isinstance(merged, dict) else figures
     return out
 
 
@@ -194,6 +204,11 @@ def table(results: dict[str, Any]) -> str:
             f"{'outcomes: placements':<40} {outcomes['placements']:>14,}",
             f"{'outcomes: runtime s':<40} {outcomes['runtime_s']:>14.2f}",
         ]
+    imports = results.get("import")
+    if imports:
+        from api.import_bench import table_lines as import_lines
+
+        lines += ["", *import_lines(imports)]
     api_matches = results.get("api_matches")
     if api_matches:
         lines += [""]

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
 from data.queries import agency_summary
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.transfer import ImportFailed, export_folder, import_folder, import_zip
 
 __all__ = ["main"]
 
@@ -84,21 +84,26 @@ def _jsonable(value: Any) -> dict[str, Any]:
 def _print_problems(args: argparse.Namespace, folder: Path, failed: ImportFailed) -> int:
     for problem in failed.problems:
         print(problem, file=sys.stderr)
-    print(f"{len(failed.problems)} problem(s) in {folder}; nothing was imported", file=sys.stderr)
+    if failed.more:
+        print(f"... and {failed.more:,} more problem(s)", file=sys.stderr)
+    print(f"{failed.total:,} problem(s) in {folder}; nothing was imported", file=sys.stderr)
     if getattr(args, "json", False):
         problems = [
             {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
             for p in failed.problems
         ]
-        print(json.dumps({"imported": False, "problems": problems}, indent=2))
+        payload = {"imported": False, "problems": problems, "problems_total": failed.total}
+        print(json.dumps(payload, indent=2))
     return EXIT_BAD_INPUT
 
 
 def _audited_import(engine: Any, folder: Path) -> Any:
-    """Import ``folder`` with one audit entry per file, by the operating-system user."""
+    """Import a folder or a zip of one with one audit entry per file, by the operating-system
+    user."""
     from api.audit import Operator, audit_import
 
-    return import_folder(
+    read = import_zip if folder.is_file() else import_folder
+    return read(
         engine,
         folder,
         progress=_progress(True),
@@ -561,8 +566,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--json", action="store_true")
     gen.set_defaults(func=cmd_generate)
 
-    imp = commands.add_parser("import", help="import a folder of records (all or nothing)")
-    imp.add_argument("folder", metavar="DIR")
+    imp = commands.add_parser(
+        "import", help="import a folder of records, or a zip of one (all or nothing)"
+    )
+    imp.add_argument("folder", metavar="DIR|ZIP")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
 

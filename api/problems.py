@@ -9,7 +9,7 @@ Every error the API returns has the same shape::
 
 ``errors`` is present when fields are at fault; each ``loc`` is the path to the field
 (``body``/``query``/``path`` first, as FastAPI names them). At most :data:`MAX_ERRORS` are
-listed; when there are more, ``error_count`` gives how many. A handler never echoes a
+listed; when there are more, ``errors_total`` gives how many. A handler never echoes a
 submitted value back for an unexpected error, and never logs one.
 """
 
@@ -56,7 +56,7 @@ _TITLES = {
     503: "Service unavailable",
 }
 _TYPES = {422: "validation", 401: "unauthenticated", 403: "forbidden", 409: "conflict"}
-MAX_ERRORS = 100  # field errors listed in one answer; ``error_count`` then gives them all
+MAX_ERRORS = 100  # field errors listed in one answer; ``errors_total`` then gives them all
 MAX_INSTANCE = 200  # characters of the path echoed as ``instance`` (a 414's path is huge)
 
 
@@ -76,6 +76,8 @@ class Problem(Exception):
         The fields at fault, each ``{"loc": [...], "message": ...}``.
     title
         Short, constant per kind of problem (default: from the status).
+    extensions
+        More members of the body (RFC 9457 extension members), e.g. ``errors_total``.
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class Problem(Exception):
         errors: Sequence[FieldError] = (),
         title: str | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -93,6 +96,7 @@ class Problem(Exception):
         self.errors = list(errors)
         self.title = title or _TITLES.get(status, "Error")
         self.headers = headers or {}
+        self.extensions = extensions or {}
 
 
 def invalid(loc: Sequence[str | int], message: str) -> Problem:
@@ -114,6 +118,7 @@ def problem_response(
     errors: Sequence[FieldError] = (),
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """The problem+json response for ``request``."""
     body: dict[str, Any] = {
@@ -126,7 +131,8 @@ def problem_response(
     if errors:
         body["errors"] = list(errors[:MAX_ERRORS])
         if len(errors) > MAX_ERRORS:  # a hostile body can hold 50,000 wrong fields
-            body["error_count"] = len(errors)
+            body["errors_total"] = len(errors)
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -151,7 +157,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
-            request, exc.status, exc.detail, errors=exc.errors, title=exc.title, headers=exc.headers
+            request,
+            exc.status,
+            exc.detail,
+            errors=exc.errors,
+            title=exc.title,
+            headers=exc.headers,
+            extensions=exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -191,9 +203,10 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string", "description": "what is wrong, in a sentence"},
         "instance": {"type": "string"},
-        "error_count": {
+        "errors_total": {
             "type": "integer",
-            "description": "how many fields are at fault, when more than the errors listed",
+            "description": "how many problems were found, when more than the errors listed "
+            "(errors lists the first 100)",
         },
         "errors": {
             "type": "array",

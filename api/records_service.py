@@ -9,16 +9,14 @@ errors: ``homes.csv:2: column capacity: ...`` becomes ``loc: ["body", "capacity"
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, String, cast, delete, func, or_, select
@@ -27,6 +25,7 @@ from sqlmodel import Session, SQLModel, col
 
 from api.audit import Actor, audit_import, write_audit
 from api.problems import FieldError, Problem
+from core.csv_cells import CsvWriter
 from data import transfer as importer
 from data.db import session_scope
 from data.formats import (
@@ -71,9 +70,6 @@ __all__ = [
     "put_record",
     "record_json",
 ]
-
-MAX_UNZIPPED_BYTES = 1 << 30  # a zip bomb stops here: 1 GiB unpacked
-MAX_ZIP_MEMBERS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +200,8 @@ def _errors(
     out: list[FieldError] = []
     for p in problems:
         if zip_file:
-            loc: list[str | int] = ["body", "file", p.file]
+            # "file" is the zip as a whole
+            loc: list[str | int] = ["body", "file"] + ([p.file] if p.file != "file" else [])
             if p.line:
                 loc.append(p.line)
             if p.column:
@@ -222,18 +219,20 @@ def _import_problem(failed: ImportFailed, path_columns: Sequence[str], zip_file:
     errors = _errors(failed.problems, path_columns, zip_file)
     first = errors[0]["message"] if errors else "the records do not pass the import checks"
     what = "folder" if zip_file else "record"
-    count = len(errors)
+    count = failed.total
+    listed = f"; the first {len(errors)} are listed" if failed.more else ""
     return Problem(
-        422,
-        f"the {what} was not written ({count} problem{'s' if count != 1 else ''}): "
+        413 if failed.too_large else 422,
+        f"the {what} was not written ({count:,} problem{'s' if count != 1 else ''}{listed}): "
         f"{failed.problems[0] if failed.problems else first}",
         errors=errors,
+        extensions={"errors_total": count},
     )
 
 
 def _one_row_file(spec: FileSpec, cells: Mapping[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(spec.header)
     writer.writerow([format_cell(cells.get(c.name)) for c in spec.columns])
     return out.getvalue()
@@ -355,8 +354,8 @@ def _import_one(
             world = _ScopedWorld(session, files, _wanted(spec, parsed.rows[0]))
             importer._reference_checks(world, problems)
             importer._timeline_checks(world, problems)
-        if problems.items:
-            raise ImportFailed(sorted(problems.items, key=lambda p: (p.file, p.line)))
+        if problems.count:
+            raise problems.failed()
         row = parsed.rows[0]
         waiver_changed = spec is PLACEMENTS and _check_capacity(session, row)
         group = row.get("sibling_group_id") if spec is CHILDREN else None
@@ -634,61 +633,19 @@ def list_records(
 # -- a folder as a zip file -------------------------------------------------------------------
 
 
-def _extract(data: bytes, folder: Path) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise Problem(
-            422,
-            "body.file: not a zip file; send the folder of DESIGN.md §4 as a .zip",
-            errors=[{"loc": ["body", "file"], "message": "not a zip file"}],
-        ) from None
-    with archive:
-        members = [m for m in archive.infolist() if not m.is_dir()]
-        wanted = [m for m in members if not PurePosixPath(m.filename).name.startswith((".", "_"))]
-        if len(wanted) > MAX_ZIP_MEMBERS:
-            raise Problem(
-                422,
-                f"body.file: the zip holds {len(wanted)} files; the folder format has at most 7",
-                errors=[{"loc": ["body", "file"], "message": "too many files"}],
-            )
-        if sum(m.file_size for m in wanted) > MAX_UNZIPPED_BYTES:
-            raise Problem(
-                413, f"the zip unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MiB; split it"
-            )
-        for member in wanted:
-            # only the file name is used: no path from the archive reaches the disk
-            name = PurePosixPath(member.filename.replace("\\", "/")).name
-            target = folder / name
-            if target.exists():
-                raise Problem(
-                    422,
-                    f"body.file: the zip holds two files named {name}",
-                    errors=[{"loc": ["body", "file", name], "message": "appears twice"}],
-                )
-            with archive.open(member) as source, target.open("wb") as sink:
-                remaining = MAX_UNZIPPED_BYTES
-                while chunk := source.read(1 << 20):
-                    remaining -= len(chunk)
-                    if remaining < 0:
-                        raise Problem(413, "the zip unpacks to more than allowed; split it")
-                    sink.write(chunk)
-
-
-def import_zip(engine: Engine, data: bytes, principal: Actor) -> ImportReport:
-    """Import a zipped folder of the §4 format, all or nothing; audited, one entry per file.
+def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportReport:
+    """Import a zipped folder of the §4 format, all or nothing, in bounded memory; audited,
+    one entry per file.
 
     The files may sit at the top of the zip or in one folder inside it.
 
     Raises
     ------
     Problem
-        422 with every problem found (``loc: ["body", "file", FILE, LINE, COLUMN]``).
+        413 when a size limit refused a file, else 422, with the first problems found
+        (``loc: ["body", "file", FILE, LINE, COLUMN]``) and ``errors_total`` counting all.
     """
-    with tempfile.TemporaryDirectory(prefix="fostermatch-import-") as tmp:
-        folder = Path(tmp)
-        _extract(data, folder)
-        try:
-            return import_folder(engine, folder, before_commit=audit_import(principal))
-        except ImportFailed as failed:
-            raise _import_problem(failed, (), zip_file=True) from None
+    try:
+        return importer.import_zip(engine, source, before_commit=audit_import(principal))
+    except ImportFailed as failed:
+        raise _import_problem(failed, (), zip_file=True) from None

@@ -63,7 +63,6 @@ national figures the model is calibrated to are the constants below, each with i
 
 from __future__ import annotations
 
-import csv
 import heapq
 import importlib.resources
 import json
@@ -78,6 +77,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from core.csv_cells import CsvWriter
 from data.formats import (
     ACCEPTS_SEX,
     CAPABILITIES,
@@ -2383,7 +2383,7 @@ def _coord(value: float) -> str:
 def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Rows of text and whole numbers (coordinates already formatted), ``\\n`` line ends."""
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = CsvWriter(f)
         writer.writerow(header)
         writer.writerows(rows)
 

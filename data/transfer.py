@@ -11,22 +11,23 @@ format; export then import into an empty database gives the same records.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from shapely.geometry import mapping, shape
 from sqlalchemy import Engine, Table, insert, select, true, update
 from sqlmodel import Session, SQLModel, col
 
+from core.csv_cells import CsvWriter, restore
 from data.db import session_scope
 from data.formats import (
     CHILDREN,
@@ -35,12 +36,21 @@ from data.formats import (
     EPISODES,
     FAMILY_SETTINGS,
     HOMES,
+    MAX_ID_LENGTH,
     PLACEMENTS,
     CellError,
     FileSpec,
     format_cell,
 )
 from data.models import ChangeCounter, Child, Community, Home, Placement, SiblingGroup
+from data.reading import (
+    MAX_FIELD_CHARS,
+    Refused,
+    csv_records,
+    extract_zip,
+    read_text,
+    release_memory,
+)
 from geo import Community as GeoCommunity
 from geo import CommunityIndex, GeoJSONError
 
@@ -55,6 +65,7 @@ __all__ = [
     "community_index",
     "export_folder",
     "import_folder",
+    "import_zip",
     "lock_children_and_homes",
     "natural_key",
     "table_of",
@@ -62,6 +73,9 @@ __all__ = [
 
 Progress = Callable[[str], None]
 Row = dict[str, Any]
+
+MAX_PROBLEMS = 100  # an import lists the first problems, in file and line order, and counts all
+MAX_MESSAGE_CHARS = 300  # a message quoting a long value is cut here
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -80,11 +94,24 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    """The folder was not imported because of ``problems``; nothing was written."""
+    """The folder was not imported because of ``problems``; nothing was written.
 
-    def __init__(self, problems: Sequence[Problem]):
+    ``problems`` are the first :data:`~data.reading.MAX_PROBLEMS` in file and line order;
+    ``total`` counts them all. ``too_large`` is set when a size limit refused a file.
+    """
+
+    def __init__(
+        self, problems: Sequence[Problem], *, total: int | None = None, too_large: bool = False
+    ):
         self.problems = tuple(problems)
-        super().__init__(f"{len(self.problems)} problem(s); nothing was imported")
+        self.total = len(self.problems) if total is None else total
+        self.too_large = too_large
+        super().__init__(f"{self.total} problem(s); nothing was imported")
+
+    @property
+    def more(self) -> int:
+        """How many problems were found beyond those listed."""
+        return self.total - len(self.problems)
 
 
 @dataclass
@@ -173,45 +200,61 @@ class _ParsedCommunities:
 
 
 class _Problems:
+    """The problems of an import: all counted, the first ``MAX_PROBLEMS`` (file, line) kept."""
+
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self.count = 0
+        self.too_large = False
 
     def add(self, file: str, line: int, column: str, message: str) -> None:
-        self.items.append(Problem(file, line, column, message))
+        self.count += 1
+        if len(message) > MAX_MESSAGE_CHARS:  # a message may quote the value at fault
+            message = message[: MAX_MESSAGE_CHARS - 3] + "..."
+        self.items.append(Problem(file, line, column[:MAX_ID_LENGTH], message))
+        if len(self.items) >= 2 * MAX_PROBLEMS:
+            self.items = self.first()
 
+    def refused(self, refusal: Refused, header: Sequence[str] = ()) -> None:
+        """A file refused as a whole, at the field it names when the header is known."""
+        field = refusal.field
+        column = header[field].strip() if field is not None and field < len(header) else ""
+        self.add(refusal.file, refusal.line, column, refusal.message)
+        self.too_large = self.too_large or refusal.too_large
 
-def _read_text(path: Path, problems: _Problems) -> str | None:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(path.name, line, "", f"not UTF-8 text (byte {data[exc.start]:#04x})")
-        return None
+    def first(self) -> list[Problem]:
+        return sorted(self.items, key=_problem_order)[:MAX_PROBLEMS]
 
-
-def _csv_records(text: str, name: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    line = 1
-    try:
-        for record in reader:
-            yield line, record
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        problems.add(name, reader.line_num or line, "", f"malformed CSV: {exc}")
+    def failed(self) -> ImportFailed:
+        return ImportFailed(self.first(), total=self.count, too_large=self.too_large)
 
 
 def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
     parsed = _ParsedFile(spec)
-    text = _read_text(path, problems)
-    if text is None:
+    records = csv_records(path)
+    try:
+        first = next(records, None)
+    except Refused as refusal:
+        problems.refused(refusal)
         return parsed
-    records = _csv_records(text, spec.name, problems)
-    first = next(records, None)
     if first is None:
         problems.add(spec.name, 1, "", "the file is empty: expected a header row")
         return parsed
     _, header = first
+    try:
+        _parse_rows(parsed, header, records, problems)
+    except Refused as refusal:
+        problems.refused(refusal, header)
+    return parsed
+
+
+def _parse_rows(
+    parsed: _ParsedFile,
+    header: list[str],
+    records: Iterator[tuple[int, list[str]]],
+    problems: _Problems,
+) -> None:
+    spec = parsed.spec
     known = {c.name for c in spec.columns}
     positions: dict[str, int] = {}
     for i, name in enumerate(header):
@@ -226,7 +269,7 @@ def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
     for name in missing:
         problems.add(spec.name, 1, name, "required column is missing from the header")
     if missing:
-        return parsed
+        return
     for line, record in records:
         if not any(cell.strip() for cell in record):
             continue  # blank lines carry nothing
@@ -236,7 +279,17 @@ def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
         row: Row = {}
         ok = True
         for column in spec.columns:
-            raw = record[positions[column.name]] if column.name in positions else ""
+            raw = restore(record[positions[column.name]]) if column.name in positions else ""
+            if len(raw) > MAX_FIELD_CHARS:
+                problems.add(
+                    spec.name,
+                    line,
+                    column.name,
+                    f"the value is {len(raw):,} characters; a field is at most "
+                    f"{MAX_FIELD_CHARS:,} characters",
+                )
+                ok = False
+                continue
             if not raw.strip():
                 if column.required:
                     problems.add(spec.name, line, column.name, "required value is empty")
@@ -251,12 +304,13 @@ def _parse_csv(path: Path, spec: FileSpec, problems: _Problems) -> _ParsedFile:
         if ok:
             parsed.rows.append(row)
             parsed.lines.append(line)
-    return parsed
 
 
 def _parse_communities(path: Path, problems: _Problems) -> _ParsedCommunities | None:
-    text = _read_text(path, problems)
-    if text is None:
+    try:
+        text = read_text(path)
+    except Refused as refusal:
+        problems.refused(refusal)
         return None
     try:
         index = CommunityIndex.from_geojson(text)
@@ -285,7 +339,7 @@ def _row_checks(parsed: _ParsedFile, problems: _Problems) -> None:
     keep_lines: list[int] = []
     first_line: dict[tuple[Any, ...], int] = {}
     for row, line in zip(parsed.rows, parsed.lines, strict=True):
-        before = len(problems.items)
+        before = problems.count
         for column, message in _row_problems(spec, row):
             problems.add(spec.name, line, column, message)
         key = natural_key(spec, row)
@@ -296,7 +350,7 @@ def _row_checks(parsed: _ParsedFile, problems: _Problems) -> None:
             )
         else:
             first_line[key] = line
-        if len(problems.items) == before:
+        if problems.count == before:
             keep_rows.append(row)
             keep_lines.append(line)
     parsed.rows, parsed.lines = keep_rows, keep_lines
@@ -317,13 +371,9 @@ def _row_problems(spec: FileSpec, row: Row) -> Iterator[tuple[str, str]]:
         if row["licensed_on"] and row["closed_on"] and row["closed_on"] < row["licensed_on"]:
             yield "closed_on", "closed_on is before licensed_on"
     elif spec is CHILDREN:
-        if row["birth_date"] > date.today():
-            yield "birth_date", f"{row['birth_date']} is in the future"
         if row["id"] in row["separate_from"]:
             yield "separate_from", "a child cannot be separated from themselves"
     elif spec is EPISODES:
-        if row["removed_on"] > date.today():
-            yield "removed_on", f"{row['removed_on']} is in the future"
         if row["discharged_on"] is not None:
             if row["discharged_on"] < row["removed_on"]:
                 yield "discharged_on", "discharged_on is before removed_on"
@@ -788,8 +838,8 @@ def import_folder(
             for over in capacity_checks(session, placed.rows, placed.lines, homes):
                 for line in over.lines:
                     problems.add(PLACEMENTS.name, line, "capacity_waiver", str(over))
-        if problems.items:
-            raise ImportFailed(sorted(problems.items, key=_problem_order))
+        if problems.count:
+            raise problems.failed()
 
         if communities is not None:
             say(f"writing {COMMUNITIES_FILE}")
@@ -832,6 +882,37 @@ def import_folder(
         if before_commit is not None:
             before_commit(session, report)
     return report
+
+
+def import_zip(
+    engine: Engine,
+    source: BinaryIO | Path,
+    *,
+    progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import a zipped folder (files at its top or in one folder inside it), all or nothing.
+
+    The zip is unpacked member by member into a temporary folder, within the limits of
+    :mod:`data.reading`, and imported by :func:`import_folder` (its one transaction).
+
+    Raises
+    ------
+    ImportFailed
+        As :func:`import_folder`; also for a zip refused before it is read (then the
+        problem's file is ``file``, meaning the zip as a whole, or the member at fault).
+    """
+    try:
+        with tempfile.TemporaryDirectory(prefix="fostermatch-import-") as tmp:
+            try:
+                extract_zip(source, Path(tmp))
+            except Refused as refusal:
+                problems = _Problems()
+                problems.refused(refusal)
+                raise problems.failed() from None
+            return import_folder(engine, tmp, progress=progress, before_commit=before_commit)
+    finally:
+        release_memory()  # a server keeps running: give the rows' memory back
 
 
 def _problem_order(p: Problem) -> tuple[int, str, int]:
@@ -901,7 +982,7 @@ def export_folder(
                 order.append(table.c.id)
             rows = session.execute(select(table).order_by(*order)).mappings()
             out = io.StringIO()
-            writer = csv.writer(out, lineterminator="\n")
+            writer = CsvWriter(out)
             writer.writerow(spec.header)
             n = 0
             for row in rows:

@@ -8,7 +8,6 @@ them), prints a readable :meth:`~OutcomeReport.summary`, and serialises to the J
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.csv_cells import CsvWriter
 from outcomes.disparity import (
     disproportionality_index,
     rate_ratio,
@@ -374,10 +374,10 @@ class OutcomeReport:
         """Write :meth:`rows` to ``path`` (UTF-8, header row); empty cells for suppressed."""
         path = Path(path)
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(self.CSV_COLUMNS))
-            writer.writeheader()
+            writer = CsvWriter(handle)
+            writer.writerow(self.CSV_COLUMNS)
             for row in self.rows():
-                writer.writerow({k: "" if v is None else v for k, v in row.items()})
+                writer.writerow("" if row[k] is None else row[k] for k in self.CSV_COLUMNS)
         return path
 
     # -- text ------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ Every published figure goes through small-cell suppression (:func:`suppress`).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from core.csv_cells import CsvWriter
 from recruitment.demand import Demand, _cells_of, project_demand
 from recruitment.outreach import Outreach
 from recruitment.policy import RecruitmentPolicy, load_policy
@@ -241,7 +241,7 @@ class GapResult:
         """The rows as CSV (partners as ``;``-joined names); written to ``path`` when given."""
         rows = self.table if segment is None else self.rows(segment)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = CsvWriter(buffer)
         writer.writerow([*COLUMNS, "partners"])
         for record in rows.to_dict("records"):
             cells = [json_value(record[c]) for c in COLUMNS]

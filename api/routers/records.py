@@ -397,5 +397,5 @@ def import_records(
         File(description="a .zip of the folder: communities.geojson, homes.csv, children.csv, ..."),
     ],
 ) -> dict[str, Any]:
-    report = import_zip(request.app.state.engine, file.file.read(), principal)
+    report = import_zip(request.app.state.engine, file.file, principal)
     return {"imported": True, **report.to_json()}

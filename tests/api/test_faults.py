@@ -72,7 +72,7 @@ def test_fifty_thousand_wrong_fields_give_a_bounded_answer(
     client: TestClient, keys: dict[str, str]
 ) -> None:
     """A 0.7 MB body with 50,000 unknown keys answers 422 with the first 100 errors, the
-    total in error_count, and a body of a few kilobytes (it was 4.7 MB)."""
+    total in errors_total, and a body of a few kilobytes (it was 4.7 MB)."""
     body = {"birth_date": "2016-02-03", "sex": "male"}
     body.update({f"k{i:07d}": 1 for i in range(50_000)})
     raw = json.dumps(body).encode()
@@ -85,7 +85,7 @@ def test_fifty_thousand_wrong_fields_give_a_bounded_answer(
     assert answer.status_code == 422
     problem = answer.json()
     assert len(problem["errors"]) == MAX_ERRORS
-    assert problem["error_count"] == 50_000
+    assert problem["errors_total"] == 50_000
     assert problem["detail"].startswith("50,000 fields invalid: ")
     assert len(answer.content) < 20_000
 
@@ -93,12 +93,12 @@ def test_fifty_thousand_wrong_fields_give_a_bounded_answer(
 def test_a_few_errors_are_all_listed_without_a_count(
     client: TestClient, keys: dict[str, str]
 ) -> None:
-    """Below the cap nothing changes: every error listed, no error_count."""
+    """Below the cap nothing changes: every error listed, no errors_total."""
     answer = client.put(
         "/v1/children/C9", json={"birth_date": "soon", "sex": "x"}, headers=bearer(keys["admin"])
     )
     assert answer.status_code == 422
-    assert len(answer.json()["errors"]) == 2 and "error_count" not in answer.json()
+    assert len(answer.json()["errors"]) == 2 and "errors_total" not in answer.json()
 
 
 def test_a_url_over_the_limit_answers_414(client: TestClient, keys: dict[str, str]) -> None:
