@@ -30,7 +30,7 @@ from data.generate.codes import (
     T_TRIBAL,
 )
 from data.generate.draws import IntArray
-from data.generate.hard_rules import KIND_BIT_FOSTER, requirement
+from data.generate.hard_rules import KIND_BIT_FOSTER, group_requirement, qualifies
 from data.generate.simulation.state import (
     C_RUN,
     C_STEP_DOWN,
@@ -220,11 +220,7 @@ class Placing(SimulationState):
         need = 0
         for c in children:
             need |= self.needs[c]
-        sex = self.sex[children[0]]
-        if any(self.sex[c] != sex for c in children):
-            sex = 0
-        # (a child turning 18 today is discharged later the same day)
-        required = requirement(min(ages), min(max(ages), 17), need, kinds, sex, n)
+        required = group_requirement(ages, [self.sex[c] for c in children], need, kinds)
         avoid = [self.home[self.partner[c]] for c in children if self.partner[c] >= 0]
         avoid.append(exclude)
         avoid += self._homes_today(children, day)
@@ -236,7 +232,7 @@ class Placing(SimulationState):
             cand, rules = self._ring(comm, ring)
             looked += len(cand)
             ok = self.avail[cand] >= n
-            ok &= (rules & required) == required
+            ok &= qualifies(rules, required)
             found = cand[ok]
             for home in avoid:
                 if home >= 0:
