@@ -104,7 +104,8 @@ def birthdays(birth: IntArray, age: int, start: date) -> IntArray:
     # the same month and day, ``age`` years on; day 29 of a short February runs into March
     then = (year + age).astype("datetime64[M]") + (month - year.astype("datetime64[M]"))
     days = then.astype("datetime64[D]") + (born - month.astype("datetime64[D]"))
-    return (days - np.datetime64(start, "D")).astype(np.int64)
+    on_day: IntArray = (days - np.datetime64(start, "D")).astype(np.int64)
+    return on_day
 
 
 def draw_stays(

@@ -109,7 +109,8 @@ def _draw_categories(geo: Geography, comm: IntArray, rng: np.random.Generator) -
     weights = geo.mix[comm] * RACE_REMOVAL_WEIGHT
     cdf = np.cumsum(weights, axis=1)
     u = rng.random(len(comm)) * cdf[:, -1]
-    return (cdf < u[:, None]).sum(axis=1).astype(np.int64)
+    category: IntArray = (cdf < u[:, None]).sum(axis=1).astype(np.int64)
+    return category
 
 
 def _draw_family_languages(

@@ -119,7 +119,8 @@ def _smooth_field(
         z = np.array(
             [(z[i] + z[nb].mean()) / 2 if len(nb) else z[i] for i, nb in enumerate(neighbours)]
         )
-    return (z - z.mean()) / z.std()
+    field: FloatArray = (z - z.mean()) / z.std()
+    return field
 
 
 def build_geography(rng: np.random.Generator, targets: ScaleTargets) -> Geography:
