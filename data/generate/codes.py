@@ -1,13 +1,13 @@
 """The codes the generator works with: positions in the import format's code lists, and bits.
 
 The simulation keeps a setting, a home kind or a discharge reason as its position in the
-code list of :mod:`data.formats` (so that the writers turn it back into the code), and a
+code list of :mod:`core.codes` (so that the writers turn it back into the code), and a
 set of needs, languages or cultural offers as a bit mask.
 """
 
 from __future__ import annotations
 
-from data.formats import DISCHARGE_REASONS, HOME_KINDS, PLACEMENT_SETTINGS
+from core.codes import DISCHARGE_REASONS, HOME_KINDS, PLACEMENT_SETTINGS
 
 # discharge reasons
 REASONS = DISCHARGE_REASONS
@@ -28,8 +28,8 @@ S_SIL, S_RUNAWAY, S_THV, S_SHELTER = (
     SETTINGS.index(s) for s in ("independent_living", "runaway", "trial_home_visit", "shelter")
 )
 S_NONE = -1
-FAMILY_SETTINGS = (S_PRE_ADOPTIVE, S_KIN, S_FOSTER)
-CONGREGATE_SETTINGS = (S_GROUP, S_INSTITUTION)
+S_FAMILY = (S_PRE_ADOPTIVE, S_KIN, S_FOSTER)  # family homes
+S_CONGREGATE = (S_GROUP, S_INSTITUTION)  # group care (core.codes.CONGREGATE_SETTINGS adds shelter)
 
 # home kinds, and a home's state in the simulation
 K_KIN, K_FOSTER, K_THERAPEUTIC, K_PRE_ADOPTIVE = (
@@ -37,8 +37,10 @@ K_KIN, K_FOSTER, K_THERAPEUTIC, K_PRE_ADOPTIVE = (
 )
 H_OPEN, H_DRAINING, H_CLOSED, H_FUTURE = 0, 1, 2, 3
 
-SEXES = ("unknown", "female", "male")  # index 0 = unknown, so sex code == accepts code
-# needs and capabilities as bits, in the order of data.formats.CAPABILITIES
+# a child's sex by its code here: 0 is unknown (not last, as in core.codes.SEXES), so that
+# a sex code is also the code of the homes that accept only that sex (core.codes.ACCEPTS_SEX)
+SEX_NAMES = ("unknown", "female", "male")
+# needs and capabilities as bits, in the order of core.codes.CAPABILITIES
 NEED_MEDICAL, NEED_BEHAVIORAL, NEED_DEVELOPMENTAL, NEED_THERAPEUTIC, CAP_INFANT = 1, 2, 4, 8, 16
 
 LANGS = ("en", "es", "pl", "zh", "ar", "ur", "vi", "ko", "tl", "so", "fr", "ru", "ase")

@@ -76,7 +76,7 @@ class People:
     # children
     child_family: IntArray
     birth: IntArray  # day of birth (simulation days)
-    sex: IntArray  # SEXES
+    sex: IntArray  # SEX_NAMES
     needs: IntArray  # bit mask of NEED_*
     deaf: BoolArray
     lgbtq: BoolArray

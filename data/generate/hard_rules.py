@@ -69,7 +69,7 @@ def group_requirement(ages: Sequence[int], sexes: Sequence[int], need: int, kind
     Parameters
     ----------
     ages, sexes
-        Per child: age in whole years, and sex (:data:`~data.generate.codes.SEXES`).
+        Per child: age in whole years, and sex (:data:`~data.generate.codes.SEX_NAMES`).
     need
         The union of the children's needs (bits of the ``NEED_*`` codes).
     kinds

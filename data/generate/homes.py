@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from data.formats import HOME_KINDS
+from core.codes import HOME_KINDS
 from data.generate.codes import (
     CAP_INFANT,
     K_FOSTER,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from data.formats import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS
+from core.codes import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS
 from data.generate.codes import (
     CULTURAL_TAGS,
     H_CLOSED,
@@ -23,7 +23,7 @@ from data.generate.codes import (
     S_NONE,
     S_SHELTER,
     SETTINGS,
-    SEXES,
+    SEX_NAMES,
     TRIBES,
 )
 from data.generate.draws import YEAR, IntArray
@@ -331,7 +331,7 @@ def _children_rows(
             [
                 child_id[c],
                 calendar.iso(int(p.birth[c])),
-                SEXES[int(p.sex[c])],
+                SEX_NAMES[int(p.sex[c])],
                 p.fam_race[fam],
                 p.fam_hispanic[fam],
                 ";".join(languages),

@@ -84,7 +84,7 @@ SEPARATION_SHARE = 0.04  # groups with a recorded safety separation between two 
 
 # -- exits ---------------------------------------------------------------------------------
 
-# Discharge reasons (positions in data.formats.DISCHARGE_REASONS) by the youngest child's
+# Discharge reasons (positions in core.codes.DISCHARGE_REASONS) by the youngest child's
 # age band (0-5, 6-12, 13-17). Nearly half of exits are to reunification (Annie E. Casey
 # Foundation, foster care facts for 2021); adoption, guardianship and relatives follow the
 # shape of AFCARS exits (FY2021: adoption ~25%, guardianship ~11%, relatives ~6%; check).

@@ -13,9 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from data.formats import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, NEEDS
+from core.codes import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, NEEDS, SEXES
 from data.generate import DEFAULT_AS_OF, SCALES
-from data.generate.codes import CAP_INFANT, K_PRE_ADOPTIVE, SEXES
+from data.generate.codes import (
+    CAP_INFANT,
+    K_PRE_ADOPTIVE,
+    NEED_BEHAVIORAL,
+    NEED_DEVELOPMENTAL,
+    NEED_MEDICAL,
+    NEED_THERAPEUTIC,
+    SEX_NAMES,
+)
 from data.generate.draws import BoolArray, IntArray
 from data.generate.geography import build_geography
 from data.generate.hard_rules import (
@@ -49,7 +57,7 @@ class Group:
     """Siblings to place together, in the generator's codes."""
 
     ages: list[int]
-    sexes: list[int]  # positions in data.generate.codes.SEXES
+    sexes: list[int]  # positions in data.generate.codes.SEX_NAMES
     needs: list[int]  # bits of the NEED_* codes
 
     def children(self) -> list[Child]:
@@ -57,7 +65,7 @@ class Group:
             Child(
                 id=f"C{i}",
                 age=age,
-                sex=SEXES[sex],  # type: ignore[arg-type]
+                sex=SEX_NAMES[sex],  # type: ignore[arg-type]
                 removal=REMOVAL,
                 needs=frozenset(code for bit, code in enumerate(NEEDS) if need >> bit & 1),
             )
@@ -181,3 +189,14 @@ def test_placement_class_bits(sample: Sample) -> None:
     assert foster.any() and adoptive.any()
     assert not (foster & pre_adoptive).any()
     assert not (adoptive & ~pre_adoptive).any()
+
+
+def test_bits_follow_the_code_lists() -> None:
+    """The generator's need and capability bits, sex codes and accepts codes are those of the
+    code lists the import format writes (a copy would drift silently)."""
+    assert [
+        1 << CAPABILITIES.index(code)
+        for code in ("medical", "behavioral", "developmental", "therapeutic", "infant")
+    ] == [NEED_MEDICAL, NEED_BEHAVIORAL, NEED_DEVELOPMENTAL, NEED_THERAPEUTIC, CAP_INFANT]
+    assert sorted(SEX_NAMES) == sorted(SEXES)
+    assert [SEX_NAMES[code] for code in (1, 2)] == [ACCEPTS_SEX[code] for code in (1, 2)]

@@ -8,8 +8,6 @@ import numpy as np
 
 from data.generate.codes import (
     CAP_INFANT,
-    CONGREGATE_SETTINGS,
-    FAMILY_SETTINGS,
     H_CLOSED,
     H_DRAINING,
     H_OPEN,
@@ -21,6 +19,8 @@ from data.generate.codes import (
     L_EN,
     NEED_BEHAVIORAL,
     NEED_THERAPEUTIC,
+    S_CONGREGATE,
+    S_FAMILY,
     S_FOSTER,
     S_GROUP,
     S_INSTITUTION,
@@ -128,7 +128,7 @@ class Placing(SimulationState):
             self._end(child, day, reason, kin_reason)
         for child in children:
             self._start(child, day, setting, home)
-        if setting in FAMILY_SETTINGS:
+        if setting in S_FAMILY:
             self._schedule_unit_move(children, home, day)
         for child in children:
             self._schedule_individual(child, day, setting)
@@ -154,10 +154,10 @@ class Placing(SimulationState):
         age = self._age(child, day)
         options: list[tuple[float, int]] = []
         behavioral = bool(self.needs[child] & NEED_BEHAVIORAL)
-        if setting in FAMILY_SETTINGS:
+        if setting in S_FAMILY:
             if age >= 6 and behavioral:
                 options.append((rng.exponential(STEP_UP_MEAN_DAYS), C_STEP_UP))
-        elif setting in CONGREGATE_SETTINGS:
+        elif setting in S_CONGREGATE:
             options.append((10 + rng.exponential(STEP_DOWN_MEAN_DAYS), C_STEP_DOWN))
         else:
             return
