@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 from sqlmodel import Session
 
+from core.codes import FAMILY_SETTINGS
 from data.formats import CSV_FILES, CellError
 from data.transfer import export_folder, import_folder, table_of
 from tests.data.test_transfer import dump, fresh_sqlite
@@ -24,6 +25,8 @@ HOSTILE = [
 # columns that name other records: a hostile value there would be an unknown reference
 # columns only filled beside another (a closed home's reason, an ended placement's reason)
 DEPENDENT = {"kin_relationship", "closed_reason", "end_reason"}
+# a capacity waiver is recorded only on a placement in a family home
+FAMILY_ONLY = {"capacity_waiver"}
 REFERENCES = {
     "id",
     "child_id",
@@ -57,6 +60,7 @@ def test_free_text_columns_are_found() -> None:
         ("homes.csv", "religion"),
         ("partners.csv", "name"),
         ("placements.csv", "end_reason"),
+        ("placements.csv", "capacity_waiver"),
     } <= columns
 
 
@@ -72,6 +76,8 @@ def test_export_neutralises_and_import_restores_every_free_text_column(
                 value = next(values)
                 table = table_of(spec.model)
                 where = [table.c[target].is_not(None)] if target in DEPENDENT else []
+                if target in FAMILY_ONLY:
+                    where = [table.c["setting"].in_(FAMILY_SETTINGS)]
                 session.execute(
                     update(table).where(*where).values({target: [value] if is_list else value})
                 )
