@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from api.auth import Principal
 from data.db import session_scope
 from data.models import PlanJob
 from matching import Policy
@@ -58,14 +59,19 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def create_job(session: Session, params: dict[str, Any], key_id: int | None) -> PlanJob:
-    """Store a queued job (committed by the caller)."""
+def create_job(
+    session: Session, params: dict[str, Any], principal: Principal | None = None
+) -> PlanJob:
+    """Store a queued job for ``principal`` (None: no caller, e.g. a test; committed by the
+    caller)."""
     job = PlanJob(
         id=uuid.uuid4().hex,
         status="queued",
         params=params,
         progress={"stage": "queued", "fraction": 0.0},
-        key_id=key_id,
+        key_id=principal.key_id if principal else None,
+        role=principal.role if principal else None,
+        requested_by=principal.label if principal else None,
         worker=_worker(),
         created_at=_now(),
     )

@@ -37,7 +37,7 @@ from sqlmodel import Session, col
 from api.auth import Principal
 from api.plan_jobs import UNFINISHED, _aware, _deadline
 from api.problems import Problem, invalid
-from data.models import ApiKey, PlanJob
+from data.models import PlanJob
 
 __all__ = ["PER_KEY_ENV", "PER_ROLE_ENV", "TIME_CAP_S", "PlanQuota", "admitting", "time_cap"]
 
@@ -101,6 +101,14 @@ def _seconds_left(jobs: list[PlanJob], now: datetime) -> int:
     return max(1, math.ceil(soonest)) if soonest != math.inf else 1
 
 
+def _same_caller(job: PlanJob, principal: Principal) -> bool:
+    """The job was asked for by this caller: the same key, or (a person signed in at the
+    identity provider, who has no key) the same label."""
+    if principal.key_id is not None:
+        return job.key_id == principal.key_id
+    return job.key_id is None and job.requested_by == principal.label
+
+
 @contextmanager
 def admitting(
     session: Session, principal: Principal, quota: PlanQuota, jobs: int
@@ -114,22 +122,27 @@ def admitting(
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
         now = datetime.now(UTC)
-        rows = session.execute(
-            select(PlanJob, col(ApiKey.role))
-            .join(ApiKey, col(ApiKey.id) == col(PlanJob.key_id))
-            .where(col(PlanJob.status).in_(UNFINISHED), col(ApiKey.role) == principal.role)
-        ).all()
-        of_role = [job for job, _ in rows if _deadline(job) > now]
-        of_key = [job for job in of_role if job.key_id == principal.key_id]
+        jobs_of_role = session.execute(
+            select(PlanJob).where(
+                col(PlanJob.status).in_(UNFINISHED), col(PlanJob.role) == principal.role
+            )
+        ).scalars()
+        of_role = [job for job in jobs_of_role if _deadline(job) > now]
+        of_key = [job for job in of_role if _same_caller(job, principal)]
+        keyed = principal.key_id is not None  # else a person from the identity provider
         for held, limit, holder in (
-            (of_key, quota.per_key, "this key"),
-            (of_role, quota.per_role, f"the {principal.role} role (all its keys together)"),
+            (of_key, quota.per_key, "this key has" if keyed else "you have"),
+            (
+                of_role,
+                quota.per_role,
+                f"the {principal.role} role (all its keys together) already has",
+            ),
         ):
             if len(held) + jobs > limit:
                 wait = _seconds_left(held, now)
                 raise Problem(
                     429,
-                    f"{holder} already has {len(held)} plan(s) queued or running, and "
+                    f"{holder} {len(held)} plan(s) queued or running already, and "
                     f"{limit} at once is the most; this needs {jobs} more. Try again when "
                     f"one has finished, in about {wait} s",
                     headers={"Retry-After": str(wait)},

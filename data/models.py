@@ -295,6 +295,10 @@ class PlanJob(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    # who asked: the role and the caller's label (a key's, or "oidc:<subject>" for a person
+    # signed in at the identity provider, who has no key); the plan limits count by them
+    role: str | None = Field(default=None, max_length=20, index=True)
+    requested_by: str | None = Field(default=None, max_length=200)
     worker: str = Field(max_length=200)  # host:pid of the process running it
     created_at: datetime = _timestamp(nullable=False)
     started_at: datetime | None = _timestamp(nullable=True)

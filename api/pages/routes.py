@@ -887,7 +887,7 @@ async def start_plans(request: Request) -> Response:
         time_cap(who, asked.time_limit_s)
         with Session(engine) as session, admitting(session, who, request.app.state.plan_quota, 2):
             jobs = [
-                create_job(session, {**asked.model_dump(mode="json"), "baseline": b}, who.key_id)
+                create_job(session, {**asked.model_dump(mode="json"), "baseline": b}, who)
                 for b in (None, "greedy")
             ]
             for job in jobs:

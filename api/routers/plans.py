@@ -68,7 +68,7 @@ def start_plan(
     params = body.model_dump(mode="json")
     quota = request.app.state.plan_quota
     with Session(request.app.state.engine) as session, admitting(session, principal, quota, 1):
-        job = create_job(session, params, principal.key_id)
+        job = create_job(session, params, principal)
         write_audit(session, principal, "plan_start", "plan", record_id=job.id)
         session.commit()
         job_id = job.id

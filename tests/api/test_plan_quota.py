@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from api.app import create_app
-from api.auth import create_key, lookup
+from api.auth import Principal, create_key, lookup
 from api.plan_jobs import create_job
-from api.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota
-from api.problems import PROBLEM_JSON
+from api.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, admitting
+from api.problems import PROBLEM_JSON, Problem
 from data.db import session_scope
 from data.models import PlanJob
 from tests.api.conftest import bearer
@@ -27,7 +28,7 @@ def _queue(engine: Engine, key: str, count: int, *, age_s: float = 0.0, limit: f
         principal = lookup(session, key)
         assert principal is not None
         for _ in range(count):
-            job = create_job(session, {"time_limit_s": limit, "seed": 0}, principal.key_id)
+            job = create_job(session, {"time_limit_s": limit, "seed": 0}, principal)
             job.created_at = datetime.now(UTC) - timedelta(seconds=age_s)
 
 
@@ -47,7 +48,7 @@ def test_a_key_may_have_two_plans_at_once(
     assert refused.status_code == 429, refused.text
     assert refused.headers["content-type"] == PROBLEM_JSON
     assert 1 <= int(refused.headers["retry-after"]) <= 30
-    assert "this key already has 2 plan(s) queued or running" in refused.json()["detail"]
+    assert "this key has 2 plan(s) queued or running already" in refused.json()["detail"]
     other = _another(api_engine, "coordinator")
     assert client.post("/v1/plans", json={}, headers=bearer(other)).status_code == 202
 
@@ -118,8 +119,37 @@ def test_the_plan_page_says_why_no_plan_started(
     before = _count(client, PlanJob)
     busy = client.post("/pages/plans", data={"time_limit_s": "5", **token})
     assert busy.status_code == 429 and "retry-after" in busy.headers
-    assert "No plan was started: this key already has 1 plan(s)" in busy.text
+    assert "No plan was started: this key has 1 plan(s)" in busy.text
     assert 'role="alert"' in busy.text
     long = client.post("/pages/plans", data={"time_limit_s": "120", **token})
     assert long.status_code == 422 and "at most 60 s" in long.text
     assert _count(client, PlanJob) == before
+
+
+def test_a_person_signed_in_at_the_provider_is_counted_too(api_engine: Engine) -> None:
+    """A person from the identity provider has no API key: their plans count for them (by
+    their label) and for their role, beside the keys of the role."""
+    quota = PlanQuota(per_key=2, per_role=3)
+    ann = Principal(None, "oidc:ann", "coordinator", subject="ann")
+    bob = Principal(None, "oidc:bob", "coordinator", subject="bob")
+    with session_scope(api_engine) as session, admitting(session, ann, quota, 2):
+        for _ in range(2):
+            create_job(session, {"time_limit_s": 30, "seed": 0}, ann)
+    with (
+        Session(api_engine) as session,
+        pytest.raises(Problem) as refused,
+        admitting(session, ann, quota, 1),
+    ):
+        pass
+    assert refused.value.status == 429 and refused.value.detail.startswith(
+        "you have 2 plan(s) queued or running already"
+    )
+    with session_scope(api_engine) as session, admitting(session, bob, quota, 1):
+        create_job(session, {"time_limit_s": 30, "seed": 0}, bob)
+    with (
+        Session(api_engine) as session,
+        pytest.raises(Problem) as full,
+        admitting(session, bob, quota, 1),
+    ):
+        pass
+    assert "the coordinator role" in full.value.detail
