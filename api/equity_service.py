@@ -345,7 +345,7 @@ def _overall(stats: pd.DataFrame, threshold: int) -> dict[str, Any]:
 
 def _spread(cells: Sequence[Mapping[str, Any] | None], measure: str) -> float | None:
     """Max minus min of a measure over the shown (unsuppressed) cells that have it."""
-    values = [c[measure] for c in cells if c is not None and c[measure] is not None]
+    values: list[float] = [c[measure] for c in cells if c is not None and c[measure] is not None]
     if len(values) < 2:
         return None
     return round(max(values) - min(values), _DIGITS.get(measure, 1))

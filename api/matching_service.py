@@ -147,7 +147,7 @@ def _open_episode(session: Session, child_id: str) -> Episode | None:
 
 def _waiting_since(session: Session, child_id: str, episode: Episode) -> date | None:
     """When the child started waiting for a family home; None when they live in one."""
-    current = (
+    current: Placement | None = (
         session.execute(
             select(Placement).where(
                 col(Placement.child_id) == child_id, col(Placement.ended_on).is_(None)

@@ -21,6 +21,7 @@ from data.models import Applicant, Child, Community, Episode, Home, Partner, Pla
 from data.queries import free_beds
 from data.transfer import community_index
 from geo import CommunityIndex
+from matching import Child as EngineChild
 from matching import Policy, rank
 from matching import load_policy as load_matching_policy
 from recruitment import RecruitmentInputs
@@ -185,7 +186,7 @@ def unmet_demand(session: Session, as_of: date, policy: Policy | None = None) ->
     if not children:
         return pd.DataFrame(columns=columns)
     inputs = load_matching_inputs(session, as_of=as_of)
-    groups: dict[str, list] = {}
+    groups: dict[str, list[EngineChild]] = {}
     for child in children:
         groups.setdefault(child.sibling_group or f"child:{child.id}", []).append(child)
     rows = []

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from data.formats import (
+from core.codes import (
     ACCEPTS_SEX,
     APPLICANT_STAGES,
     CAPABILITIES,

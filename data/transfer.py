@@ -174,7 +174,8 @@ class ExportReport:
 
 def table_of(model: type[SQLModel]) -> Table:
     """The SQLAlchemy table of a SQLModel table class."""
-    return model.__table__  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def natural_key(spec: FileSpec, row: Mapping[Any, Any]) -> tuple[Any, ...]:

@@ -205,7 +205,7 @@ class Model(Layout):
 
     def hint(self, chosen: dict[int, int]) -> None:
         """Start the search from a placement (child index -> option index)."""
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         whole_at: dict[int, int] = {}
         for g, group in enumerate(self.table.groups):
             homes = {
