@@ -82,3 +82,30 @@ def test_core_imports_nothing_of_the_project() -> None:
     leaf = {module: targets for module, targets in graph.items() if module.startswith("core")}
     assert leaf, "core/ not found"
     assert all(target.startswith("core") for targets in leaf.values() for target in targets)
+
+
+def test_test_modules_import_only_the_helpers() -> None:
+    """A test module or conftest imports nothing from another test module: what several tests
+    share lives in tests/helpers/, so moving or deleting a test never breaks another."""
+    import ast
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    modules = [p for p in tests.rglob("*.py") if "helpers" not in p.relative_to(tests).parts]
+    assert len(modules) > 50  # the walk found the tests
+    crossings: list[str] = []
+    for path in modules:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):  # relative ones keep their dots
+                names = ["." * node.level + (node.module or "")]
+            else:
+                continue
+            crossings += [
+                f"{path.relative_to(tests.parent)}:{node.lineno}: imports {name}"
+                for name in names
+                if (name == "tests" or name.startswith((".", "tests.")))
+                and not name.startswith("tests.helpers")
+            ]
+    assert crossings == [], "\n".join(crossings)

@@ -1,7 +1,9 @@
-"""Fixtures of the HTTP API tests: the small agency in a database, a key per role, a client."""
+"""Fixtures of the HTTP API tests: the small agency in a database, a key per role, a client;
+the sample county for the page tests."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +13,10 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.auth import ROLES, create_key
-from data.db import session_scope
+from data.db import make_engine, session_scope
 from data.transfer import import_folder
-from tests.conftest import write_small_folder
+from tests.helpers.auth import make_keys
+from tests.helpers.records import write_small_folder
 
 
 @pytest.fixture
@@ -21,12 +24,6 @@ def api_engine(sqlite_engine: Engine, tmp_path: Path) -> Engine:
     """A SQLite database holding the small agency."""
     import_folder(sqlite_engine, write_small_folder(tmp_path / "small-api"))
     return sqlite_engine
-
-
-def make_keys(engine: Engine) -> dict[str, str]:
-    """One new API key per role, role -> key."""
-    with session_scope(engine) as session:
-        return {role: create_key(session, role, f"test {role}")[1] for role in ROLES}
 
 
 @pytest.fixture
@@ -42,6 +39,14 @@ def client(api_engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
-def bearer(key: str) -> dict[str, str]:
-    """The Authorization header for a key."""
-    return {"Authorization": f"Bearer {key}"}
+@pytest.fixture
+def county(county_database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client over a writable copy of the sample county, and a key per role."""
+    copy = tmp_path / "county.db"
+    shutil.copy(county_database_url.removeprefix("sqlite:///"), copy)
+    engine = make_engine(f"sqlite:///{copy}")
+    with session_scope(engine) as session:
+        keys = {role: create_key(session, role, f"pages {role}")[1] for role in ROLES}
+    with TestClient(create_app(engine, run_plan_jobs=False)) as client:
+        yield client, keys
+    engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 
 from api.app import CORS_ENV, create_app
 from api.cli import main
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 
 def test_reads_of_child_records_are_audited(client: TestClient, keys: dict[str, str]) -> None:
@@ -104,7 +105,7 @@ def test_large_bodies_are_refused(client: TestClient, keys: dict[str, str]) -> N
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(3):
             yield b"x" * (1 << 20)
 

@@ -21,8 +21,8 @@ from sqlmodel import Session, col
 from api.audit import entry_json
 from api.cli import main
 from data.models import AuditEntry
-from tests.api.conftest import bearer
-from tests.conftest import write_small_folder
+from tests.helpers.auth import bearer
+from tests.helpers.records import write_small_folder
 
 # the personal data of the children written below: none of it may reach the log
 BIRTH_DATE = "2016-02-03"
@@ -220,7 +220,7 @@ def test_plan_jobs_started_are_audited(
 def test_plans_started_from_the_pages_are_audited(api_engine: Engine, keys: dict[str, str]) -> None:
     """The plans page starts the plan and its greedy baseline: a `plan_start` entry for each."""
     from api.app import create_app
-    from tests.api.test_pages import csrf_of, sign_in
+    from tests.helpers.pages import csrf_of, sign_in
 
     before = _last_id(api_engine)
     with TestClient(create_app(api_engine, run_plan_jobs=False)) as pages:

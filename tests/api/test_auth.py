@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from typing import Any
 
 import pytest
@@ -17,8 +15,8 @@ from api.auth import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
 from api.cli import main
 from data.db import session_scope
 from data.models import ApiKey
-from tests.api.conftest import bearer
-from tests.conftest import SMALL_COMMUNITIES, SMALL_FILES
+from tests.helpers.auth import bearer
+from tests.helpers.records import COMMUNITY, small_zip
 
 CHILD = {"birth_date": "2016-02-03", "sex": "male", "languages": ["en"]}
 DECISION = {
@@ -28,31 +26,11 @@ DECISION = {
     "reason": "closest to school",
 }
 
-COMMUNITY = {
-    "name": "Eastside",
-    "child_population": 100,
-    "geometry": {
-        "type": "Polygon",
-        "coordinates": [
-            [[-87.65, 41.9], [-87.6, 41.9], [-87.6, 41.95], [-87.65, 41.95], [-87.65, 41.9]]
-        ],
-    },
-}
 ZIP = "zip"  # the body is the small agency as a zip upload
 
 
-def small_zip() -> bytes:
-    """The small agency's folder as a zip file."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("communities.geojson", json.dumps(SMALL_COMMUNITIES))
-        for name, text in SMALL_FILES.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
 # every endpoint, with a request that an allowed role may make, and the permission it needs
-ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
+ENDPOINTS: list[tuple[str, str, dict[str, Any] | str | None, str]] = [
     ("GET", "/v1/children", None, "children:read"),
     ("GET", "/v1/children?waiting=true", None, "children:read"),
     ("GET", "/v1/children/C1", None, "children:read"),

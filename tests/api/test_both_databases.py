@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from data.transfer import import_folder
-from tests.api.conftest import bearer, make_keys
-from tests.conftest import write_small_folder
+from tests.helpers.auth import bearer, make_keys
+from tests.helpers.records import write_small_folder
 
 
 def test_a_coordinators_day(engine: Engine, tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from api.matching_service import load_matching_inputs, load_waiting_children
 from data.models import AuditEntry
 from data.transfer import ImportFailed, export_folder, import_folder
 from matching import greedy, load_policy, plan, rank
-from tests.api.conftest import bearer, make_keys
-from tests.conftest import SMALL_FILES, write_small_folder
+from tests.helpers.auth import bearer, make_keys
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 WAIVER = "an emergency at night; the licensing worker agreed by phone"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from tests.conftest import SMALL_FILES, write_small_folder
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 
 @pytest.fixture

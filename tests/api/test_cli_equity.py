@@ -10,11 +10,7 @@ import pytest
 from api.cli import main
 from api.cli_equity import equity_table
 from api.equity_service import equity_audit
-from tests.api.test_equity_service import (
-    THRESHOLD,
-    twelve_and_twelve_plan,
-    twelve_and_twelve_records,
-)
+from tests.helpers.equity import THRESHOLD, twelve_and_twelve_plan, twelve_and_twelve_records
 
 
 @pytest.fixture

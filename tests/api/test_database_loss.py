@@ -21,8 +21,8 @@ from api.app import create_app
 from api.faults import RETRY_AFTER_S
 from api.problems import PROBLEM_JSON
 from data.transfer import import_folder
-from tests.api.conftest import bearer, make_keys
-from tests.conftest import write_small_folder
+from tests.helpers.auth import bearer, make_keys
+from tests.helpers.records import write_small_folder
 
 pytestmark = pytest.mark.postgres
 

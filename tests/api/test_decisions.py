@@ -20,8 +20,8 @@ from api.http_bench import serve_in_thread
 from api.snapshot_cache import records_version
 from data.models import AuditEntry, Decision, DecisionParticipant, Placement
 from data.transfer import import_folder
-from tests.api.conftest import bearer, make_keys
-from tests.conftest import SMALL_FILES, write_small_folder
+from tests.helpers.auth import bearer, make_keys
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 
 def _decision(child: str = "C2", home: str = "H2", **extra: Any) -> dict[str, Any]:

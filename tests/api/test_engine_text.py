@@ -16,10 +16,8 @@ from matching import PlacedSibling
 from matching.factors import siblings_said
 from matching.messages import ENGLISH, Message
 from matching.request import Request
-from tests.api.test_pages import a_waiting_child, county, sign_in
-from tests.matching.conftest import Town
-
-__all__ = ["county"]  # the fixture, shared with the page tests
+from tests.helpers.pages import a_waiting_child, sign_in
+from tests.helpers.town import Town
 
 
 def fields(template: str) -> set[str]:

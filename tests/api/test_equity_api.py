@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from api.plan_jobs import create_job
 from data.db import session_scope
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 # the small agency's three children: C1 with kin in H2, C2 placed in H1, C3 not placed
 RESULT: dict[str, Any] = {

@@ -10,83 +10,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.equity_service import EquityRecords, equity_audit, plan_equity, read_equity_records
-
-THRESHOLD = 10
-
-
-def _child(race: str, sex: str, age: str, group: str | None = None) -> dict[str, Any]:
-    return {
-        "race": race,
-        "sex": sex,
-        "age": age,
-        "sibling_group_id": group,
-        "removal_community_id": "A",
-    }
-
-
-def twelve_and_twelve_records() -> EquityRecords:
-    """12 Black and 12 White children, 5 Asian and 3 of unknown race; two sibling pairs each."""
-    rows: dict[str, dict[str, Any]] = {}
-    for race, prefix in (("black", "B"), ("white", "W")):
-        for i in range(1, 13):
-            group = f"{prefix}G{(i + 1) // 2}" if i <= 4 else None
-            sex = "female" if i % 2 else "male"
-            rows[f"{prefix}{i:02d}"] = _child(race, sex, "6-12" if i <= 8 else "13-17", group)
-    for i in range(1, 6):
-        rows[f"A{i}"] = _child("asian", "female" if i <= 3 else "male", "1-5")
-    for i in range(1, 4):
-        rows[f"U{i}"] = _child("unknown", "male", "1-5")
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "child_id"
-    return EquityRecords(children=frame, home_communities={"HA": "A", "HB": "B"})
-
-
-def _placed(
-    child_id: str, home: str, km: float, *, own: bool | None, kin: bool = False
-) -> dict[str, Any]:
-    row: dict[str, Any] = {"child_id": child_id, "home_id": home, "distance_km": km, "kin": kin}
-    if own is not None:
-        row["own_community"] = own
-    return row
-
-
-def twelve_and_twelve_plan(*, with_keys: bool = True) -> dict[str, Any]:
-    """The plan places 9 of 12 Black children (6 own community, 1 kin, 2.0 km on average) and
-    6 of 12 White children (3 own, 2 kin, 5.0 km); pair BG1 whole, BG2 split, WG1 half placed.
-    The baseline places 6 Black children (2.0 km) and 9 White children (3.0 km)."""
-    own = (lambda v: v) if with_keys else (lambda v: None)
-    black_km = [1, 3, 1, 3, 1, 3, 1, 3, 2]
-    assignments = [
-        _placed(
-            f"B{i:02d}",
-            "H1" if i <= 2 else f"H{i}",
-            black_km[i - 1],
-            own=own(i <= 6),
-            kin=i == 1,
-        )
-        for i in range(1, 10)
-    ]
-    white_km = [4, 6, 4, 6, 4, 6]
-    assignments += [
-        _placed(f"W{i:02d}", f"HW{i}", white_km[i - 1], own=own(i <= 3), kin=i in (1, 3))
-        for i in range(1, 7)
-    ]
-    assignments += [_placed(f"A{i}", f"HA{i}", 1.0, own=own(True)) for i in range(1, 6)]
-    placed = {a["child_id"] for a in assignments}
-    every = [*(f"B{i:02d}" for i in range(1, 13)), *(f"W{i:02d}" for i in range(1, 13))]
-    every += [*(f"A{i}" for i in range(1, 6)), *(f"U{i}" for i in range(1, 4))]
-    plan: dict[str, Any] = {
-        "method": "cp-sat",
-        "assignments": assignments,
-        "unplaced": [{"child_id": c, "reasons": []} for c in every if c not in placed],
-        "summary": {},
-    }
-    if with_keys:
-        plan["baseline_assignments"] = [
-            _placed(f"B{i:02d}", f"HB{i}", 2.0 if i % 2 else 2.5, own=i <= 3) for i in range(1, 7)
-        ] + [_placed(f"W{i:02d}", f"HW{i}", 3.0, own=i <= 6) for i in range(1, 10)]
-    return plan
+from api.equity_service import equity_audit, plan_equity, read_equity_records
+from tests.helpers.equity import (
+    THRESHOLD,
+    assignment,
+    twelve_and_twelve_plan,
+    twelve_and_twelve_records,
+)
 
 
 def _row(audit: dict[str, Any], dimension: str, group: str) -> dict[str, Any]:
@@ -187,7 +117,7 @@ def test_own_community_from_the_home_and_the_removal_community() -> None:
     plan = {
         "method": "cp-sat",
         "assignments": [
-            _placed(f"B{i:02d}", "HA" if i <= 8 else "HB", 1.0, own=None) for i in range(1, 13)
+            assignment(f"B{i:02d}", "HA" if i <= 8 else "HB", 1.0, own=None) for i in range(1, 13)
         ],
         "unplaced": [],
         "summary": {},
@@ -234,7 +164,7 @@ def test_plan_equity_reads_and_audits(api_engine: Engine) -> None:
     """One waiting child: every cell suppressed, the date recorded."""
     plan = {
         "method": "cp-sat",
-        "assignments": [_placed("C2", "H1", 5.6, own=None)],
+        "assignments": [assignment("C2", "H1", 5.6, own=None)],
         "unplaced": [],
     }
     with Session(api_engine) as session:

@@ -14,7 +14,7 @@ from api.app import create_app
 from api.faults import MAX_URL_BYTES, RETRY_AFTER_S
 from api.problems import MAX_ERRORS, PROBLEM_JSON
 from data.db import make_engine
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 WRITES = ("post", "put", "patch", "delete")
 
@@ -73,7 +73,7 @@ def test_fifty_thousand_wrong_fields_give_a_bounded_answer(
 ) -> None:
     """A 0.7 MB body with 50,000 unknown keys answers 422 with the first 100 errors, the
     total in errors_total, and a body of a few kilobytes (it was 4.7 MB)."""
-    body = {"birth_date": "2016-02-03", "sex": "male"}
+    body: dict[str, object] = {"birth_date": "2016-02-03", "sex": "male"}
     body.update({f"k{i:07d}": 1 for i in range(50_000)})
     raw = json.dumps(body).encode()
     assert 0.6e6 < len(raw) < 1 << 20  # under the body limit: it is parsed

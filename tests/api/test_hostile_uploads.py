@@ -7,13 +7,14 @@ import json
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from api.import_bench import zero_bomb
 from data.reading import MAX_FILE_BYTES
-from tests.api.conftest import bearer
-from tests.conftest import SMALL_FILES
+from tests.helpers.auth import bearer
+from tests.helpers.records import SMALL_FILES
 
 HOME = {"kind": "foster", "status": "active", "latitude": 41.92, "longitude": -87.66, "capacity": 2}
 
@@ -26,7 +27,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _post(client: TestClient, key: str, data: bytes) -> tuple[int, dict[str, object], int]:
+def _post(client: TestClient, key: str, data: bytes) -> tuple[int, dict[str, Any], int]:
     response = client.post("/v1/imports", files={"file": ("f.zip", data)}, headers=bearer(key))
     assert response.headers["content-type"] == "application/problem+json", response.text
     return response.status_code, response.json(), len(response.content)
@@ -71,7 +72,7 @@ def test_nul_bytes_in_communities_answer_422_not_500(
     """A communities.geojson of NUL bytes is named in a 422, not an unexpected ValueError."""
     status, problem, _ = _post(client, keys["admin"], _zip({"communities.geojson": b"\0" * 1000}))
     assert status == 422
-    assert problem["errors"][0]["loc"] == ["body", "file", "communities.geojson", 1]  # type: ignore[index]
+    assert problem["errors"][0]["loc"] == ["body", "file", "communities.geojson", 1]
     assert "NUL byte" in json.dumps(problem)
 
 
@@ -83,7 +84,7 @@ def test_a_giant_field_answers_413_with_the_column(
     data = _zip({"homes.csv": SMALL_FILES["homes.csv"].encode() + giant})
     status, problem, _ = _post(client, keys["admin"], data)
     assert status == 413
-    assert [e["loc"] for e in problem["errors"]] == [["body", "file", "homes.csv", 5, "kind"]]  # type: ignore[union-attr]
+    assert [e["loc"] for e in problem["errors"]] == [["body", "file", "homes.csv", 5, "kind"]]
 
 
 def test_put_refuses_a_licence_far_ahead(client: TestClient, keys: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.faults import MAX_URL_BYTES
-from tests.api.test_serve import serving
+from tests.helpers.server import serving
 
 
 @pytest.fixture(scope="module")

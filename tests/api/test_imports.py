@@ -10,9 +10,8 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from data.models import Child, Home
-from tests.api.conftest import bearer
-from tests.api.test_auth import small_zip
-from tests.conftest import SMALL_FILES
+from tests.helpers.auth import bearer
+from tests.helpers.records import SMALL_FILES, small_zip
 
 
 def _zip(files: dict[str, str], folder: str = "") -> bytes:
@@ -23,7 +22,7 @@ def _zip(files: dict[str, str], folder: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def _count(engine: Engine, model: type) -> int:
+def count_rows(engine: Engine, model: type) -> int:
     with Session(engine) as session:
         return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
@@ -53,7 +52,7 @@ def test_import_in_a_subfolder_adds_records(
     )
     assert response.status_code == 200, response.text
     assert response.json()["files"]["homes.csv"]["inserted"] == 1
-    assert _count(api_engine, Home) == 4
+    assert count_rows(api_engine, Home) == 4
 
 
 def test_a_bad_row_imports_nothing(
@@ -68,7 +67,7 @@ def test_a_bad_row_imports_nothing(
     homes = (
         SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,\n"
     )
-    before = (_count(api_engine, Child), _count(api_engine, Home))
+    before = (count_rows(api_engine, Child), count_rows(api_engine, Home))
     response = client.post(
         "/v1/imports",
         files={"file": ("f.zip", _zip({"children.csv": children, "homes.csv": homes}))},
@@ -78,7 +77,7 @@ def test_a_bad_row_imports_nothing(
     problem = response.json()
     assert problem["errors"][0]["loc"] == ["body", "file", "children.csv", 6, "sex"]
     assert "children.csv:6: column sex" in problem["detail"]
-    assert (_count(api_engine, Child), _count(api_engine, Home)) == before
+    assert (count_rows(api_engine, Child), count_rows(api_engine, Home)) == before
 
 
 def test_not_a_zip_is_a_field_error(client: TestClient, keys: dict[str, str]) -> None:

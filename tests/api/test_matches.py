@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.cli import main
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 
 def test_matches_are_the_cli_json(

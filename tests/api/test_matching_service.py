@@ -21,7 +21,7 @@ from api.matching_service import (
 )
 from data.transfer import import_folder
 from matching import PlacedSibling
-from tests.conftest import SMALL_FILES, write_small_folder
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 AS_OF = date(2026, 1, 1)
 

@@ -33,8 +33,8 @@ from api.oidc import (
     settings_from_env,
 )
 from api.pages import session as cookie
-from tests.api.conftest import bearer
-from tests.api.oidc_mock import CLIENT_ID, MockProvider, running_provider
+from tests.helpers.auth import bearer
+from tests.helpers.oidc import CLIENT_ID, MockProvider, running_provider
 
 
 @pytest.fixture(scope="module")
@@ -355,7 +355,8 @@ def test_a_rotated_key_is_fetched_once_and_unknown_keys_do_not_hammer_the_provid
     fetches it at most once per 30 s."""
     old = RSAKey.generate_key(2048, parameters={"kid": "old"})
     new = RSAKey.generate_key(2048, parameters={"kid": "new"})
-    published, fetches = [old], []
+    published: list[RSAKey] = [old]
+    fetches: list[float] = []
     now = [1_000_000.0]
     settings = OidcSettings(issuer="https://login.agency.example", client_id="fm")
     checker = Provider(

@@ -14,18 +14,15 @@ from api.headers import API_CSP, PAGE_CSP
 from api.pages import router as pages_router
 from api.pages.origin import PUBLIC_ORIGIN_ENV
 from data.models import Decision, Placement, PlanJob
-from tests.api.test_pages import (
+from tests.helpers.pages import (
     TEMPLATES,
-    _count,
-    _form,
     a_waiting_child,
-    county,
+    count_rows,
     csrf_of,
+    decision_form,
     sign_in,
     signin_token,
 )
-
-__all__ = ["county"]  # the fixture, imported for these tests
 
 EVIL = "https://evil.example"
 
@@ -36,7 +33,7 @@ def _page_paths(client: TestClient, child: str) -> list[str]:
     routes = [*pages_router.routes, *client.app.routes]  # type: ignore[attr-defined]
     paths = []
     for route in routes:
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+        if not isinstance(route, APIRoute) or "GET" not in (route.methods or set()):
             continue
         if route.path == "/" or route.path.startswith("/pages"):
             paths.append(re.sub(r"{(\w+)}", lambda m: values[m.group(1)], route.path))
@@ -87,10 +84,14 @@ def test_a_form_posted_from_another_site_is_refused(
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
     page = client.get(f"/pages/children/{child}").text
-    shown, data = _form(page)
+    shown, data = decision_form(page)
     decision = {**data, "participant": "caseworker", "home": shown[0], "options_shown": shown}
     plans = {"time_limit_s": "5", "seed": "0", **csrf_of(page)}
-    before = (_count(client, Decision), _count(client, Placement), _count(client, PlanJob))
+    before = (
+        count_rows(client, Decision),
+        count_rows(client, Placement),
+        count_rows(client, PlanJob),
+    )
     for header in (
         {"Origin": EVIL},
         {"Origin": "null"},
@@ -106,7 +107,11 @@ def test_a_form_posted_from_another_site_is_refused(
             assert answer.status_code == 403, (path, header)
             assert "was sent from" in answer.text and 'role="alert"' in answer.text
             assert f"/pages/children/{child}" not in answer.text.split("<main")[1]
-    assert (_count(client, Decision), _count(client, Placement), _count(client, PlanJob)) == before
+    assert (
+        count_rows(client, Decision),
+        count_rows(client, Placement),
+        count_rows(client, PlanJob),
+    ) == before
     ours = client.post(
         f"/pages/children/{child}/decision",
         data=decision,

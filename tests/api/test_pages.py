@@ -4,12 +4,9 @@ role, the decision form, the audit entries and the translation table."""
 from __future__ import annotations
 
 import re
-import shutil
 import string
-from collections.abc import Iterator
 from datetime import date
-from importlib.resources import files
-from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,49 +14,23 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.app import create_app
-from api.auth import ROLES, create_key, revoke_key
+from api.auth import ROLES, revoke_key
 from api.pages import session as cookie
 from api.pages.i18n import TEXT, format_date, format_number, translate
-from data.db import make_engine, session_scope
+from data.db import session_scope
 from data.models import AuditEntry, Episode
 from data.queries import waiting_children
-
-TEMPLATES = Path(str(files("api") / "templates" / "pages"))
-
-
-@pytest.fixture
-def county(county_database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """A client over a writable copy of the sample county, and a key per role."""
-    copy = tmp_path / "county.db"
-    shutil.copy(county_database_url.removeprefix("sqlite:///"), copy)
-    engine = make_engine(f"sqlite:///{copy}")
-    with session_scope(engine) as session:
-        keys = {role: create_key(session, role, f"pages {role}")[1] for role in ROLES}
-    with TestClient(create_app(engine, run_plan_jobs=False)) as client:
-        yield client, keys
-    engine.dispose()
-
-
-def signin_token(client: TestClient) -> dict[str, str]:
-    """The sign-in form's token (bound to the pre-session cookie the form sets), as form data."""
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/pages/signin").text)
-    assert found is not None, "the sign-in form has a token"
-    return {"csrf": found.group(1)}
-
-
-def sign_in(client: TestClient, key: str) -> None:
-    """Sign the client in through the form."""
-    client.cookies.clear()
-    answer = client.post(
-        "/pages/signin", data={"api_key": key, **signin_token(client)}, follow_redirects=False
-    )
-    assert answer.status_code == 303
-
-
-def a_waiting_child(client: TestClient) -> str:
-    """The first waiting child of the county."""
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        return waiting_children(session)[0]
+from tests.helpers.pages import (
+    TEMPLATES,
+    a_child_in_a_family_home,
+    a_spanish_teen_turning_18,
+    a_waiting_child,
+    count_rows,
+    csrf_of,
+    decision_form,
+    sign_in,
+    signin_token,
+)
 
 
 def test_a_page_without_a_session_leads_to_sign_in(
@@ -256,21 +227,6 @@ def test_an_unknown_child_is_not_found(county: tuple[TestClient, dict[str, str]]
     assert client.get("/pages/children/NOBODY").status_code == 404
 
 
-def _form(page: str) -> tuple[list[str], dict[str, str]]:
-    """The options shown, and the children each home takes with the form's token, from the
-    child page."""
-    shown = re.findall(r'name="options_shown" value="([^"]+)"', page)
-    takes = dict(re.findall(r'name="(children:[^"]+)" value="([^"]*)"', page))
-    return shown, {**takes, **csrf_of(page)}
-
-
-def csrf_of(page: str) -> dict[str, str]:
-    """The hidden form token of a signed-in page, as form data."""
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None, "the page has a form token"
-    return {"csrf": found.group(1)}
-
-
 def test_a_decision_through_the_page_takes_a_bed(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
@@ -279,7 +235,7 @@ def test_a_decision_through_the_page_takes_a_bed(
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
     page = client.get(f"/pages/children/{child}").text
-    shown, takes = _form(page)
+    shown, takes = decision_form(page)
     before = int(re.search(rf'data-home="{shown[0]}" data-free="(\d+)"', page).group(1))  # type: ignore[union-attr]
     answer = client.post(
         f"/pages/children/{child}/decision",
@@ -304,7 +260,7 @@ def test_a_decision_off_the_top_needs_a_reason(county: tuple[TestClient, dict[st
     client, keys = county
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
-    shown, takes = _form(client.get(f"/pages/children/{child}").text)
+    shown, takes = decision_form(client.get(f"/pages/children/{child}").text)
     assert len(shown) >= 2
     answer = client.post(
         f"/pages/children/{child}/decision",
@@ -323,7 +279,7 @@ def test_a_bed_taken_meanwhile_answers_409_on_the_page(
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
     page = client.get(f"/pages/children/{child}").text
-    shown, takes = _form(page)
+    shown, takes = decision_form(page)
     free = re.findall(r'data-home="([^"]+)" data-free="1"', page)
     assert free, "a candidate home with exactly one free bed"
     home = free[0]
@@ -544,14 +500,6 @@ def test_the_downloaded_gap_map_has_no_links(county: tuple[TestClient, dict[str,
     assert {href for href, _ in communities.values()} == {None}
 
 
-def _count(client: TestClient, table: type) -> int:
-    """How many rows ``table`` holds in the client's database."""
-    from sqlalchemy import func
-
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
-        return int(session.execute(select(func.count()).select_from(table)).scalar_one())
-
-
 def test_a_form_without_the_session_token_changes_nothing(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
@@ -563,13 +511,29 @@ def test_a_form_without_the_session_token_changes_nothing(
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
     page = client.get(f"/pages/children/{child}").text
-    shown, takes = _form(page)
+    shown, takes = decision_form(page)
     takes.pop("csrf")
-    data = {**takes, "participant": "caseworker", "home": shown[0], "options_shown": shown}
-    before = (_count(client, Decision), _count(client, Placement), _count(client, PlanJob))
+    data: dict[str, Any] = {
+        **takes,
+        "participant": "caseworker",
+        "home": shown[0],
+        "options_shown": shown,
+    }
+    before = (
+        count_rows(client, Decision),
+        count_rows(client, Placement),
+        count_rows(client, PlanJob),
+    )
     wrong = cookie.form_token(cookie.sign(1))  # a token of another session
-    for token in ({}, {"csrf": ""}, {"csrf": "x" * 43}, {"csrf": wrong}, {"csrf": "é"}):
-        posts = {
+    tokens: list[dict[str, str]] = [
+        {},
+        {"csrf": ""},
+        {"csrf": "x" * 43},
+        {"csrf": wrong},
+        {"csrf": "é"},
+    ]
+    for token in tokens:
+        posts: dict[str, dict[str, Any]] = {
             f"/pages/children/{child}/decision": {**data, **token},
             "/pages/plans": {"time_limit_s": "5", "seed": "0", **token},
             "/pages/signout": token,
@@ -578,7 +542,11 @@ def test_a_form_without_the_session_token_changes_nothing(
             answer = client.post(path, data=form, follow_redirects=False)
             assert answer.status_code == 403, (path, token)
             assert "Nothing was changed" in answer.text and 'role="alert"' in answer.text
-    after = (_count(client, Decision), _count(client, Placement), _count(client, PlanJob))
+    after = (
+        count_rows(client, Decision),
+        count_rows(client, Placement),
+        count_rows(client, PlanJob),
+    )
     assert after == before
     assert client.get("/pages/children", follow_redirects=False).status_code == 200
     spanish = client.post("/pages/plans?lang=es", data={"time_limit_s": "5"})
@@ -608,8 +576,13 @@ def test_the_form_token_is_bound_to_the_session(
     client.cookies.set(cookie.COOKIE, cookie.sign(key_id, now=time.time() - 60))
     page = client.get(f"/pages/children/{child}").text
     assert csrf_of(page) != first
-    shown, data = _form(page)
-    data = {**data, "participant": "caseworker", "home": shown[0], "options_shown": shown}
+    shown, takes = decision_form(page)
+    data: dict[str, Any] = {
+        **takes,
+        "participant": "caseworker",
+        "home": shown[0],
+        "options_shown": shown,
+    }
     stale = client.post(f"/pages/children/{child}/decision", data={**data, **first})
     assert stale.status_code == 403
 
@@ -619,7 +592,7 @@ def _a_child_waiting_since_before_yesterday(client: TestClient) -> tuple[str, da
     after the later of the two (a start day the service accepts)."""
     from datetime import timedelta
 
-    from data.models import Episode, Placement
+    from data.models import Placement
 
     yesterday = date.today() - timedelta(days=1)
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
@@ -659,7 +632,7 @@ def test_the_chosen_start_date_reaches_the_placement(
         page,
     )
     assert '<label for="started-on">' in page
-    shown, takes = _form(page)
+    shown, takes = decision_form(page)
     data = {"participant": "caseworker", "home": shown[0], "options_shown": shown, **takes}
     # the service ranks as of the start day, when another home may have been the first
     reason = {"reason": "the team met that day"}
@@ -690,9 +663,9 @@ def test_a_start_date_that_is_no_date_or_in_the_future_records_nothing(
     client, keys = county
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
-    shown, takes = _form(client.get(f"/pages/children/{child}").text)
+    shown, takes = decision_form(client.get(f"/pages/children/{child}").text)
     data = {"participant": "caseworker", "home": shown[0], "options_shown": shown, **takes}
-    before = (_count(client, Decision), _count(client, Placement))
+    before = (count_rows(client, Decision), count_rows(client, Placement))
     path = f"/pages/children/{child}/decision"
     bad = client.post(path, data={**data, "started_on": "31/02/2026"})
     assert bad.status_code == 422
@@ -704,7 +677,7 @@ def test_a_start_date_that_is_no_date_or_in_the_future_records_nothing(
     future = client.post(path, data={**data, "started_on": later})
     assert future.status_code == 422
     assert f"started_on: {later} is in the future" in future.text
-    assert (_count(client, Decision), _count(client, Placement)) == before
+    assert (count_rows(client, Decision), count_rows(client, Placement)) == before
 
 
 def _listed(page: str) -> list[str]:
@@ -784,10 +757,10 @@ def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
         assert _listed(answer.text) == unfiltered, odd
 
 
-def _done_plan(engine: object, result: dict[str, object]) -> str:
+def _done_plan(engine: Engine, result: dict[str, Any]) -> str:
     from api.plan_jobs import create_job
 
-    with session_scope(engine) as session:  # type: ignore[arg-type]
+    with session_scope(engine) as session:
         job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
         job.status = "done"
         job.result = result
@@ -807,7 +780,7 @@ def test_plan_page_shows_equity_to_supervisors_only(
         {"child_id": c, "home_id": "H0001", "score": 0.5, "distance_km": 2.0 + i % 3, "kin": False}
         for i, c in enumerate(waiting[: len(waiting) // 2])
     ]
-    result = {
+    result: dict[str, Any] = {
         "method": "cp-sat",
         "assignments": assignments,
         "unplaced": [{"child_id": c, "reasons": []} for c in waiting[len(waiting) // 2 :]],
@@ -831,79 +804,6 @@ def test_plan_page_shows_equity_to_supervisors_only(
             select(AuditEntry).where(col(AuditEntry.action) == "plan_equity")
         ).scalars()
         assert {e.role for e in logged} == {"admin", "coordinator"}
-
-
-def a_removal_and_the_homes_for_every_need(session: Session) -> tuple[Episode, list[str]]:
-    """An open episode's removal (with a community) to place test children at, and the sample
-    homes that meet every need: excluded for a test child who needs them all, so that only the
-    test's own homes are hers."""
-    from data.formats import NEEDS
-    from data.models import Home
-
-    removal = (
-        session.execute(select(Episode).where(col(Episode.removal_community_id).is_not(None)))
-        .scalars()
-        .first()
-    )
-    assert removal is not None
-    capable = sorted(
-        h.id for h in session.execute(select(Home)).scalars() if set(NEEDS) <= set(h.capabilities)
-    )
-    return removal, capable
-
-
-def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
-    """Records of the test's own: Eva, 17, Spanish only, removed 30 days ago and turning 18 in
-    100 days, whose only possible home (she needs every capability; the sample homes offering
-    them all are excluded for her) speaks English only and takes any age."""
-    from datetime import timedelta
-
-    from data.formats import NEEDS
-    from data.models import Child, Home
-    from data.transfer import bump_change_counter
-
-    today = date.today()
-    days = 100 if (today + timedelta(days=100)).strftime("%m-%d") != "02-29" else 101
-    birthday = today + timedelta(days=days)
-    ids = {"eva": "ZE-EVA", "home": "ZE-HOME", "birthday": birthday.isoformat(), "days": str(days)}
-    with session_scope(engine) as session:
-        removal, capable = a_removal_and_the_homes_for_every_need(session)
-        session.add(
-            Home(
-                id=ids["home"],
-                kind="foster",
-                status="active",
-                capacity=1,
-                capabilities=list(NEEDS),
-                languages=["en"],
-                licensed_on=today - timedelta(days=400),
-                latitude=removal.removal_latitude,
-                longitude=removal.removal_longitude,
-                community_id=removal.removal_community_id,
-            )
-        )
-        session.add(
-            Child(
-                id=ids["eva"],
-                birth_date=birthday.replace(year=birthday.year - 18),
-                sex="female",
-                languages=["es"],
-                needs=list(NEEDS),
-                excluded_homes=capable,
-            )
-        )
-        session.flush()
-        session.add(
-            Episode(
-                child_id=ids["eva"],
-                removed_on=today - timedelta(days=30),
-                removal_latitude=removal.removal_latitude,
-                removal_longitude=removal.removal_longitude,
-                removal_community_id=removal.removal_community_id,
-            )
-        )
-        bump_change_counter(session)
-    return ids
 
 
 def test_the_child_page_says_waiting_days_the_18th_birthday_and_what_counts_against(
@@ -932,31 +832,6 @@ def test_the_child_page_says_waiting_days_the_18th_birthday_and_what_counts_agai
     assert "cumple 18 años el" in spanish
 
 
-def a_child_in_a_family_home(engine: Engine, capacity_waiver: str) -> tuple[str, str]:
-    """A child in care living in a family home, whose placement gets ``capacity_waiver``;
-    the child's and the home's ids."""
-    from data.models import Placement
-
-    with session_scope(engine) as session:
-        stay = (
-            session.execute(
-                select(Placement)
-                .join(Episode, col(Episode.child_id) == col(Placement.child_id))
-                .where(
-                    col(Placement.ended_on).is_(None),
-                    col(Placement.home_id).is_not(None),
-                    col(Episode.discharged_on).is_(None),
-                )
-                .order_by(col(Placement.child_id))
-            )
-            .scalars()
-            .first()
-        )
-        assert stay is not None and stay.home_id is not None
-        stay.capacity_waiver = capacity_waiver
-        return stay.child_id, stay.home_id
-
-
 def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
@@ -974,7 +849,7 @@ def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
     assert f'name="moves_from" value="{home}"' in page
     spanish = client.get(f"/pages/children/{child}?lang=es").text
     assert f"Vive en el hogar {home} desde" in spanish and "excepción de capacidad" in spanish
-    shown, takes = _form(page)
+    shown, takes = decision_form(page)
     answer = client.post(
         f"/pages/children/{child}/decision",
         data={

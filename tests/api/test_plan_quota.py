@@ -17,8 +17,8 @@ from api.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, adm
 from api.problems import PROBLEM_JSON, Problem
 from data.db import session_scope
 from data.models import PlanJob
-from tests.api.conftest import bearer
-from tests.api.test_pages import _count, csrf_of, sign_in
+from tests.helpers.auth import bearer
+from tests.helpers.pages import count_rows, csrf_of, sign_in
 
 
 def _queue(engine: Engine, key: str, count: int, *, age_s: float = 0.0, limit: float = 30) -> None:
@@ -116,14 +116,14 @@ def test_the_plan_page_says_why_no_plan_started(
     sign_in(client, keys["coordinator"])
     token = csrf_of(client.get("/pages/plans").text)
     _queue(api_engine, keys["coordinator"], 1)
-    before = _count(client, PlanJob)
+    before = count_rows(client, PlanJob)
     busy = client.post("/pages/plans", data={"time_limit_s": "5", **token})
     assert busy.status_code == 429 and "retry-after" in busy.headers
     assert "No plan was started: this key has 1 plan(s)" in busy.text
     assert 'role="alert"' in busy.text
     long = client.post("/pages/plans", data={"time_limit_s": "120", **token})
     assert long.status_code == 422 and "at most 60 s" in long.text
-    assert _count(client, PlanJob) == before
+    assert count_rows(client, PlanJob) == before
 
 
 def test_a_person_signed_in_at_the_provider_is_counted_too(api_engine: Engine) -> None:

@@ -15,7 +15,7 @@ from api.app import create_app
 from api.plan_jobs import create_job, fail_stale_jobs, read_job
 from data.db import session_scope
 from data.models import PlanJob
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 
 def _wait(client: TestClient, key: str, job_id: str, timeout_s: float = 60) -> dict[str, Any]:

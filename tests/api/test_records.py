@@ -14,9 +14,8 @@ from api.snapshot_cache import records_version
 from data.db import make_engine, upgrade
 from data.models import Child, Placement
 from data.transfer import ImportFailed, import_folder
-from tests.api.conftest import bearer
-from tests.api.test_auth import COMMUNITY
-from tests.conftest import write_small_folder
+from tests.helpers.auth import bearer
+from tests.helpers.records import COMMUNITY, write_small_folder
 
 HOME = {"kind": "foster", "status": "active", "latitude": 41.92, "longitude": -87.66, "capacity": 2}
 CHILD = {"birth_date": "2016-02-03", "sex": "male", "languages": ["en", "es"], "race": ["white"]}
@@ -272,7 +271,7 @@ def test_one_record_is_checked_as_a_bulk_import_would(tmp_path: Path, name: str,
 
     spec = next(s for s in CSV_FILES if s.name == name)
     text = ",".join(spec.header) + "\n" + row + "\n"
-    outcomes = []
+    outcomes: list[tuple[object, ...]] = []
     for which in ("bulk", "one"):
         engine = make_engine(f"sqlite:///{tmp_path / which}.db")
         upgrade(engine)

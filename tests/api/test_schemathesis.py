@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from data.db import make_engine
-from tests.api.conftest import bearer
+from tests.helpers.auth import bearer
 
 MAX_EXAMPLES = 15
 

@@ -9,11 +9,7 @@ Debian's packages ``chromium`` and ``chromium-driver`` provide ``/usr/bin/chromi
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +17,9 @@ import pytest
 
 from api.auth import create_key
 from data.db import make_engine, session_scope
+from tests.helpers.server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-# every input, select and textarea that a person fills must have a label
-UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
-  .filter(el => el.type !== 'hidden')
-  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby'))
-  .map(el => el.outerHTML.slice(0, 120))"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -58,35 +41,6 @@ def page_server(
         }
     with serve(create_app(engine)) as url:
         yield {"url": url, "keys": keys, "engine": engine}
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port; its base URL."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="none",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the page server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -120,19 +74,3 @@ def page(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
-
-
-def shoot(page: Any, name: str) -> None:
-    """Save a full-page screenshot as a test artefact, and check every control's label."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    assert page.evaluate(UNLABELLED_CONTROLS) == [], f"controls without a label on {name}"
-
-
-def sign_in(page: Any, url: str, key: str) -> None:
-    """Sign in through the form with an API key."""
-    page.goto(f"{url}/pages/signin")
-    shoot(page, "signin")
-    page.fill("#api-key", key)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_load_state()

@@ -10,8 +10,9 @@ import pytest
 
 from api.app import create_app
 from api.oidc import Provider
-from tests.api.oidc_mock import MockProvider, running_provider
-from tests.browser.conftest import SCREENSHOTS, serve, shoot
+from tests.helpers.browser import SCREENSHOTS, shoot
+from tests.helpers.oidc import MockProvider, running_provider
+from tests.helpers.server import serve
 
 pytestmark = pytest.mark.browser
 

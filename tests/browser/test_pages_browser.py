@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_pages import (
+from tests.helpers.browser import SCREENSHOTS, shoot, sign_in
+from tests.helpers.pages import (
     a_child_in_a_family_home,
     a_removal_and_the_homes_for_every_need,
     a_spanish_teen_turning_18,
 )
-from tests.browser.conftest import SCREENSHOTS, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -210,12 +210,12 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}
     with session_scope(engine) as session:
         removal, capable = a_removal_and_the_homes_for_every_need(session)
-        place = {
+        place: dict[str, Any] = {
             "latitude": removal.removal_latitude,
             "longitude": removal.removal_longitude,
             "community_id": removal.removal_community_id,
         }
-        common = {
+        common: dict[str, Any] = {
             "kind": "foster",
             "status": "active",
             "capacity": 1,

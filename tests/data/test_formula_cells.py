@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core.codes import FAMILY_SETTINGS
 from data.formats import CSV_FILES, CellError
 from data.transfer import export_folder, import_folder, table_of
-from tests.data.test_transfer import dump, fresh_sqlite
+from tests.helpers.database import dump, fresh_sqlite
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',

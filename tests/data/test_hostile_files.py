@@ -13,8 +13,8 @@ from api.cli import main
 from api.import_bench import zero_bomb
 from data.reading import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_RECORD_CHARS
 from data.transfer import MAX_PROBLEMS, ImportFailed, import_folder, import_zip
-from tests.conftest import SMALL_FILES, write_small_folder
-from tests.data.test_transfer import dump
+from tests.helpers.database import dump
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 HOMES_HEADER = SMALL_FILES["homes.csv"].splitlines()[0]
 

@@ -14,7 +14,7 @@ from data.db import MigrationRefused, is_current, session_scope, upgrade
 from data.formats import FAMILY_SETTINGS
 from data.models import OPEN_FAMILY_PLACEMENT, Placement
 from data.transfer import import_folder, table_of
-from tests.conftest import write_small_folder
+from tests.helpers.records import write_small_folder
 
 
 def _downgrade(engine: Engine, revision: str) -> None:

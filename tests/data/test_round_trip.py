@@ -11,7 +11,7 @@ from sqlmodel import Session
 from data.generate import generate
 from data.queries import agency_summary
 from data.transfer import import_folder
-from tests.data.test_transfer import assert_round_trips, dump
+from tests.helpers.database import assert_round_trips, dump
 
 
 @pytest.fixture(scope="module")

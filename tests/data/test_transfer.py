@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, col
 
-from data.db import make_engine, upgrade
 from data.models import ChangeCounter, Child, Episode, Home, Placement
 from data.transfer import ImportFailed, export_folder, import_folder
-from tests.conftest import SMALL_FILES, write_small_folder
-
-SURROGATE_KEYS = {"episodes", "placements"}
-
-
-def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, without surrogate ids, in a stable order."""
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    with engine.connect() as connection:
-        for table in SQLModel.metadata.sorted_tables:
-            columns = [
-                c for c in table.columns if not (table.name in SURROGATE_KEYS and c.name == "id")
-            ]
-            rows = connection.execute(select(*columns)).all()
-            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    return out
-
-
-def fresh_sqlite(path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return engine
+from tests.helpers.database import assert_round_trips, dump
+from tests.helpers.records import SMALL_FILES, write_small_folder
 
 
 def test_import_small_folder(engine: Engine, small_folder: Path) -> None:
@@ -54,7 +32,7 @@ def test_import_small_folder(engine: Engine, small_folder: Path) -> None:
         assert h2 is not None and h2.community_id == "2" and h2.kin_of == ["C1", "C2"]
         c1 = session.get(Child, "C1")
         assert c1 is not None and c1.school_community_id == "2" and c1.sibling_group_id == "G1"
-        episode = session.execute(select(Episode).where(Episode.child_id == "C3")).scalar_one()
+        episode = session.execute(select(Episode).where(col(Episode.child_id) == "C3")).scalar_one()
         assert episode.removal_community_id == "3"
 
 
@@ -105,29 +83,15 @@ def test_placement_end_is_updated_by_natural_key(
         1,
     )
     with Session(engine) as session:
-        rows = session.execute(select(Placement).where(Placement.child_id == "C2")).scalars().all()
+        rows = (
+            session.execute(select(Placement).where(col(Placement.child_id) == "C2"))
+            .scalars()
+            .all()
+        )
         assert sorted((p.setting, p.ended_on is None) for p in rows) == [
             ("kin_home", True),
             ("shelter", False),
         ]
-
-
-def assert_round_trips(engine: Engine, tmp_path: Path) -> Path:
-    """Export ``engine``, import into an empty database: same rows, and the same files again.
-
-    Returns the folder of the first export.
-    """
-    first = tmp_path / "export1"
-    export_folder(engine, first)
-    other = fresh_sqlite(tmp_path / "other.db")
-    import_folder(other, first)
-    assert dump(other) == dump(engine)
-    second = tmp_path / "export2"
-    export_folder(other, second)
-    other.dispose()
-    for path in sorted(first.iterdir()):
-        assert path.read_bytes() == (second / path.name).read_bytes(), path.name
-    return first
 
 
 def test_export_then_import_round_trips(engine: Engine, tmp_path: Path, small_folder: Path) -> None:

@@ -71,7 +71,8 @@ def at(dx: float, dy: float) -> tuple[float, float]:
 def locate_offsets(index: CommunityIndex, *offsets: tuple[float, float]) -> list[str | None]:
     """Locate points given as (dlon, dlat) offsets, in one vectorised call."""
     lats, lons = zip(*(at(dx, dy) for dx, dy in offsets), strict=True)
-    return index.locate(list(lats), list(lons)).tolist()
+    located: list[str | None] = index.locate(list(lats), list(lons)).tolist()
+    return located
 
 
 def problems_of(source: Any) -> list[tuple[int | None, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,7 +23,7 @@ from matching import (
 )
 
 if TYPE_CHECKING:
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 
 def factor(candidate: Candidate, name: str) -> FactorScore:
@@ -31,7 +31,7 @@ def factor(candidate: Candidate, name: str) -> FactorScore:
     return next(f for f in candidate.factors if f.name == name)
 
 
-def only(town: Town, home_fields: dict[str, object], **child_fields: object) -> Candidate:
+def only(town: Town, home_fields: dict[str, Any], **child_fields: Any) -> Candidate:
     """The single candidate of one child and one home."""
     result = town.rank([town.child(**child_fields)], [town.home("H1", **home_fields)])
     assert len(result.candidates) == 1

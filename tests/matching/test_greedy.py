@@ -9,9 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import greedy, validate
-
-from .conftest import Town
-from .test_plan import random_instance
+from tests.helpers.town import Town, random_instance
 
 # what greedy promises: capacity, eligibility and separations (not kin first, the ICWA order
 # under competition, nor keeping sibling groups whole: that is what the plan adds)

@@ -11,7 +11,7 @@ from matching import rule_named
 from matching.request import Request
 
 if TYPE_CHECKING:
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 TRIBE = "Oneida Nation"
 OTHER_TRIBE = "Ho-Chunk Nation"

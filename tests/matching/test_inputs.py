@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,9 +26,9 @@ def test_no_input_type_has_a_race_or_ethnicity_field() -> None:
 
 def test_a_valid_child_normalises_its_collections() -> None:
     """Lists become tuples/frozensets; a repeated language is kept once, first mention first."""
-    child = Child(
-        id="C1", age=3, sex="male", removal=HERE, languages=["es", "en", "es"], needs=["medical"]
-    )
+    # lists on purpose: a caller without type checking passes them, and Child normalises
+    raw: dict[str, Any] = {"languages": ["es", "en", "es"], "needs": ["medical"]}
+    child = Child(id="C1", age=3, sex="male", removal=HERE, **raw)
     assert child.languages == ("es", "en")
     assert child.needs == frozenset({"medical"})
     assert child.primary_language == "es"

@@ -16,8 +16,7 @@ from matching.plan_result import checked
 
 if TYPE_CHECKING:
     from matching import Child, Home, PlanResult
-
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 NAVAJO = "Navajo Nation"
 

@@ -17,7 +17,7 @@ from matching import RULES, greedy, plan
 from matching.messages import ENGLISH, Message, Wording, render
 
 if TYPE_CHECKING:
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 SOURCE = "\n".join(
     p.read_text(encoding="utf-8") for p in sorted(Path(matching.__file__).parent.glob("*.py"))

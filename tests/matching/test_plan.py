@@ -29,8 +29,7 @@ from matching import (
 from matching.candidates import build_table, far_cost, integer_points
 from matching.model import build_model
 from matching.moves import improved
-
-from .conftest import Town
+from tests.helpers.town import Town, random_instance
 
 TRIBE = "Oneida Nation"
 
@@ -311,45 +310,6 @@ def test_progress_is_reported(town: Town) -> None:
 
 
 # -- brute force ---------------------------------------------------------------------------------
-
-
-def random_instance(town: Town, rng: random.Random) -> tuple[list[Child], list[Home]]:
-    """Up to 5 children (maybe one sibling pair) and up to 4 homes with a few rules in play."""
-    n_children, n_homes = rng.randint(1, 5), rng.randint(1, 4)
-    children = []
-    for i in range(n_children):
-        children.append(
-            town.child(
-                f"C{i}",
-                age=rng.choice([3, 8, 14]),
-                sex=rng.choice(["female", "male"]),
-                languages=(rng.choice(["en", "es"]),),
-                needs=frozenset({"medical"}) if rng.random() < 0.2 else frozenset(),
-                sibling_group="G" if i < 2 and rng.random() < 0.7 else None,
-                separate_from=frozenset({"C0"}) if i == 3 and rng.random() < 0.5 else frozenset(),
-            )
-        )
-    homes = []
-    for j in range(n_homes):
-        kin = rng.random() < 0.2
-        homes.append(
-            town.home(
-                f"H{j}",
-                km=rng.choice([1.0, 4.0, 12.0, 30.0]),
-                free_beds=rng.randint(0, 3),
-                capacity=3,
-                age_min=rng.choice([None, 0, 6]),
-                age_max=rng.choice([None, 10, 17]),
-                accepts_sex=rng.choice(["any", "any", "female"]),
-                capabilities=frozenset({"medical"}) if rng.random() < 0.5 else frozenset(),
-                languages=(rng.choice(["en", "es"]),),
-                community=rng.choice(["A", "B", "C"]),
-                kind="kin" if kin else "foster",
-                kin_of=frozenset({f"C{rng.randrange(n_children)}"}) if kin else frozenset(),
-                max_siblings=rng.choice([None, None, 1]),
-            )
-        )
-    return children, homes
 
 
 def headline(result: PlanResult) -> tuple[int, int, int, int]:

@@ -52,7 +52,7 @@ def homes(draw: st.DrawFn, index: int) -> Home:
         accepts_sex=draw(st.sampled_from([None, "any", "any", "female", "male"])),
         max_siblings=draw(st.none() | st.integers(1, 3)),
         capabilities=draw(
-            st.sets(
+            st.frozensets(
                 st.sampled_from(
                     ["medical", "behavioral", "developmental", "therapeutic", "infant"]
                 ),

@@ -12,7 +12,7 @@ import pytest
 from matching import InputError, PlacedSibling, RankResult
 
 if TYPE_CHECKING:
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 
 def ids(result: RankResult) -> list[str]:

@@ -11,7 +11,7 @@ from matching import RULES, HardRule, rule_named
 from matching.request import Request
 
 if TYPE_CHECKING:
-    from .conftest import Town
+    from tests.helpers.town import Town
 
 
 def test_every_rule_is_a_named_hard_unit() -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from matching import Violation, validate
-
-from .conftest import Town
+from tests.helpers.town import Town
 
 TRIBE = "Oneida Nation"
 

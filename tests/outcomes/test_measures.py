@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Any
 
 import pytest
 
 from geo.distance import haversine_km
 from outcomes import OutcomeReport, evaluate
-from tests.outcomes.conftest import AS_OF, NO_SUPPRESSION, POINTS, History, day
-
-PERIOD = {"start": day(0), "end": day(364), "as_of": AS_OF}
+from tests.helpers.outcomes import NO_SUPPRESSION, PERIOD, POINTS, History, day
 
 
-def cell(report: OutcomeReport, key: str, breakdown: str = "overall", group: str = "all") -> dict:
+def cell(
+    report: OutcomeReport, key: str, breakdown: str = "overall", group: str = "all"
+) -> dict[str, Any]:
     """The cell of one measure and group as a dict."""
     rows = report.cells
     row = rows[
         (rows["measure"] == key) & (rows["breakdown"] == breakdown) & (rows["group"] == group)
     ]
     assert len(row) == 1, (key, breakdown, group)
-    return row.iloc[0].to_dict()
+    values: dict[str, Any] = row.iloc[0].to_dict()
+    return values
 
 
-def run(history: History, by: tuple[str, ...] = (), **period: object) -> OutcomeReport:
+def run(history: History, by: tuple[str, ...] = (), **period: date) -> OutcomeReport:
     """Evaluate without suppression over the first year (day 0 to 364)."""
-    arguments = {**PERIOD, **period}
-    return evaluate(history.tables(), by=by, settings=NO_SUPPRESSION, trends=False, **arguments)  # type: ignore[arg-type]
+    return evaluate(
+        history.tables(),
+        by=by,
+        settings=NO_SUPPRESSION,
+        trends=False,
+        start=period.get("start", PERIOD["start"]),
+        end=period.get("end", PERIOD["end"]),
+        as_of=period.get("as_of", PERIOD["as_of"]),
+    )
 
 
 def test_entries_per_1000_counts_first_entries_and_skips_short_stays_and_adults(
@@ -118,7 +127,7 @@ def test_length_of_stay_kaplan_meier_censors_open_stays_and_exits_at_18(
     history.episode("C3", 0, 40, "guardianship")  # exit at day 40
     history.episode("OLD", 0, 70, "emancipation")  # exit on the 18th birthday: censored at 70
     settings = NO_SUPPRESSION.with_changes(restricted_mean_days=40)
-    report = evaluate(history.tables(), settings=settings, trends=False, **PERIOD)  # type: ignore[arg-type]
+    report = evaluate(history.tables(), settings=settings, trends=False, **PERIOD)
     # S: 3/4 after day 10, 3/4 * 2/3 = 1/2 after day 30 -> median 30;
     # area to 40: 10 * 1 + 20 * 0.75 + 10 * 0.5 = 30
     assert cell(report, "stay_median_days")["value"] == 30.0

@@ -5,22 +5,24 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from outcomes import OutcomeReport, OutcomeSettings, evaluate
-from tests.outcomes.conftest import AS_OF, NO_SUPPRESSION, History, day
-
-PERIOD = {"start": day(0), "end": day(364), "as_of": AS_OF}
+from tests.helpers.outcomes import NO_SUPPRESSION, PERIOD, History, day
 
 
-def cell(report: OutcomeReport, key: str, breakdown: str = "overall", group: str = "all") -> dict:
+def cell(
+    report: OutcomeReport, key: str, breakdown: str = "overall", group: str = "all"
+) -> dict[str, Any]:
     """The cell of one measure and group as a dict."""
     rows = report.cells
     row = rows[
         (rows["measure"] == key) & (rows["breakdown"] == breakdown) & (rows["group"] == group)
     ]
-    return row.iloc[0].to_dict()
+    values: dict[str, Any] = row.iloc[0].to_dict()
+    return values
 
 
 def entries_in(history: History, community: str, count: int, prefix: str) -> None:
@@ -41,7 +43,7 @@ def test_disparity_of_a_proportion_against_the_largest_group(history: History) -
         history.episode(f"W{i}", 10, 100, "reunification")
     report = evaluate(
         history.tables(), by=("race",), settings=NO_SUPPRESSION, trends=False, **PERIOD
-    )  # type: ignore[arg-type]
+    )
     assert report.references["race"] == "black"
     white = cell(report, "permanency_12m", "race", "white")
     assert white["di"] == pytest.approx(2.0)
@@ -53,7 +55,7 @@ def test_disparity_of_a_proportion_against_the_largest_group(history: History) -
         by=("race",),
         settings=NO_SUPPRESSION.with_changes(reference={"race": "white"}),
         trends=False,
-        **PERIOD,  # type: ignore[arg-type]
+        **PERIOD,
     )
     assert cell(flipped, "permanency_12m", "race", "black")["di"] == pytest.approx(0.5)
 
@@ -64,7 +66,7 @@ def test_entry_disparity_and_disproportionality_by_community(history: History) -
     entries_in(history, "B", 4, "B")
     report = evaluate(
         history.tables(), by=("community",), settings=NO_SUPPRESSION, trends=False, **PERIOD
-    )  # type: ignore[arg-type]
+    )
     assert report.references["community"] == "A"  # a tie goes to the first community
     b = cell(report, "entries_per_1000", "community", "B")
     assert b["di"] == pytest.approx(2.0)
@@ -76,7 +78,7 @@ def test_small_cells_are_suppressed_with_their_complement(history: History) -> N
     """B has 3 entries (hidden); A's 12 would reveal it from the total, so A is hidden too."""
     entries_in(history, "A", 12, "A")
     entries_in(history, "B", 3, "B")
-    report = evaluate(history.tables(), by=("community",), trends=False, **PERIOD)  # type: ignore[arg-type]
+    report = evaluate(history.tables(), by=("community",), trends=False, **PERIOD)
     b = cell(report, "entries_per_1000", "community", "B")
     a = cell(report, "entries_per_1000", "community", "A")
     assert b["suppressed"] and b["suppressed_reason"] == "small count"
@@ -99,7 +101,7 @@ def test_a_rate_is_suppressed_when_its_denominator_is_small(history: History) ->
     for i in range(5):
         history.child(f"C{i}")
         history.episode(f"C{i}", 10)
-    report = evaluate(history.tables(), trends=False, **PERIOD)  # type: ignore[arg-type]
+    report = evaluate(history.tables(), trends=False, **PERIOD)
     permanency = cell(report, "permanency_12m")
     assert permanency["suppressed"] and math.isnan(permanency["value"])
 
@@ -113,7 +115,7 @@ def test_threshold_is_configurable_and_small_counts_are_flagged_unreliable(
     settings = OutcomeSettings(suppress_below=3)
     report = evaluate(
         history.tables(), by=("community",), settings=settings, trends=False, **PERIOD
-    )  # type: ignore[arg-type]
+    )
     b = cell(report, "entries_per_1000", "community", "B")
     assert not b["suppressed"] and b["numerator"] == 3 and b["unreliable"]
     assert not cell(report, "entries_per_1000", "community", "A")["unreliable"]
@@ -122,7 +124,7 @@ def test_threshold_is_configurable_and_small_counts_are_flagged_unreliable(
 def test_json_is_strict_and_has_the_documented_keys(history: History) -> None:
     """to_json has period, measures, overall, breakdowns, trends, notes and no NaN."""
     entries_in(history, "A", 12, "A")
-    report = evaluate(history.tables(), by=("sex", "community"), **PERIOD)  # type: ignore[arg-type]
+    report = evaluate(history.tables(), by=("sex", "community"), **PERIOD)
     payload = report.to_json()
     json.dumps(payload, allow_nan=False)
     assert set(payload) == {
@@ -146,7 +148,7 @@ def test_csv_rows_hide_suppressed_values(history: History, tmp_path: Path) -> No
     """The CSV has a header, the period cells then the trend, '<11' and empty for hidden cells."""
     entries_in(history, "A", 12, "A")
     entries_in(history, "B", 3, "B")
-    report = evaluate(history.tables(), by=("community",), **PERIOD)  # type: ignore[arg-type]
+    report = evaluate(history.tables(), by=("community",), **PERIOD)
     path = report.write_csv(tmp_path / "out.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("section,year,breakdown,group,name,measure")
@@ -158,7 +160,7 @@ def test_csv_rows_hide_suppressed_values(history: History, tmp_path: Path) -> No
 def test_summary_reads_as_a_report(history: History) -> None:
     """The summary names the period, the measures, the groups and the notes."""
     entries_in(history, "A", 12, "A")
-    text = evaluate(history.tables(), by=("community",), **PERIOD).summary()  # type: ignore[arg-type]
+    text = evaluate(history.tables(), by=("community",), **PERIOD).summary()
     assert text.startswith("outcomes 2020-01-01 to 2020-12-30")
     assert "Permanency in 12 months" in text and "by community" in text
     assert "trend by year" in text and "notes:" in text
@@ -179,6 +181,6 @@ def test_same_input_gives_the_same_report(history: History) -> None:
     """Deterministic: two runs give identical JSON."""
     entries_in(history, "A", 12, "A")
     entries_in(history, "B", 4, "B")
-    first = evaluate(history.tables(), by=("community", "race"), **PERIOD)  # type: ignore[arg-type]
-    second = evaluate(history.tables(), by=("community", "race"), **PERIOD)  # type: ignore[arg-type]
+    first = evaluate(history.tables(), by=("community", "race"), **PERIOD)
+    second = evaluate(history.tables(), by=("community", "race"), **PERIOD)
     assert first.to_json() == second.to_json()

@@ -7,7 +7,7 @@ import pytest
 
 from outcomes import OutcomeInputError, OutcomeTables, race_ethnicity
 from outcomes.tables import AGE_BANDS, RACE_CATEGORIES, age_band
-from tests.outcomes.conftest import History
+from tests.helpers.outcomes import History
 
 
 def rebuilt(history: History, frame: str, change: object) -> OutcomeTables:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from recruitment import RecruitmentPolicy, backtest
-from tests.recruitment.conftest import build, communities, days_back, steady_entries
+from tests.helpers.recruitment import build, communities, days_back, steady_entries
 
 
 def test_steady_history_is_projected_closely(plain_policy: RecruitmentPolicy) -> None:

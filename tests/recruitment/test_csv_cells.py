@@ -7,7 +7,7 @@ import csv
 import pandas as pd
 
 from recruitment import RecruitmentPolicy, compute_gaps
-from tests.recruitment.conftest import build, steady_entries
+from tests.helpers.recruitment import build, steady_entries
 
 
 def test_gaps_csv_neutralises_a_formula_name(plain_policy: RecruitmentPolicy) -> None:

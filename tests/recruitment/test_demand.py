@@ -10,7 +10,7 @@ import pytest
 from recruitment import RecruitmentPolicy, compute_gaps
 from recruitment.demand import project_demand
 from recruitment.stats import km_restricted_mean, poisson_quantile
-from tests.recruitment.conftest import build, communities, steady_entries
+from tests.helpers.recruitment import build, communities, steady_entries
 
 
 def test_constant_rates_give_littles_law(plain_policy: RecruitmentPolicy) -> None:

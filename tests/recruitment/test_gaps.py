@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 import recruitment
 from recruitment import RecruitmentPolicy, compute_gaps, suppress
 from recruitment.stats import poisson_quantile
-from tests.recruitment.conftest import build, communities, home, steady_entries
+from tests.helpers.recruitment import build, communities, home, steady_entries
 
 
 def _unmet(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -200,7 +201,7 @@ def test_summary_lists_largest_gaps_first(plain_policy: RecruitmentPolicy) -> No
     assert result.summary().splitlines()[3].startswith("Area B (B)")
 
 
-def test_csv_has_every_column(plain_policy: RecruitmentPolicy, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_csv_has_every_column(plain_policy: RecruitmentPolicy, tmp_path: Path) -> None:
     """The CSV has a header with every column and one line per row."""
     result = compute_gaps(build(steady_entries("A", 12), communities(("A", 1000))), plain_policy)
     text = result.to_csv(tmp_path / "gaps.csv")

@@ -12,9 +12,9 @@ import pytest
 from shapely.geometry import Polygon, box, shape
 
 from geo import Community, CommunityIndex
-from recruitment import RecruitmentPolicy, compute_gaps, gap_geojson, svg_map
+from recruitment import GapResult, RecruitmentPolicy, compute_gaps, gap_geojson, svg_map
 from recruitment.maps import PALETTE, MapText, gap_classes
-from tests.recruitment.conftest import build, communities, home, steady_entries
+from tests.helpers.recruitment import build, communities, home, steady_entries
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -71,7 +71,7 @@ def index() -> CommunityIndex:
 
 
 @pytest.fixture
-def result(index: CommunityIndex, plain_policy: RecruitmentPolicy):  # type: ignore[no-untyped-def]
+def result(index: CommunityIndex, plain_policy: RecruitmentPolicy) -> GapResult:
     episodes = steady_entries("A", 30) + steady_entries("B", 2) + steady_entries("C", 12)
     inputs = build(
         episodes,
@@ -82,7 +82,7 @@ def result(index: CommunityIndex, plain_policy: RecruitmentPolicy):  # type: ign
     return compute_gaps(inputs, replace(plain_policy, suppression_threshold=10))
 
 
-def test_svg_parses_with_one_shape_per_community(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_svg_parses_with_one_shape_per_community(result: GapResult, index: CommunityIndex) -> None:
     """The SVG is XML with one titled path per community, names, and a legend."""
     root = ET.fromstring(svg_map(result, index, "all"))
     paths = root.findall(f".//{SVG}g[@id='communities']/{SVG}path")
@@ -96,25 +96,25 @@ def test_svg_parses_with_one_shape_per_community(result, index: CommunityIndex) 
     assert "suppressed" in "".join(legend.itertext())
 
 
-def test_svg_colours_and_greys(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_svg_colours_and_greys(result: GapResult, index: CommunityIndex) -> None:
     """A shortfall is orange, spare homes purple, a suppressed community hatched grey."""
     root = ET.fromstring(svg_map(result, index, "all"))
     fills = {p.get("data-id"): p.get("fill") for p in root.iter(f"{SVG}path")}
     assert fills["A"] in PALETTE[3:]
     assert fills["B"] == "url(#suppressed)"
     assert fills["C"] in PALETTE[:2]
-    tips = {p.get("data-id"): p.find(f"{SVG}title").text for p in root.iter(f"{SVG}path")}  # type: ignore[union-attr]
+    tips = {p.get("data-id"): p.findtext(f"{SVG}title", "") for p in root.iter(f"{SVG}path")}
     assert "figures suppressed" in tips["B"] and "gap" not in tips["B"]
     assert "gap +" in tips["A"] and "recruit" in tips["A"]
 
 
-def test_svg_for_another_segment(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_svg_for_another_segment(result: GapResult, index: CommunityIndex) -> None:
     """Any computed segment can be mapped; its key is in the title."""
     text = svg_map(result, index, "age:6-12")
-    assert "age:6-12" in ET.fromstring(text).find(f"{SVG}title").text  # type: ignore[union-attr, operator]
+    assert "age:6-12" in ET.fromstring(text).findtext(f"{SVG}title", "")
 
 
-def test_geojson_is_valid_with_the_figures(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_geojson_is_valid_with_the_figures(result: GapResult, index: CommunityIndex) -> None:
     """A FeatureCollection of polygons, plain JSON, with gap figures and suppression as properties."""
     document = json.loads(json.dumps(gap_geojson(result, index, "all"), allow_nan=False))
     assert document["type"] == "FeatureCollection"
@@ -148,12 +148,12 @@ def _tips(root: ET.Element) -> dict[str | None, str]:
     return tips
 
 
-def test_the_default_text_is_todays_english(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_text_is_todays_english(result: GapResult, index: CommunityIndex) -> None:
     """Without a text table the map keeps its English heading, legend, tooltips and notes."""
     text = svg_map(result, index, "all")
     assert text == svg_map(result, index, "all", text=MapText())
     root = ET.fromstring(text)
-    heading = root.find(f"{SVG}title").text  # type: ignore[union-attr]
+    heading = root.findtext(f"{SVG}title", "")
     assert heading is not None
     assert heading.startswith(
         "Recruitment gap, all: homes needed minus homes expected (12 months from "
@@ -197,10 +197,10 @@ def test_the_default_class_labels_are_english() -> None:
     ]  # fmt: skip
 
 
-def test_a_spanish_text_table_makes_a_spanish_map(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_a_spanish_text_table_makes_a_spanish_map(result: GapResult, index: CommunityIndex) -> None:
     """Heading, legend and tooltips come from the table, numbers with a decimal comma."""
     root = ET.fromstring(svg_map(result, index, "all", text=SPANISH))
-    heading = root.find(f"{SVG}title").text  # type: ignore[union-attr]
+    heading = root.findtext(f"{SVG}title", "")
     assert (
         heading == f"Déficit de familias, Todos los niños (a 12 meses desde el día {result.as_of})"
     )
@@ -222,7 +222,9 @@ def test_a_spanish_text_table_makes_a_spanish_map(result, index: CommunityIndex)
         assert english not in words
 
 
-def test_links_make_every_community_reachable_by_keyboard(result, index: CommunityIndex) -> None:  # type: ignore[no-untyped-def]
+def test_links_make_every_community_reachable_by_keyboard(
+    result: GapResult, index: CommunityIndex
+) -> None:
     """With ``link`` each community's shape is inside an ``<a href>`` titled with its tooltip."""
     text = svg_map(result, index, "all", link=lambda cid: f"/c/{cid}?segment=all&horizon=12")
     root = ET.fromstring(text)

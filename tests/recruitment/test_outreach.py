@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 
-from recruitment import RecruitmentPolicy, compute_gaps
-from tests.recruitment.conftest import build, communities, steady_entries
+from recruitment import GapResult, RecruitmentPolicy, compute_gaps
+from tests.helpers.recruitment import build, communities, steady_entries
 
 PARTNERS = pd.DataFrame(
     [
@@ -44,7 +45,7 @@ PARTNERS = pd.DataFrame(
 )
 
 
-def _result(policy: RecruitmentPolicy, **kwargs: object):  # type: ignore[no-untyped-def]
+def _result(policy: RecruitmentPolicy, **kwargs: Any) -> GapResult:
     episodes = steady_entries("A", 40, language="es") + steady_entries(
         "A", 10, age=15, language="es"
     )

@@ -13,7 +13,7 @@ import pytest
 from recruitment import RecruitmentPolicy, compute_gaps
 from recruitment.demand import project_demand
 from recruitment.stats import km_survival
-from tests.recruitment.conftest import AS_OF, build, communities, days_back, steady_entries
+from tests.helpers.recruitment import AS_OF, build, communities, days_back, steady_entries
 
 GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 

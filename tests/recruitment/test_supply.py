@@ -10,7 +10,7 @@ import pytest
 
 from recruitment import RecruitmentPolicy, closure_hazard, compute_gaps, conversion_rates
 from recruitment.supply import project_supply
-from tests.recruitment.conftest import AS_OF, build, communities, days_back, home, steady_entries
+from tests.helpers.recruitment import AS_OF, build, communities, days_back, home, steady_entries
 
 
 def _stages(**counts: int) -> pd.Series:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from recruitment import TableError
-from tests.recruitment.conftest import build, communities, home, steady_entries
+from tests.helpers.recruitment import build, communities, home, steady_entries
 
 
 def test_missing_column_is_named() -> None:

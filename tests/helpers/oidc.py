@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx2
 
 from api.oidc import OidcSettings
+from tests.helpers.server import free_port
 
 CLIENT_ID = "fostermatch-test"
 CLIENT_SECRET = "test-secret"
@@ -35,12 +35,6 @@ PEOPLE: dict[str, dict[str, Any]] = {
     "recruiter-raul": {"groups": "fm-recruiter", "preferred_username": "raul"},
     "visitor-vera": {"groups": ["staff"], "preferred_username": "vera"},
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -101,7 +95,7 @@ class MockProvider:
 @contextmanager
 def running_provider(people: dict[str, dict[str, Any]] = PEOPLE) -> Iterator[MockProvider]:
     """Start the provider on a free port and stop it afterwards (it needs a nonce)."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-W",

@@ -1,0 +1,31 @@
+"""What every browser test does: screenshots as artefacts, labelled controls, signing in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+# every input, select and textarea that a person fills must have a label
+UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def shoot(page: Any, name: str) -> None:
+    """Save a full-page screenshot as a test artefact, and check every control's label."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    assert page.evaluate(UNLABELLED_CONTROLS) == [], f"controls without a label on {name}"
+
+
+def sign_in(page: Any, url: str, key: str) -> None:
+    """Sign in through the form with an API key."""
+    page.goto(f"{url}/pages/signin")
+    shoot(page, "signin")
+    page.fill("#api-key", key)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_load_state()
