@@ -27,6 +27,8 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# ruff check, ruff format --check, mypy --strict over the code and the tests (pyproject.toml);
+# .ci/run runs it before the tests, .pre-commit-config.yaml before each commit
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
