@@ -15,6 +15,7 @@ from api.auth import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
 from api.cli import main
 from data.db import session_scope
 from data.models import ApiKey
+from tests.helpers.app import app_of
 from tests.helpers.auth import bearer
 from tests.helpers.records import COMMUNITY, small_zip
 
@@ -106,10 +107,7 @@ def _call(client: TestClient, method: str, path: str, body: Any, key: str | None
 def test_every_route_is_in_the_matrix(client: TestClient) -> None:
     """The matrix below covers every operation of the OpenAPI document (but health), each
     with the permission the route declares (the role matrix of docs/security.md)."""
-    declared = {
-        (row.method, row.path): row.permission
-        for row in route_access(client.app)  # type: ignore[arg-type]
-    }
+    declared = {(row.method, row.path): row.permission for row in route_access(app_of(client))}
     documented = {
         (method.upper(), path)
         for path, item in client.get("/openapi.json").json()["paths"].items()

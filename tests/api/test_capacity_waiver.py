@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
@@ -25,7 +26,7 @@ WAIVER = "an emergency at night; the licensing worker agreed by phone"
 
 def _place_new_child(
     client: TestClient, key: str, child: str, home: str, **placement: object
-) -> object:
+) -> Response:
     """PUT a new child in care since 2024-02-01 and their placement in ``home``."""
     headers = bearer(key)
     child_body = {"birth_date": "2018-01-01", "sex": "female"}
@@ -59,10 +60,10 @@ def test_a_full_home_needs_a_capacity_waiver(
     client, keys, api_engine = both
     writer = keys["case_system"]
     for child in ("C5", "C6", "C7"):
-        assert _place_new_child(client, writer, child, "H1").status_code == 201  # type: ignore[attr-defined]
+        assert _place_new_child(client, writer, child, "H1").status_code == 201
     refused = _place_new_child(client, writer, "C8", "H1")
-    assert refused.status_code == 409, refused.text  # type: ignore[attr-defined]
-    detail = refused.json()["detail"]  # type: ignore[attr-defined]
+    assert refused.status_code == 409, refused.text
+    detail = refused.json()["detail"]
     assert "home H1 has 3 bed(s) and would have 4 open placement(s) (C5, C6, C7, C8)" in detail
     assert "capacity_waiver" in detail
     placements = client.get("/v1/placements?child_id=C8", headers=bearer(writer)).json()

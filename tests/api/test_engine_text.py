@@ -16,6 +16,7 @@ from matching import PlacedSibling
 from matching.factors import siblings_said
 from matching.messages import ENGLISH, Message
 from matching.request import Request
+from tests.helpers.app import engine_of
 from tests.helpers.pages import a_waiting_child, sign_in
 from tests.helpers.town import Town
 
@@ -112,7 +113,7 @@ def test_the_plan_explanation_says_why_in_spanish(
 ) -> None:
     """A plan's explanation page, in Spanish, for a placed and for an unplaced child."""
     first, keys = county
-    engine = first.app.state.engine  # type: ignore[attr-defined]
+    engine = engine_of(first)
     with TestClient(create_app(engine)) as client:  # this one runs plan jobs
         sign_in(client, keys["coordinator"])
         token = re.search(r'name="csrf" value="([^"]*)"', client.get("/pages/plans").text)

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.cli import main
+from tests.helpers.app import app_of
 from tests.helpers.auth import bearer
 
 
@@ -67,7 +68,7 @@ def test_snapshot_is_reused_until_the_records_change(
     client: TestClient, keys: dict[str, str]
 ) -> None:
     """Repeated matches build the snapshot once; a PUT bumps the counter and forces a rebuild."""
-    cache = client.app.state.snapshots  # type: ignore[attr-defined]
+    cache = app_of(client).state.snapshots
     headers = bearer(keys["coordinator"])
     for _ in range(3):
         assert (

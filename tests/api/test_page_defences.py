@@ -14,6 +14,7 @@ from api.headers import API_CSP, PAGE_CSP
 from api.pages import router as pages_router
 from api.pages.origin import PUBLIC_ORIGIN_ENV
 from data.models import Decision, Placement, PlanJob
+from tests.helpers.app import app_of
 from tests.helpers.pages import (
     TEMPLATES,
     a_waiting_child,
@@ -30,7 +31,7 @@ EVIL = "https://evil.example"
 def _page_paths(client: TestClient, child: str) -> list[str]:
     """Every GET route of the pages (and the home page), its parameters filled in."""
     values = {"child_id": child, "community_id": "51", "plan_id": "0" * 32}
-    routes = [*pages_router.routes, *client.app.routes]  # type: ignore[attr-defined]
+    routes = [*pages_router.routes, *app_of(client).routes]
     paths = []
     for route in routes:
         if not isinstance(route, APIRoute) or "GET" not in (route.methods or set()):

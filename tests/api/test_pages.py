@@ -20,6 +20,7 @@ from api.pages.i18n import TEXT, format_date, format_number, translate
 from data.db import session_scope
 from data.models import AuditEntry, Episode
 from data.queries import waiting_children
+from tests.helpers.app import engine_of
 from tests.helpers.pages import (
     TEMPLATES,
     a_child_in_a_family_home,
@@ -114,7 +115,7 @@ def test_revoking_the_key_ends_the_session(county: tuple[TestClient, dict[str, s
     client, keys = county
     sign_in(client, keys["coordinator"])
     assert client.get("/pages/children").status_code == 200
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine = engine_of(client)
     with session_scope(engine) as session:
         key_id = cookie.read_cookie(client.cookies.get(cookie.COOKIE))
         assert key_id is not None
@@ -213,7 +214,7 @@ def test_the_child_page_is_audited_like_the_api(
     page = client.get(f"/pages/children/{child}")
     assert page.status_code == 200
     assert 'class="home-card"' in page.text and "<svg" in page.text
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         entries = session.execute(
             select(AuditEntry).where(col(AuditEntry.action) == "match")
         ).scalars()
@@ -250,7 +251,7 @@ def test_a_decision_through_the_page_takes_a_bed(
     after = int(re.search(rf'data-home="{shown[0]}" data-free="(\d+)"', answer.text).group(1))  # type: ignore[union-attr]
     assert after == before - 1
     assert f"{child} is placed in home {shown[0]}" in answer.text
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         actions = session.execute(select(col(AuditEntry.action))).scalars().all()
     assert "decision" in actions
 
@@ -295,7 +296,7 @@ def test_a_bed_taken_meanwhile_answers_409_on_the_page(
 
 def a_list_of_waiting(client: TestClient) -> list[str]:
     """The waiting children now."""
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         return waiting_children(session)
 
 
@@ -376,7 +377,7 @@ def test_numbers_and_dates_per_language() -> None:
 def test_a_plan_beside_the_greedy_baseline(county: tuple[TestClient, dict[str, str]]) -> None:
     """Starting a plan runs it and the greedy baseline; the page compares and explains."""
     first, keys = county
-    engine = first.app.state.engine  # type: ignore[attr-defined]
+    engine = engine_of(first)
     with TestClient(create_app(engine)) as client:  # this one runs plan jobs
         _plan_beside_greedy(client, keys)
 
@@ -595,7 +596,7 @@ def _a_child_waiting_since_before_yesterday(client: TestClient) -> tuple[str, da
     from data.models import Placement
 
     yesterday = date.today() - timedelta(days=1)
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         for child in waiting_children(session):
             days = [
                 *session.execute(
@@ -642,7 +643,7 @@ def test_the_chosen_start_date_reaches_the_placement(
     )
     assert answer.status_code == 201, answer.text
     assert f"{child} is placed in home {shown[0]} from {format_date(day, 'en')}." in answer.text
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         placed = session.execute(
             select(Placement).where(
                 col(Placement.child_id) == child, col(Placement.ended_on).is_(None)
@@ -711,7 +712,7 @@ def test_the_waiting_list_in_pages_of_a_hundred(
     assert _pager(second) == {"prev": "/pages/children?page=1", "next": "/pages/children?page=3"}
     shown = _listed(second)
     assert len(shown) == 100 and not set(shown) & set(_listed(first))
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         last = (
             session.execute(
                 select(AuditEntry)
@@ -773,7 +774,7 @@ def test_plan_page_shows_equity_to_supervisors_only(
     """Admin and coordinator see the Equity section (baseline beside, small groups suppressed,
     the read audit-logged); a case system sees the plan without it."""
     client, keys = county
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine = engine_of(client)
     with Session(engine) as session:
         waiting = waiting_children(session)
     assignments = [
@@ -812,7 +813,7 @@ def test_the_child_page_says_waiting_days_the_18th_birthday_and_what_counts_agai
     """Eva's page: 30 days waiting, her 18th birthday in 100 days, and "does not speak
     Spanish" against her only home, beside what speaks for it; in Spanish too."""
     client, keys = county
-    ids = a_spanish_teen_turning_18(client.app.state.engine)  # type: ignore[attr-defined]
+    ids = a_spanish_teen_turning_18(engine_of(client))
     sign_in(client, keys["coordinator"])
     page = client.get(f"/pages/children/{ids['eva']}?lang=en").text
     waiting = re.search(r'<li id="waiting-ZE-EVA">(.*?)</li>', page, re.S)
@@ -840,7 +841,7 @@ def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
     from data.models import Placement
 
     client, keys = county
-    engine = client.app.state.engine  # type: ignore[attr-defined]
+    engine = engine_of(client)
     child, home = a_child_in_a_family_home(engine, "a <b>night</b> emergency")
     sign_in(client, keys["coordinator"])
     page = client.get(f"/pages/children/{child}").text

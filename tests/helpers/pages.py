@@ -17,6 +17,7 @@ from data.db import session_scope
 from data.models import Child, Episode, Home, Placement
 from data.queries import waiting_children
 from data.transfer import bump_change_counter
+from tests.helpers.app import engine_of
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))
 
@@ -39,7 +40,7 @@ def sign_in(client: TestClient, key: str) -> None:
 
 def a_waiting_child(client: TestClient) -> str:
     """The first waiting child of the county."""
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         return waiting_children(session)[0]
 
 
@@ -60,7 +61,7 @@ def csrf_of(page: str) -> dict[str, str]:
 
 def count_rows(client: TestClient, table: type) -> int:
     """How many rows ``table`` holds in the client's database."""
-    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+    with Session(engine_of(client)) as session:
         return int(session.execute(select(func.count()).select_from(table)).scalar_one())
 
 

@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -34,9 +35,9 @@ from tests.helpers.town import Town, random_instance
 TRIBE = "Oneida Nation"
 
 
-def run(town: Town, children: Sequence[Child], homes: Sequence[Home], **kw: object) -> PlanResult:
+def run(town: Town, children: Sequence[Child], homes: Sequence[Home], **kw: Any) -> PlanResult:
     """Plan for the children over the homes under the town's policy."""
-    return plan(children, town.snapshot(homes), town.communities, town.policy, **kw)  # type: ignore[arg-type]
+    return plan(children, town.snapshot(homes), town.communities, town.policy, **kw)
 
 
 def homes_of(result: PlanResult) -> dict[str, str]:

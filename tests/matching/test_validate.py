@@ -5,16 +5,19 @@ from __future__ import annotations
 import ast
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from matching import Violation, validate
+from matching import Child, Home, Violation, validate
 from tests.helpers.town import Town
 
 TRIBE = "Oneida Nation"
 
 
-def kinds(town: Town, children: list, homes: list, placement: dict[str, str]) -> list[Violation]:  # type: ignore[type-arg]
+def kinds(
+    town: Town, children: list[Child], homes: list[Home], placement: dict[str, str]
+) -> list[Violation]:
     return validate(children, town.snapshot(homes), town.communities, town.policy, placement)
 
 
@@ -43,7 +46,9 @@ def test_over_capacity(town: Town) -> None:
         ({}, {"kind": "kin", "kin_of": frozenset({"C9"})}, "kin_of_others"),
     ],
 )
-def test_each_child_rule(town: Town, child: dict, home: dict, kind: str) -> None:  # type: ignore[type-arg]
+def test_each_child_rule(
+    town: Town, child: dict[str, Any], home: dict[str, Any], kind: str
+) -> None:
     """A child placed in a home that a hard rule forbids is reported under that rule."""
     found = kinds(town, [town.child(**child)], [town.home("H1", **home)], {"C1": "H1"})
     assert [v.kind for v in found] == [kind]
