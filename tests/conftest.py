@@ -58,7 +58,8 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
     """The data-layer tests run on both databases."""
-    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
+    chosen: Engine = request.getfixturevalue(f"{request.param}_engine")
+    return chosen
 
 
 @pytest.fixture

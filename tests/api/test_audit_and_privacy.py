@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -87,12 +88,12 @@ def test_serve_turns_uvicorn_access_log_off(
     """`fostermatch serve` runs uvicorn without its access log (paths carry child ids)."""
     import uvicorn
 
-    seen: dict[str, object] = {}
+    seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
     monkeypatch.setenv("FOSTERMATCH_DATABASE_URL", f"sqlite:///{tmp_path}/serve.db")
     assert main(["serve", "--workers", "2"]) == 0
     assert seen["access_log"] is False and seen["workers"] == 2
-    assert "fostermatch" in seen["log_config"]["loggers"]  # type: ignore[index]
+    assert "fostermatch" in seen["log_config"]["loggers"]
 
 
 def test_large_bodies_are_refused(client: TestClient, keys: dict[str, str]) -> None:

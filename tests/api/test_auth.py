@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.access import route_access
 from api.auth import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
@@ -239,5 +239,7 @@ def test_cli_demo_keys_revoke_the_previous_ones(
     assert main(["keys", "demo"]) == 0
     assert "coordinator" in capsys.readouterr().out
     with Session(api_engine) as session:
-        live = session.execute(select(ApiKey).where(ApiKey.revoked_at.is_(None))).scalars().all()  # type: ignore[union-attr]
+        live = (
+            session.execute(select(ApiKey).where(col(ApiKey.revoked_at).is_(None))).scalars().all()
+        )
     assert sorted(k.role for k in live) == sorted(ROLES)

@@ -63,7 +63,7 @@ def test_top_ranked_home_needs_no_reason(
     with Session(api_engine) as session:
         assert records_version(session) == before + 1  # every worker's snapshot is now stale
         decision = session.execute(select(Decision)).scalars().one()
-        roles = session.execute(select(DecisionParticipant.role)).scalars().all()  # type: ignore[call-overload]
+        roles = session.execute(select(col(DecisionParticipant.role))).scalars().all()
         audit = (
             session.execute(select(AuditEntry).where(col(AuditEntry.action) == "decision"))
             .scalars()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.snapshot_cache import records_version
 from data.db import make_engine, upgrade
@@ -231,7 +231,7 @@ def test_delete_placement_frees_the_bed(
     with Session(api_engine) as session:
         assert (
             session.execute(
-                select(func.count()).select_from(Placement).where(Placement.child_id == "C1")  # type: ignore[arg-type]
+                select(func.count()).select_from(Placement).where(col(Placement.child_id) == "C1")
             ).scalar_one()
             == 1
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pytest
 
@@ -10,7 +12,9 @@ from outcomes.tables import AGE_BANDS, RACE_CATEGORIES, age_band
 from tests.helpers.outcomes import History
 
 
-def rebuilt(history: History, frame: str, change: object) -> OutcomeTables:
+def rebuilt(
+    history: History, frame: str, change: Callable[[pd.DataFrame], pd.DataFrame]
+) -> OutcomeTables:
     """The history's tables with one frame changed by ``change(frame) -> frame``."""
     tables = history.tables()
     parts = {
@@ -19,7 +23,7 @@ def rebuilt(history: History, frame: str, change: object) -> OutcomeTables:
         "placements": tables.placements,
         "communities": tables.communities,
     }
-    parts[frame] = change(parts[frame].copy())  # type: ignore[operator]
+    parts[frame] = change(parts[frame].copy())
     return OutcomeTables(**parts)
 
 
