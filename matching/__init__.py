@@ -11,7 +11,7 @@ Typical use::
     snapshot = HomeSnapshot(homes, as_of=today)        # once, reused across requests
     result = rank([child], snapshot, communities, policy, limit=10)
     print(result.summary())
-    result.to_json()                                    # DESIGN.md section 12
+    result.to_json()                                    # the JSON of README, "Ranked matches"
 
     placement = plan(waiting, snapshot, communities, policy, time_limit_s=10, seed=0)
     assert not validate(waiting, snapshot, communities, policy, placement)

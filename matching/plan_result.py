@@ -82,7 +82,7 @@ class Unplaced:
     waited_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """As in DESIGN.md §12, with ``reasons_i18n``: the reasons as keys and values."""
+        """As in the plan JSON (README, "Placement plan"), with ``reasons_i18n``: the reasons as keys and values."""
         return {
             "child_id": self.child_id,
             "waited_days": self.waited_days,
@@ -167,7 +167,7 @@ class PlanResult:
         return {a.child_id: a.home_id for a in self.assignments}
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as in DESIGN.md section 12 ("Placement plan")."""
+        """The plan JSON of README, "Placement plan"."""
         return {
             "method": self.method,
             "status": self.status,

@@ -1,6 +1,6 @@
 """Timing :func:`recruitment.compute_gaps` on a seeded synthetic area (for ``fostermatch bench``).
 
-DESIGN.md section 11: capacity gaps for 1,000 communities with 5 years of history in under
+The target (README, "Benchmark"): capacity gaps for 1,000 communities with 5 years of history in under
 2 s. The area is a grid of square communities (neighbours: the four sides), each with a child
 population, entries at about 2.6 per 1,000 children a year (with a community multiplier),
 stays of about 1.8 years, some 20 non-kin homes with their licence history, applicants and
@@ -151,7 +151,7 @@ def time_gaps(
 ) -> dict[str, Any]:
     """Seconds to compute every gap (all segments, tiers, outreach) on a synthetic area.
 
-    Returns the bench section of DESIGN.md §12: ``communities``, ``runtime_s`` (the median of
+    Returns the bench section: ``communities``, ``runtime_s`` (the median of
     ``repeat`` runs), plus the size of the instance and the time to validate the tables.
     """
     start = time.perf_counter()

@@ -280,7 +280,7 @@ def test_a_child_nobody_takes_gets_the_binding_rule(town: Town) -> None:
 
 
 def test_the_json_has_the_placement_plan_shape(town: Town) -> None:
-    """to_json has every key of DESIGN.md section 12 and survives a JSON round trip."""
+    """to_json has every key of the plan JSON (README, "Placement plan") and survives a JSON round trip."""
     result = run(town, [town.child()], [town.home("H1")])
     shape = json.loads(json.dumps(result.to_json()))
     assert set(shape) >= {
