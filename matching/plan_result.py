@@ -82,7 +82,8 @@ class Unplaced:
     waited_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """As in the plan JSON (README, "Placement plan"), with ``reasons_i18n``: the reasons as keys and values."""
+        """As in the plan JSON (README, "Placement plan"), with ``reasons_i18n``: the reasons
+        as keys and values."""
         return {
             "child_id": self.child_id,
             "waited_days": self.waited_days,

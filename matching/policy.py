@@ -145,7 +145,8 @@ class Policy:
         (a race-neutral equity correction).
     plan_first
         What the placement plan maximises first, before the score: ``children_placed``
-        (docs/matching.md, "How the plan is made"), or ``sibling_groups_whole`` then children placed.
+        (docs/matching.md, "How the plan is made"), or ``sibling_groups_whole`` then
+        children placed.
     suppression_threshold
         Published counts from 1 to this number are suppressed (recruitment, outcomes).
     source

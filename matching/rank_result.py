@@ -49,7 +49,8 @@ class FactorScore:
         return (1.0 - self.value) * self.weight
 
     def to_json(self) -> dict[str, Any]:
-        """As in the ranking JSON (README, "Ranked matches"), with ``reason_i18n``: the reason as a key and values."""
+        """As in the ranking JSON (README, "Ranked matches"), with ``reason_i18n``: the
+        reason as a key and values."""
         return {
             "name": self.name,
             "value": round(self.value, 3),
