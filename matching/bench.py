@@ -1,10 +1,10 @@
 """Timing :func:`matching.rank` on seeded random homes (for ``fostermatch bench``).
 
 Speed is measured here, never asserted by tests (the target, README "Benchmark": ranked
-matches for one request over 50,000 homes in under 5 ms). The instance is random but
-seeded, with the attribute mix of a real agency (a third of homes full, most taking any sex, a few kin homes,
-several languages); homes and removal addresses are spread uniformly over a box, so the
-box's size sets how many homes are within the radius.
+matches for one request over 50,000 homes in under 5 ms). The instance is random but seeded,
+with the attribute mix of a real agency (a third of homes full, most taking any sex, a few
+kin homes, several languages); homes and removal addresses are spread uniformly over a box,
+so the box's size sets how many homes are within the radius.
 """
 
 from __future__ import annotations

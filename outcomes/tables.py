@@ -280,7 +280,8 @@ def race_ethnicity(children: pd.DataFrame) -> NDArray[np.int8]:
     """The derived race/ethnicity category of each child, as codes into RACE_CATEGORIES.
 
     AFCARS order (the federal reporting standard): Hispanic (any race) first, then two or
-    more races, then the single race; no known race flag (only "unable to determine", or none) is unknown.
+    more races, then the single race; no known race flag (only "unable to determine", or
+    none) is unknown.
     """
     flags = np.column_stack(
         [children[f].fillna(False).to_numpy(dtype=bool) for f in RACE_FLAGS]

@@ -1,10 +1,10 @@
 """Timing :func:`recruitment.compute_gaps` on a seeded synthetic area (for ``fostermatch bench``).
 
 The target (README, "Benchmark"): capacity gaps for 1,000 communities with 5 years of
-history in under 2 s. The area is a grid of square communities (neighbours: the four sides), each with a child
-population, entries at about 2.6 per 1,000 children a year (with a community multiplier),
-stays of about 1.8 years, some 20 non-kin homes with their licence history, applicants and
-partners. Speed is measured here, never asserted by tests.
+history in under 2 s. The area is a grid of square communities (neighbours: the four sides),
+each with a child population, entries at about 2.6 per 1,000 children a year (with a
+community multiplier), stays of about 1.8 years, some 20 non-kin homes with their licence
+history, applicants and partners. Speed is measured here, never asserted by tests.
 """
 
 from __future__ import annotations
