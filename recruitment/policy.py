@@ -18,7 +18,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from core.policy_file import Check, PolicyError, choice, number, overrides, shipped, shown, whole
+from core.policy_file import (
+    Check,
+    PolicyError,
+    choice,
+    number,
+    shipped,
+    shown,
+    whole,
+    with_overrides,
+)
 from recruitment.segments import NEEDS, is_segment_value
 
 __all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
@@ -213,11 +222,7 @@ def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
         The file is missing or not TOML, a key is unknown, or a value is out of range; the
         message names the file and the dotted key.
     """
-    values = dict(_defaults())
-    source = "policy.toml"
-    if path is not None:
-        source = str(path)
-        values.update(overrides(path, _KEYS))
+    values, source = with_overrides(_defaults(), path, _KEYS)
     return RecruitmentPolicy(
         source=source, **{name: values[key] for key, (name, _check) in _KEYS.items()}
     )
