@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
+from data.exporting import export_folder
+from data.importing import import_folder, import_zip
+from data.problems import ImportFailed
 from data.queries import agency_summary
-from data.transfer import ImportFailed, export_folder, import_folder, import_zip
 
 __all__ = ["main"]
 

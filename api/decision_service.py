@@ -41,9 +41,10 @@ from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.problems import FieldError, Problem
 from api.schemas import DecidedPlacement, DecisionIn
 from api.snapshot_cache import SnapshotCache
+from data.capacity import lock_children_and_homes
 from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Episode, Home, Placement
-from data.transfer import bump_change_counter, lock_children_and_homes
+from data.upsert import bump_change_counter
 from matching import Child, Context, HomeSnapshot, InputError, Policy, Request, rank
 from matching.rules import IcwaOrder
 

@@ -22,8 +22,7 @@ from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
 from data.models import Home as HomeRecord
-from data.queries import free_beds, waiting_children
-from data.transfer import community_index
+from data.queries import community_index, free_beds, waiting_children
 from geo import LatLon
 from matching import Child, Communities, Home, HomeSnapshot, PlacedSibling
 

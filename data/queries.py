@@ -1,4 +1,5 @@
-"""Derived values over the records: free beds per home, waiting children, the agency summary.
+"""Derived values over the records: free beds per home, waiting children, the agency summary,
+the stored communities as an index.
 
 Definitions are DESIGN.md §4's. A placement is open while ``ended_on`` is empty; an episode
 while ``discharged_on`` is empty. A child **waits** with an open episode and either no open
@@ -9,16 +10,28 @@ zero: an over-full home has none).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from shapely.geometry import shape
+from sqlalchemy import and_, exists, func, select, true
 from sqlmodel import Session, col
 
 from data.formats import CONGREGATE_SETTINGS
 from data.models import Child, Community, Episode, Home, Placement
+from geo import Community as GeoCommunity
+from geo import CommunityIndex
 
-__all__ = ["AgencySummary", "agency_summary", "free_beds", "waiting_children"]
+__all__ = [
+    "AgencySummary",
+    "agency_summary",
+    "among",
+    "community_index",
+    "free_beds",
+    "waiting_children",
+]
 
 OPEN_HOME_STATUSES = ("active", "on_hold")
 
@@ -39,6 +52,16 @@ def free_beds(session: Session, home_ids: list[str] | None = None) -> dict[str, 
     else:
         query = query.where(col(Home.id).in_(home_ids))
     return {hid: max(0, capacity - n) for hid, capacity, n in session.execute(query)}
+
+
+# more ids than this are not sent as parameters (SQLite allows 32,766 in one statement): the
+# query reads every row, and Python keeps the wanted ones
+_MAX_IN = 5_000
+
+
+def among(column: Any, ids: Collection[str]) -> Any:
+    """``column IN ids``; for many ids a condition every row meets (the caller filters)."""
+    return column.in_(sorted(ids)) if len(ids) <= _MAX_IN else true()
 
 
 def _open_episode() -> Any:
@@ -98,4 +121,22 @@ def agency_summary(session: Session) -> AgencySummary:
             select(func.count()).select_from(Child).where(_open_episode())
         ).scalar_one(),
         waiting=len(waiting_children(session)),
+    )
+
+
+def community_index(session: Session) -> CommunityIndex | None:
+    """The communities in the database as an index, or None when there are none."""
+    stored = session.exec(select(Community)).scalars().all()  # type: ignore[call-overload]
+    if not stored:
+        return None
+    return CommunityIndex(
+        [
+            GeoCommunity(
+                id=c.id,
+                name=c.name,
+                geometry=shape(json.loads(c.geometry)),
+                child_population=c.child_population,
+            )
+            for c in stored
+        ]
     )

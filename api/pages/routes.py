@@ -33,8 +33,7 @@ from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Episode, Home, Placement
-from data.queries import free_beds
-from data.transfer import community_index
+from data.queries import community_index, free_beds
 from matching import InputError, rank
 
 __all__ = ["router"]

@@ -12,8 +12,9 @@ from sqlmodel import Session, col
 
 from data.db import MigrationRefused, is_current, session_scope, upgrade
 from data.formats import FAMILY_SETTINGS
+from data.importing import import_folder
 from data.models import OPEN_FAMILY_PLACEMENT, Placement
-from data.transfer import import_folder, table_of
+from data.upsert import table_of
 from tests.conftest import write_small_folder
 
 

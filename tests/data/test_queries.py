@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from data.importing import import_folder
 from data.queries import agency_summary, free_beds, waiting_children
-from data.transfer import import_folder
 
 
 def test_free_beds_count_open_placements(engine: Engine, small_folder: Path) -> None:
