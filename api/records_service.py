@@ -49,7 +49,7 @@ from data.models import (
     Placement,
 )
 from data.problems import ImportFailed
-from data.queries import waiting_children
+from data.queries import in_care, waiting_children
 from data.upsert import bump_change_counter
 
 __all__ = [
@@ -494,10 +494,7 @@ def list_records(
             ids = waiting_children(session)
             statement = statement.where(model.id.in_(ids) if value else model.id.not_in(ids))
         elif name == "in_care":
-            open_episode = select(col(Episode.child_id)).where(col(Episode.discharged_on).is_(None))
-            statement = statement.where(
-                model.id.in_(open_episode) if value else model.id.not_in(open_episode)
-            )
+            statement = statement.where(in_care(model.id) if value else ~in_care(model.id))
         elif name == "open":
             end = model.ended_on if kind.name == "placements" else model.discharged_on
             statement = statement.where(end.is_(None) if value else end.is_not(None))

@@ -1,5 +1,5 @@
-"""Derived values over the records: free beds per home, waiting children, the agency summary,
-the stored communities as an index.
+"""Derived values over the records: free beds per home, open episodes, waiting children, the
+agency summary, the stored communities as an index.
 
 Definitions are DESIGN.md §4's. A placement is open while ``ended_on`` is empty; an episode
 while ``discharged_on`` is empty. A child **waits** with an open episode and either no open
@@ -30,6 +30,8 @@ __all__ = [
     "among",
     "community_index",
     "free_beds",
+    "in_care",
+    "open_episodes",
     "waiting_children",
 ]
 
@@ -64,10 +66,30 @@ def among(column: Any, ids: Collection[str]) -> Any:
     return column.in_(sorted(ids)) if len(ids) <= _MAX_IN else true()
 
 
-def _open_episode() -> Any:
-    return exists().where(
-        col(Episode.child_id) == col(Child.id), col(Episode.discharged_on).is_(None)
+def in_care(child_id: Any = None) -> Any:
+    """The condition "the child has an open episode", for a column of child ids
+    (default: ``Child.id``) in the enclosing query."""
+    column = col(Child.id) if child_id is None else child_id
+    return exists().where(col(Episode.child_id) == column, col(Episode.discharged_on).is_(None))
+
+
+def open_episodes(session: Session, child_ids: Collection[str]) -> dict[str, Episode]:
+    """The open episode of each of these children who has one, by child id.
+
+    Import keeps a child's episodes from overlapping; should two be open, the later removal
+    wins.
+    """
+    found: dict[str, Episode] = {}
+    if not child_ids:
+        return found
+    query = (
+        select(Episode)
+        .where(col(Episode.child_id).in_(child_ids), col(Episode.discharged_on).is_(None))
+        .order_by(col(Episode.removed_on))
     )
+    for episode in session.execute(query).scalars():
+        found[episode.child_id] = episode
+    return found
 
 
 def waiting_children(session: Session) -> list[str]:
@@ -79,7 +101,7 @@ def waiting_children(session: Session) -> list[str]:
             col(Placement.setting).not_in(CONGREGATE_SETTINGS),
         )
     )
-    query = select(col(Child.id)).where(_open_episode(), ~in_placement).order_by(col(Child.id))
+    query = select(col(Child.id)).where(in_care(), ~in_placement).order_by(col(Child.id))
     return list(session.execute(query).scalars())
 
 
@@ -118,7 +140,7 @@ def agency_summary(session: Session) -> AgencySummary:
         homes=len(beds),
         free_beds=sum(n for home_id, n in beds.items() if home_id in active),
         children_in_care=session.execute(
-            select(func.count()).select_from(Child).where(_open_episode())
+            select(func.count()).select_from(Child).where(in_care())
         ).scalar_one(),
         waiting=len(waiting_children(session)),
     )
