@@ -21,9 +21,9 @@ from tests.conftest import write_small_folder
 def _downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    from data.db import _alembic_config
+    from data.db import alembic_config
 
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
