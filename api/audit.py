@@ -28,8 +28,8 @@ from sqlmodel import Session, col
 from data.audit_chain import GENESIS, entry_hash
 from data.db import session_scope
 from data.formats import COMMUNITIES_FILE
+from data.importing import ImportReport
 from data.models import AuditEntry
-from data.transfer import ImportReport
 
 __all__ = [
     "Actor",

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
+from data.exporting import export_folder
+from data.importing import import_folder, import_zip
+from data.problems import ImportFailed
 from data.queries import agency_summary
-from data.transfer import ImportFailed, export_folder, import_folder, import_zip
 
 __all__ = ["main"]
 
@@ -239,15 +241,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     payload = result.to_json()
     if violations:  # today's practice may break rules the plan keeps (e.g. siblings split)
-        payload["violations"] = [
-            {
-                "kind": v.kind,
-                "children": list(v.child_ids),
-                "home_id": v.home_id,
-                "message": v.message,
-            }
-            for v in violations
-        ]
+        payload["violations"] = [v.to_json() for v in violations]
     if args.equity:  # the audit instead of the plan (see api/cli_equity.py)
         from api.cli_equity import print_equity
 

@@ -41,9 +41,11 @@ from api.matching_service import ChildNotFound, ChildNotInCare, load_group
 from api.problems import FieldError, Problem
 from api.schemas import DecidedPlacement, DecisionIn
 from api.snapshot_cache import SnapshotCache
+from data.capacity import lock_children_and_homes
 from data.formats import FAMILY_SETTINGS
-from data.models import Decision, DecisionParticipant, Episode, Home, Placement
-from data.transfer import bump_change_counter, lock_children_and_homes
+from data.models import Decision, DecisionParticipant, Home, Placement
+from data.queries import open_episodes
+from data.upsert import bump_change_counter
 from matching import Child, Context, HomeSnapshot, InputError, Policy, Request, rank
 from matching.rules import IcwaOrder
 
@@ -263,15 +265,7 @@ def record_decision(
         ended: list[dict[str, Any]] = []
         errors = []
         for i, p in enumerate(body.placements):
-            episode = (
-                session.execute(
-                    select(Episode).where(
-                        col(Episode.child_id) == p.child_id, col(Episode.discharged_on).is_(None)
-                    )
-                )
-                .scalars()
-                .first()
-            )
+            episode = open_episodes(session, [p.child_id]).get(p.child_id)
             if episode is None:
                 _field(errors, ["body", "placements", i, "child_id"], "the child is not in care")
                 continue

@@ -1,7 +1,7 @@
 """``fostermatch bench --only http``: ``POST /v1/matches`` over HTTP on loopback.
 
 A real uvicorn server runs in a thread of this process on a free port, over a seeded
-database (:func:`data.generate.generate` + :func:`data.transfer.import_folder`), with a
+database (:func:`data.generate.generate` + :func:`data.importing.import_folder`), with a
 coordinator key. After warm-up requests (the first builds the matching snapshot), each
 request asks for the matches of one waiting child, in a fixed seeded order, one at a time;
 the figures are the median and 95th percentile of the wall-clock latency seen by the client.
@@ -133,7 +133,7 @@ def measure_matches(
 def seeded_engine(folder_root: Path, scale: str, seed: int, progress: Progress) -> Engine:
     from data.db import make_engine, upgrade
     from data.generate import generate
-    from data.transfer import import_folder
+    from data.importing import import_folder
 
     progress(f"generating the {scale} records (seed {seed})")
     generate(folder_root / "folder", seed=seed, scale=scale)

@@ -37,7 +37,8 @@ _CHILD = """
 import json, sys
 from data.db import make_engine, upgrade
 from data.reading import release_memory
-from data.transfer import ImportFailed, import_zip
+from data.importing import import_zip
+from data.problems import ImportFailed
 engine = make_engine(sys.argv[2]); upgrade(engine)
 out = {"refused": False, "problems_total": 0, "problem": None}
 try:

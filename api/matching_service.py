@@ -22,8 +22,7 @@ from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
 from data.models import Home as HomeRecord
-from data.queries import free_beds, waiting_children
-from data.transfer import community_index
+from data.queries import community_index, free_beds, open_episodes, waiting_children
 from geo import LatLon
 from matching import Child, Communities, Home, HomeSnapshot, PlacedSibling
 
@@ -131,18 +130,6 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
         for h in records
     ]
     return MatchingInputs(HomeSnapshot(homes, as_of=as_of), communities, as_of)
-
-
-def _open_episode(session: Session, child_id: str) -> Episode | None:
-    return (
-        session.execute(
-            select(Episode)
-            .where(col(Episode.child_id) == child_id, col(Episode.discharged_on).is_(None))
-            .order_by(col(Episode.removed_on).desc())
-        )
-        .scalars()
-        .first()
-    )
 
 
 def _waiting_since(session: Session, child_id: str, episode: Episode) -> date | None:
@@ -278,7 +265,7 @@ def load_group(session: Session, child_id: str, *, as_of: date | None = None) ->
     record = session.get(ChildRecord, child_id)
     if record is None:
         raise ChildNotFound(child_id)
-    episode = _open_episode(session, child_id)
+    episode = open_episodes(session, [child_id]).get(child_id)
     if episode is None:
         raise ChildNotInCare(child_id)
     group = [_engine_child(session, record, episode, as_of)]
@@ -293,7 +280,7 @@ def load_group(session: Session, child_id: str, *, as_of: date | None = None) ->
         .order_by(col(ChildRecord.id))
     ).scalars()
     for sibling in siblings:
-        sibling_episode = _open_episode(session, sibling.id)
+        sibling_episode = open_episodes(session, [sibling.id]).get(sibling.id)
         if sibling_episode is None:
             continue
         child = _engine_child(session, sibling, sibling_episode, as_of)
@@ -316,13 +303,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
         r.id: r
         for r in session.execute(select(ChildRecord).where(col(ChildRecord.id).in_(ids))).scalars()
     }
-    episodes: dict[str, Episode] = {}
-    for episode in session.execute(
-        select(Episode)
-        .where(col(Episode.child_id).in_(ids), col(Episode.discharged_on).is_(None))
-        .order_by(col(Episode.removed_on))
-    ).scalars():
-        episodes[episode.child_id] = episode  # the latest open episode wins
+    episodes = open_episodes(session, ids)
     congregate_since = {
         child_id: started
         for child_id, started in session.execute(

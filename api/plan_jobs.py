@@ -302,15 +302,7 @@ class PlanRunner:
             )
             return
         if violations:  # today's practice may break rules the plan keeps
-            payload["violations"] = [
-                {
-                    "kind": v.kind,
-                    "children": list(v.child_ids),
-                    "home_id": v.home_id,
-                    "message": v.message,
-                }
-                for v in violations
-            ]
+            payload["violations"] = [v.to_json() for v in violations]
         self._update(
             job_id,
             status="done",

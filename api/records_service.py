@@ -1,9 +1,9 @@
 """Records one at a time and folders as zip files, written through the importer.
 
 A record sent by ``PUT`` is written as a one-row file of the folder format and imported with
-:func:`data.transfer.import_folder`: the same checks as a bulk import (codes, references,
-timelines, the community of every point), the same upsert by id, one transaction, and the
-change counter bumped when anything changed. The importer's problems come back as field
+:func:`data.importing.import_record`: the same checks as a bulk import (codes, references,
+timelines, the community of every point, beds), the same upsert by id, one transaction, and
+the change counter bumped when anything changed. The importer's problems come back as field
 errors: ``homes.csv:2: column capacity: ...`` becomes ``loc: ["body", "capacity"]``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,13 +20,13 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, String, cast, delete, func, or_, select
-from sqlalchemy import text as sql_text
 from sqlmodel import Session, SQLModel, col
 
 from api.audit import Actor, audit_import, write_audit
 from api.problems import FieldError, Problem
 from core.csv_cells import CsvWriter
-from data import transfer as importer
+from data import importing
+from data.capacity import OverCapacity, Overfull
 from data.db import session_scope
 from data.formats import (
     CHILDREN,
@@ -38,6 +38,7 @@ from data.formats import (
     FileSpec,
     format_cell,
 )
+from data.importing import ImportReport, import_folder, import_record
 from data.models import (
     Applicant,
     Child,
@@ -46,19 +47,10 @@ from data.models import (
     Home,
     Partner,
     Placement,
-    SiblingGroup,
 )
-from data.queries import waiting_children
-from data.transfer import (
-    ImportFailed,
-    ImportReport,
-    bump_change_counter,
-    capacity_checks,
-    community_index,
-    import_folder,
-    lock_children_and_homes,
-    table_of,
-)
+from data.problems import ImportFailed
+from data.queries import in_care, waiting_children
+from data.upsert import bump_change_counter
 
 __all__ = [
     "KINDS",
@@ -269,138 +261,20 @@ def _community_collection(session: Session, community_id: str, body: BaseModel) 
     return json.dumps({"type": "FeatureCollection", "features": features})
 
 
-class _ScopedWorld(importer._World):
-    """The importer's view of the records, narrowed to what one record can touch.
-
-    The importer's checks read the records through a world of every stored row (seconds
-    at state scale: 1.2 million rows). For one record they need only the rows it refers to
-    and, for an episode or a placement, the child's other episodes and placements; the
-    checks themselves are the importer's own functions, unchanged.
-    """
-
-    def __init__(self, session: Session, files: dict[str, Any], wanted: Mapping[str, Any]) -> None:
-        self.session = session
-        self.files = files
-        self.existing = {}
-        for spec in CSV_FILES:
-            table = table_of(spec.model)
-            where = wanted.get(spec.name)
-            if where is None:
-                self.existing[spec.name] = {}
-                continue
-            rows = session.execute(select(table).where(where)).mappings()
-            self.existing[spec.name] = {importer.natural_key(spec, r): dict(r) for r in rows}
-
-
-def _wanted(spec: FileSpec, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Per file, the stored rows one record's checks and upsert read."""
-    children: set[str] = set()
-    homes: set[str] = set()
-    if spec is CHILDREN:
-        children |= {row["id"], *row["separate_from"]}
-        homes |= set(row["excluded_homes"])
-    elif spec is HOMES:
-        homes.add(row["id"])
-        children |= set(row["kin_of"])
-    elif spec in (EPISODES, PLACEMENTS):
-        children.add(row["child_id"])
-        if row.get("home_id"):
-            homes.add(row["home_id"])
-    wanted: dict[str, Any] = {
-        CHILDREN.name: col(Child.id).in_(sorted(children)),
-        HOMES.name: col(Home.id).in_(sorted(homes)),
-    }
-    if spec in (EPISODES, PLACEMENTS):
-        wanted[EPISODES.name] = col(Episode.child_id) == row["child_id"]
-        wanted[PLACEMENTS.name] = col(Placement.child_id) == row["child_id"]
-    elif spec not in (CHILDREN, HOMES):
-        wanted[spec.name] = getattr(spec.model, "id") == row["id"]  # noqa: B009
-    return wanted
-
-
-def _import_one(
-    engine: Engine,
-    spec: FileSpec,
-    text: str,
-    principal: Actor | None = None,
-    on_write: Callable[[Session, dict[str, Any] | None, dict[str, Any]], None] | None = None,
-) -> importer.FileCounts:
-    """Import a one-row file with the importer's checks over a scoped world; all or nothing.
-
-    A placement also passes the capacity check: the child's and the home's rows are locked
-    first (the order every placement write takes), so the beds counted are still the beds
-    when the transaction commits; a capacity waiver recorded or changed is audited.
-    ``on_write`` is called in the transaction with the stored row (None: a new record) and
-    the row written, when the record was inserted or changed.
-    """
-    problems = importer._Problems()
-    with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
-        path = Path(tmp) / spec.name
-        path.write_text(text, encoding="utf-8")
-        parsed = importer._parse_csv(path, spec, problems)
-    importer._row_checks(parsed, problems)
-    files = {spec.name: parsed}
-    with session_scope(engine) as session:
-        if spec is PLACEMENTS and parsed.rows:
-            _lock_for_placement(session, parsed.rows[0])
-        index = community_index(session)
-        if index is None:
-            problems.add(
-                COMMUNITIES_FILE, 0, "", "no communities in the database: import them first"
-            )
-        else:
-            importer._derive_communities(files, index, problems)
-        if not problems.items:  # a row that failed to parse has no references to check
-            world = _ScopedWorld(session, files, _wanted(spec, parsed.rows[0]))
-            importer._reference_checks(world, problems)
-            importer._timeline_checks(world, problems)
-        if problems.count:
-            raise problems.failed()
-        row = parsed.rows[0]
-        waiver_changed = spec is PLACEMENTS and _check_capacity(session, row)
-        group = row.get("sibling_group_id") if spec is CHILDREN else None
-        if group is not None and session.get(SiblingGroup, group) is None:
-            session.add(SiblingGroup(id=group))
-            session.flush()
-        old = world.existing[spec.name].get(importer.natural_key(spec, row))
-        counts = importer._upsert(
-            session, spec.model, spec.key, parsed.rows, world.existing[spec.name]
-        )
-        if counts.inserted or counts.updated:
-            bump_change_counter(session)
-            # the audit entries last: each holds the audit chain until the commit
-            if waiver_changed and principal is not None:
-                _audit_waiver(session, principal, row)
-            if on_write is not None:
-                on_write(session, old, row)
-    return counts
-
-
-def _lock_for_placement(session: Session, row: Mapping[str, Any]) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        # the first statement of the transaction: one writer at a time from the first read
-        session.execute(sql_text("BEGIN IMMEDIATE"))
-    lock_children_and_homes(session, [row["child_id"]], [row["home_id"]] if row["home_id"] else [])
-
-
-def _check_capacity(session: Session, row: Mapping[str, Any]) -> bool:
-    """409 when the placement would put more children in its home than beds, without a
-    waiver; whether the write records a new or changed waiver (to be audited)."""
-    over = capacity_checks(session, [dict(row)])
-    if over:
-        raise Problem(
-            409,
-            f"the placement was not written: {over[0]}",
-            errors=[{"loc": ["body", "capacity_waiver"], "message": str(over[0])}],
-        )
-    if row["capacity_waiver"] is None:
+def _waiver_recorded(spec: FileSpec, old: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
+    """Whether a placement written records a new or changed capacity waiver (to be audited)."""
+    if spec is not PLACEMENTS or row["capacity_waiver"] is None:
         return False
-    stored = session.execute(
-        select(col(Placement.capacity_waiver)).where(
-            *[getattr(Placement, k) == row[k] for k in PLACEMENTS.key]
-        )
-    ).scalar()
-    return bool(stored != row["capacity_waiver"])
+    return old is None or old["capacity_waiver"] != row["capacity_waiver"]
+
+
+def _overfull_problem(over: OverCapacity) -> Problem:
+    """409: the placement would put more children in its home than beds, without a waiver."""
+    return Problem(
+        409,
+        f"the placement was not written: {over}",
+        errors=[{"loc": ["body", "capacity_waiver"], "message": str(over)}],
+    )
 
 
 def _audit_waiver(session: Session, principal: Actor, row: Mapping[str, Any]) -> None:
@@ -464,6 +338,9 @@ def put_record(
             text = _one_row_file(kind.spec, {**body.model_dump(), **key})
 
     def audit(session: Session, old: dict[str, Any] | None, row: dict[str, Any]) -> None:
+        # the audit entries last: each holds the audit chain until the commit
+        if kind.spec is not None and _waiver_recorded(kind.spec, old, row):
+            _audit_waiver(session, principal, row)
         written = _changed_fields(kind, old, row)
         _audit_write(session, principal, kind, key, "upsert", written)
 
@@ -481,9 +358,11 @@ def put_record(
                 report = import_folder(engine, tmp, before_commit=audit_community)
                 counts = report.files[COMMUNITIES_FILE]
         else:
-            counts = _import_one(engine, kind.spec, text, principal, audit)
+            counts = import_record(engine, kind.spec, text, on_write=audit)
     except ImportFailed as failed:
         raise _import_problem(failed, kind.key, zip_file=False) from None
+    except Overfull as refused:
+        raise _overfull_problem(refused.over) from None
     outcome = "inserted" if counts.inserted else "updated" if counts.updated else "unchanged"
     with Session(engine) as session:
         return outcome, get_record(session, kind, key)
@@ -615,10 +494,7 @@ def list_records(
             ids = waiting_children(session)
             statement = statement.where(model.id.in_(ids) if value else model.id.not_in(ids))
         elif name == "in_care":
-            open_episode = select(col(Episode.child_id)).where(col(Episode.discharged_on).is_(None))
-            statement = statement.where(
-                model.id.in_(open_episode) if value else model.id.not_in(open_episode)
-            )
+            statement = statement.where(in_care(model.id) if value else ~in_care(model.id))
         elif name == "open":
             end = model.ended_on if kind.name == "placements" else model.discharged_on
             statement = statement.where(end.is_(None) if value else end.is_not(None))
@@ -646,6 +522,6 @@ def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportRepo
         (``loc: ["body", "file", FILE, LINE, COLUMN]``) and ``errors_total`` counting all.
     """
     try:
-        return importer.import_zip(engine, source, before_commit=audit_import(principal))
+        return importing.import_zip(engine, source, before_commit=audit_import(principal))
     except ImportFailed as failed:
         raise _import_problem(failed, (), zip_file=True) from None

@@ -18,8 +18,7 @@ from sqlmodel import Session, col
 
 from api.matching_service import load_matching_inputs, load_waiting_children
 from data.models import Applicant, Child, Community, Episode, Home, Partner, Placement
-from data.queries import free_beds
-from data.transfer import community_index
+from data.queries import community_index, free_beds
 from geo import CommunityIndex
 from matching import Policy, rank
 from matching import load_policy as load_matching_policy

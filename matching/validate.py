@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,6 +45,15 @@ class Violation:
     child_ids: tuple[str, ...]
     home_id: str | None
     message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The violation as the plan's JSON lists it (``children`` for ``child_ids``)."""
+        return {
+            "kind": self.kind,
+            "children": list(self.child_ids),
+            "home_id": self.home_id,
+            "message": self.message,
+        }
 
 
 @dataclass(eq=False)

@@ -32,9 +32,8 @@ from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiti
 from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
-from data.models import Episode, Home, Placement
-from data.queries import free_beds
-from data.transfer import community_index
+from data.models import Home, Placement
+from data.queries import community_index, free_beds, open_episodes
 from matching import InputError, rank
 
 __all__ = ["router"]
@@ -475,7 +474,7 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         except (ChildNotFound, ChildNotInCare):
             return None
         inputs = state.snapshots.get(session, today)
-        episode = session.get(Episode, _open_episode_id(session, child_id))
+        episode = open_episodes(session, [child_id]).get(child_id)
         index = community_index(session)
         lives_in = _lives_in(session, child_id)
         try:
@@ -564,17 +563,6 @@ def _lives_in(session: Session, child_id: str) -> dict[str, Any] | None:
         "beds": home.capacity,
         "children": int(children),
     }
-
-
-def _open_episode_id(session: Session, child_id: str) -> int | None:
-    from sqlalchemy import select
-    from sqlmodel import col
-
-    return session.execute(
-        select(col(Episode.id))
-        .where(col(Episode.child_id) == child_id, col(Episode.discharged_on).is_(None))
-        .order_by(col(Episode.removed_on).desc())
-    ).scalar()
 
 
 @router.get("/children/{child_id}", response_class=HTMLResponse)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from api.app import create_app
 from api.auth import ROLES, create_key
 from data.db import session_scope
-from data.transfer import import_folder
+from data.importing import import_folder
 from tests.conftest import write_small_folder
 
 

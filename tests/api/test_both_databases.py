@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from data.transfer import import_folder
+from data.importing import import_folder
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import write_small_folder
 

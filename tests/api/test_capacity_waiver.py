@@ -14,8 +14,10 @@ from sqlmodel import Session, col
 
 from api.app import create_app
 from api.matching_service import load_matching_inputs, load_waiting_children
+from data.exporting import export_folder
+from data.importing import import_folder
 from data.models import AuditEntry
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.problems import ImportFailed
 from matching import greedy, load_policy, plan, rank
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import SMALL_FILES, write_small_folder

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from api.cli_outcomes import add_outcomes_command
 from api.outcomes_service import load_outcome_tables, outcome_report
-from data.transfer import import_folder
+from data.importing import import_folder
 
 
 def run(argv: list[str]) -> int:

@@ -18,8 +18,8 @@ from sqlmodel import Session, col
 from api.app import create_app
 from api.http_bench import serve_in_thread
 from api.snapshot_cache import records_version
+from data.importing import import_folder
 from data.models import AuditEntry, Decision, DecisionParticipant, Placement
-from data.transfer import import_folder
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import SMALL_FILES, write_small_folder
 

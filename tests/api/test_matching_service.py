@@ -19,7 +19,7 @@ from api.matching_service import (
     load_matching_inputs,
     load_waiting_children,
 )
-from data.transfer import import_folder
+from data.importing import import_folder
 from matching import PlacedSibling
 from tests.conftest import SMALL_FILES, write_small_folder
 

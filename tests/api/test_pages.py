@@ -860,7 +860,7 @@ def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
 
     from data.formats import NEEDS
     from data.models import Child, Home
-    from data.transfer import bump_change_counter
+    from data.upsert import bump_change_counter
 
     today = date.today()
     days = 100 if (today + timedelta(days=100)).strftime("%m-%d") != "02-29" else 101

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from data.generate import DEFAULT_AS_OF, GenerationSummary, generate
-from data.transfer import import_folder
+from data.importing import import_folder
 from geo import CommunityIndex
 
 FILES = (

@@ -11,8 +11,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from data.db import make_engine, upgrade
+from data.exporting import export_folder
+from data.importing import import_folder
 from data.models import ChangeCounter, Child, Episode, Home, Placement
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.problems import ImportFailed
 from tests.conftest import SMALL_FILES, write_small_folder
 
 SURROGATE_KEYS = {"episodes", "placements"}
