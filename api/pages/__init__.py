@@ -3,7 +3,7 @@ homes and the team decision, the recruitment gap map and a community's figures.
 
 Jinja2 templates (``api/templates/pages``), one plain stylesheet served from this package,
 no script and nothing from the internet. A page shows what the signed-in key's role may see
-through the API (:data:`api.auth.PERMISSIONS`); the pages call the same services as the API
+through the API (:data:`api.services.keys.PERMISSIONS`); the pages call the same services as the API
 and write the same audit entries.
 """
 

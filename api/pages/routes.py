@@ -19,18 +19,18 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 from starlette.datastructures import FormData
 
-from api.audit import audit_read, write_audit
-from api.auth import Principal, lookup
-from api.decision_service import record_decision
-from api.matching_service import ChildNotFound, ChildNotInCare, load_group
-from api.oidc import NoRole, Provider, ProviderUnavailable, TokenRejected
+from api.http.problems import Problem
 from api.pages import session as cookie
 from api.pages.engine_text import language_name, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
 from api.pages.origin import foreign_origin
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
-from api.problems import Problem
 from api.schemas import PARTICIPANT_ROLES, DecisionIn
+from api.services.audit import audit_read, write_audit
+from api.services.decisions import record_decision
+from api.services.keys import Principal, lookup
+from api.services.matching import ChildNotFound, ChildNotInCare, load_group
+from api.services.oidc import NoRole, Provider, ProviderUnavailable, TokenRejected
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Episode, Home, Placement
 from data.queries import free_beds
@@ -725,7 +725,7 @@ def _gap_map(
 
 @router.get("/gaps", response_class=HTMLResponse)
 def gaps_page(request: Request, segment: str = "all", horizon: str = "12") -> Response:
-    from api.routers.recruitment import cached_gaps
+    from api.http.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
@@ -769,7 +769,7 @@ def _gap_download(
     filename: str,
 ) -> Response:
     """The gaps for the chosen segment and horizon as a file, for a role that may see them."""
-    from api.routers.recruitment import cached_gaps
+    from api.http.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
@@ -795,7 +795,7 @@ def gaps_csv(request: Request, segment: str = "all", horizon: str = "12") -> Res
 def gaps_geojson(request: Request, segment: str = "all", horizon: str = "12") -> Response:
     import json
 
-    from api.routers.recruitment import GEOJSON
+    from api.http.routers.recruitment import GEOJSON
     from recruitment import gap_geojson
 
     def render(result: Any, index: Any, key: str) -> str:
@@ -818,7 +818,7 @@ def gaps_svg(request: Request, segment: str = "all", horizon: str = "12") -> Res
 def community_page(
     request: Request, community_id: str, segment: str = "all", horizon: str = "12"
 ) -> Response:
-    from api.routers.recruitment import cached_gaps
+    from api.http.routers.recruitment import cached_gaps
 
     who = _gate(request, "gaps")
     if isinstance(who, Response):
@@ -861,9 +861,9 @@ def plans_page(request: Request) -> Response:
 @router.post("/plans")
 async def start_plans(request: Request) -> Response:
     """Start the plan and, beside it, the greedy baseline (two jobs, run one after the other)."""
-    from api.plan_jobs import create_job, fail_job
-    from api.plan_quota import admitting, time_cap
     from api.schemas import PlanRequest
+    from api.services.plan_jobs import create_job, fail_job
+    from api.services.plan_quota import admitting, time_cap
 
     who = _gate(request, "plans")
     if isinstance(who, Response):
@@ -883,7 +883,7 @@ async def start_plans(request: Request) -> Response:
     except ValidationError as exc:
         return _render(request, "problem.html", who, 422, detail=str(exc.errors()[0]["msg"]))
     engine = request.app.state.engine
-    try:  # the API's limits (api.plan_quota), for the plan and its baseline together
+    try:  # the API's limits (api.services.plan_quota), for the plan and its baseline together
         time_cap(who, asked.time_limit_s)
         with Session(engine) as session, admitting(session, who, request.app.state.plan_quota, 2):
             jobs = [
@@ -908,7 +908,7 @@ async def start_plans(request: Request) -> Response:
 
 
 def _job(request: Request, job_id: str) -> dict[str, Any] | None:
-    from api.plan_jobs import job_json, read_job
+    from api.services.plan_jobs import job_json, read_job
 
     with Session(request.app.state.engine) as session:
         job = read_job(session, job_id[:32])
@@ -958,7 +958,7 @@ def plan_page(request: Request, plan_id: str, greedy: str = "") -> Response:
     equity: dict[str, Any] | None = None
     measures: tuple[str, ...] = ()
     if finished and plan["status"] == "done" and who.may("equity"):
-        from api.equity_service import MEASURES  # pandas loads only for this section
+        from api.services.equity import MEASURES  # pandas loads only for this section
 
         equity, measures = _plan_equity(request, who, plan, baseline), MEASURES
     return _render(
@@ -1006,7 +1006,7 @@ def _plan_equity(
     """The plan's equity audit beside the baseline the page compares it with: the greedy job
     started with it, else the lawful baseline the plan carries (as :func:`_baseline_summary`;
     both were computed already, nothing is solved again here)."""
-    from api.equity_service import carried_baseline, plan_equity, planning_date
+    from api.services.equity import carried_baseline, plan_equity, planning_date
 
     result = plan["result"]
     baseline = carried_baseline(result)

@@ -10,7 +10,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from api.app import create_app
+from api.http.app import create_app
 from api.pages.engine_text import SPANISH, said
 from matching import PlacedSibling
 from matching.factors import siblings_said

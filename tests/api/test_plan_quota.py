@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.app import create_app
-from api.auth import Principal, create_key, lookup
-from api.plan_jobs import create_job
-from api.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, admitting
-from api.problems import PROBLEM_JSON, Problem
+from api.http.app import create_app
+from api.http.problems import PROBLEM_JSON, Problem
+from api.services.keys import Principal, create_key, lookup
+from api.services.plan_jobs import create_job
+from api.services.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, admitting
 from data.db import session_scope
 from data.models import PlanJob
 from tests.api.conftest import bearer

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.snapshot_cache import records_version
+from api.services.snapshots import records_version
 from data.db import make_engine, upgrade
 from data.models import Child, Placement
 from data.transfer import ImportFailed, import_folder
@@ -267,7 +267,7 @@ ONE_ROW_FILES = [
 def test_one_record_is_checked_as_a_bulk_import_would(tmp_path: Path, name: str, row: str) -> None:
     """The scoped import of one record finds exactly the problems (or writes exactly the counts)
     that `import_folder` finds for the same one-row file over every stored record."""
-    from api.records_service import _import_one
+    from api.services.records import _import_one
     from data.formats import CSV_FILES
 
     spec = next(s for s in CSV_FILES if s.name == name)

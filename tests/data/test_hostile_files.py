@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from api.bench.imports import zero_bomb
 from api.cli import main
-from api.import_bench import zero_bomb
 from data.reading import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_RECORD_CHARS
 from data.transfer import MAX_PROBLEMS, ImportFailed, import_folder, import_zip
 from tests.conftest import SMALL_FILES, write_small_folder
