@@ -1,6 +1,6 @@
 """Who may call what: the role x route matrix, read from the routes themselves.
 
-An API route's permission is the :func:`api.services.keys.require` dependency it declares;
+An API route's permission is the :func:`api.http.auth.require` dependency it declares;
 a page's is the permission its handler (or a helper of the same module it calls) passes to
 the pages' gate. A route with neither is public, and only the routes named in :data:`PUBLIC` may be.
 ``fostermatch keys roles`` prints the matrix; docs/security.md holds it, and a test fails
@@ -44,7 +44,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/pages/signin/callback"): "ends a sign-in at the agency's identity provider",
 }
 
-_PAGE_GATE = "_gate"  # the pages' gate: _gate(request, "permission")
+_PAGE_GATE = "gate"  # the pages' gate: gate(request, "permission")
 
 
 @dataclass(frozen=True, slots=True)

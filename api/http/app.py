@@ -15,22 +15,22 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, text
-from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.http.dependencies import SessionDep
 from data.db import describe_url, is_current, make_engine
 from data.queries import agency_summary
 
-__all__ = ["SessionDep", "create_app", "get_session"]
+__all__ = ["create_app"]
 
 _templates = Jinja2Templates(directory=str(files("api") / "templates"))
 access_log = logging.getLogger("fostermatch.access")
@@ -38,15 +38,6 @@ access_log = logging.getLogger("fostermatch.access")
 MAX_BODY_BYTES = 1 << 20  # 1 MiB: a record, a match request or a decision is far smaller
 MAX_IMPORT_BYTES = 256 << 20  # a zipped state-scale folder fits
 CORS_ENV = "FOSTERMATCH_CORS_ORIGINS"
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """A database session for one request, on the application's engine."""
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 class BodyLimit:
@@ -135,6 +126,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         recruitment,
     )
     from api.pages import router as pages_router
+    from api.services.gaps import GapCache
     from api.services.oidc import provider_from_env
     from api.services.plan_jobs import PlanRunner
     from api.services.plan_quota import PlanQuota
@@ -166,6 +158,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.state.engine = engine if engine is not None else make_engine()
     app.state.policy = load_policy()
     app.state.snapshots = SnapshotCache(app.state.engine)
+    app.state.gaps = GapCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
     app.state.oidc = provider_from_env()  # the agency's identity provider, when configured
     app.state.plan_quota = PlanQuota.from_environment()

@@ -3,7 +3,7 @@
 FastAPI reads and parses a request's JSON body before it resolves the route's dependencies,
 so a broken body without a key would answer 422 (and say what is wrong with it) before the
 key was ever checked. This middleware checks the bearer key of every ``/v1`` request first,
-with the same function the routes use (:func:`api.services.keys.authenticated`), and answers 401
+with the same function the routes use (:func:`api.http.auth.authenticated`), and answers 401
 before the body is read. The routes' ``require(...)`` dependencies then find the caller
 already known (no second lookup), check the role and document the security scheme in
 OpenAPI as before.
@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from api.http.auth import authenticated, bearer_scheme
 from api.http.middleware import HttpMiddleware
 from api.http.problems import Problem, problem_response
-from api.services.keys import authenticated, bearer_scheme
 
 __all__ = ["PUBLIC_PATHS", "AuthenticateFirst"]
 

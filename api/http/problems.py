@@ -24,14 +24,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.services.errors import (
+    Conflict,
+    FieldError,
+    Invalid,
+    NotFound,
+    ServiceError,
+    TooLarge,
+    TooMany,
+    Unavailable,
+)
+
 __all__ = [
     "PROBLEM_JSON",
     "FieldError",
     "Problem",
     "install_problem_handlers",
-    "invalid",
     "problem_response",
     "problem_responses",
+    "status_of",
 ]
 
 PROBLEM_JSON = "application/problem+json"
@@ -59,8 +70,15 @@ _TYPES = {422: "validation", 401: "unauthenticated", 403: "forbidden", 409: "con
 MAX_ERRORS = 100  # field errors listed in one answer; ``errors_total`` then gives them all
 MAX_INSTANCE = 200  # characters of the path echoed as ``instance`` (a 414's path is huge)
 
-
-FieldError = dict[str, Any]  # {"loc": [...], "message": "..."}
+# the status of each domain error of the services (api/services/errors.py)
+_STATUS_OF_ERROR: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    TooLarge: 413,
+    TooMany: 429,
+    Unavailable: 503,
+}
 
 
 class Problem(Exception):
@@ -99,10 +117,22 @@ class Problem(Exception):
         self.extensions = extensions or {}
 
 
-def invalid(loc: Sequence[str | int], message: str) -> Problem:
-    """A 422 for one field: ``invalid(["body", "reason"], "a reason is required ...")``."""
-    return Problem(
-        422, f"{_dotted(loc)}: {message}", errors=[{"loc": list(loc), "message": message}]
+def status_of(error: ServiceError) -> int:
+    """The HTTP status that answers a service's ``error`` (400 for a kind not listed)."""
+    return next((s for kind, s in _STATUS_OF_ERROR.items() if isinstance(error, kind)), 400)
+
+
+def service_error_response(request: Request, error: ServiceError) -> JSONResponse:
+    """The problem+json response for a service's domain ``error``."""
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
+    total = {"errors_total": error.errors_total} if error.errors_total is not None else None
+    return problem_response(
+        request,
+        status_of(error),
+        error.detail,
+        errors=error.errors,
+        headers=headers,
+        extensions=total,
     )
 
 
@@ -165,6 +195,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
             extensions=exc.extensions,
         )
+
+    @app.exception_handler(ServiceError)
+    async def _refused(request: Request, exc: ServiceError) -> JSONResponse:
+        return service_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

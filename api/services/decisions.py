@@ -35,9 +35,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from api.http.problems import FieldError, Problem
 from api.schemas import DecidedPlacement, DecisionIn
 from api.services.audit import write_audit
+from api.services.errors import Conflict, FieldError, Invalid
 from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from api.services.snapshots import SnapshotCache
@@ -60,8 +60,7 @@ def _raise(errors: list[FieldError]) -> None:
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise Problem(
-            422,
+        raise Invalid(
             f"the decision was not recorded: {where}: {first['message']}"
             + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
             errors=errors,
@@ -188,8 +187,8 @@ def _conflict_when_records_changed(session: Session) -> Iterator[None]:
         yield
     except IntegrityError:
         session.rollback()
-        raise Problem(
-            409, "the records changed while the decision was written; ask for matches again"
+        raise Conflict(
+            "the records changed while the decision was written; ask for matches again"
         ) from None
 
 
@@ -200,14 +199,12 @@ def _check_move(chosen: DecidedPlacement, index: int, current: Sequence[Placemen
         return  # already there (a field error), or a deliberate move from where they live
     where = f"placements[{index}].moves_from"
     if home is None:
-        raise Problem(
-            409,
+        raise Conflict(
             f"{where}: {chosen.child_id} does not live in home {chosen.moves_from} (no longer, "
             "or never did): nothing to move them from; ask for matches again",
         )
     since = next(s.started_on for s in current if s.home_id == home)
-    raise Problem(
-        409,
+    raise Conflict(
         f"{chosen.child_id} is placed in home {home} since {since.isoformat()} (recorded after "
         f"the options were shown, or a move not said): to move them, send {where}: {home}",
     )
@@ -224,10 +221,11 @@ def record_decision(
 
     Raises
     ------
-    Problem
-        422 naming the fields at fault (a missing reason or good cause, an unknown child or
-        home, a chosen home not among the options shown); 409 when a chosen home has no free
-        bed left or is not active.
+    Invalid
+        Naming the fields at fault (a missing reason or good cause, an unknown child or
+        home, a chosen home not among the options shown).
+    Conflict
+        When a chosen home has no free bed left or is not active.
     """
     today = date.today()
     _raise(_shape_checks(body, today))
@@ -245,7 +243,7 @@ def record_decision(
         for home_id, count in sorted(needed.items()):
             home = homes[home_id]
             if home.status != "active":
-                raise Problem(409, f"home {home_id} is {home.status}: it takes no child now")
+                raise Conflict(f"home {home_id} is {home.status}: it takes no child now")
             occupied = session.execute(
                 select(func.count()).where(
                     col(Placement.home_id) == home_id, col(Placement.ended_on).is_(None)
@@ -253,8 +251,7 @@ def record_decision(
             ).scalar_one()
             free = max(0, home.capacity - int(occupied))
             if free < count:
-                raise Problem(
-                    409,
+                raise Conflict(
                     f"home {home_id} has {free} free bed(s) now and this decision needs "
                     f"{count}: the bed was taken since the options were shown; "
                     "ask for matches again",

@@ -24,6 +24,7 @@ outcomes             x                                   x
 audit                x
 =================  =====  ===========  ===========  =========
 
+The dependencies that check a request's key and role are in :mod:`api.http.auth`.
 With the agency's identity provider configured (:mod:`api.services.oidc`), a bearer value that is
 not an ``fm_`` key is checked as the provider's JWT; its role comes from the provider's
 claims and its :class:`Principal` has no key id.
@@ -37,17 +38,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from api.http.problems import Problem
 from data.models import ApiKey
 
 __all__ = [
@@ -63,7 +60,7 @@ __all__ = [
     "demo_keys",
     "hash_key",
     "list_keys",
-    "require",
+    "lookup",
     "revoke_key",
 ]
 
@@ -191,19 +188,6 @@ class BearerTokens(Protocol):
         ...
 
 
-_bearer = HTTPBearer(
-    auto_error=False,
-    description=(
-        "An API key from `fostermatch keys create --role ROLE --label TEXT`, or a JWT from "
-        "the agency's identity provider when one is configured (FOSTERMATCH_OIDC_ISSUER)."
-    ),
-)
-
-bearer_scheme = _bearer  # the credentials of a request, also read by api.http.auth_first
-
-_UNAUTHENTICATED = {"WWW-Authenticate": "Bearer"}
-
-
 def lookup(session: Session, key: str) -> Principal | None:
     """The principal of a presented key, or None when it is unknown, malformed or revoked."""
     if not key.startswith(KEY_PREFIX):
@@ -218,81 +202,3 @@ def lookup(session: Session, key: str) -> Principal | None:
         return None
     assert row.id is not None
     return Principal(row.id, row.label, row.role)
-
-
-def authenticated(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The caller, from the bearer key or the identity provider's JWT; 401 without either."""
-    known = getattr(request.state, "principal", None)
-    if isinstance(known, Principal):  # checked before the body was read (api.http.auth_first)
-        return known
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Problem(
-            401,
-            "this endpoint needs an API key: send 'Authorization: Bearer <key>'",
-            headers=_UNAUTHENTICATED,
-        )
-    provider = getattr(request.app.state, "oidc", None)
-    principal: Principal | None
-    if provider is not None and not credentials.credentials.startswith(KEY_PREFIX):
-        principal = _token_principal(provider, credentials.credentials)
-    else:
-        with Session(request.app.state.engine) as session:
-            principal = lookup(session, credentials.credentials)
-    if principal is None:
-        raise Problem(401, "the API key is unknown or revoked", headers=_UNAUTHENTICATED)
-    request.state.principal = principal
-    return principal
-
-
-def _token_principal(provider: BearerTokens, token: str) -> Principal:
-    """The caller presenting the provider's JWT: 401 naming the failed check, 403 without a
-    role, 503 when the provider's keys cannot be read."""
-    try:
-        return provider.principal(token)
-    except TokenRejected as exc:
-        raise Problem(
-            401,
-            f"the bearer token was refused: {exc}",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
-    except NoRole as exc:
-        raise Problem(403, f"the bearer token gives no role here: {exc}") from None
-    except ProviderUnavailable as exc:
-        raise Problem(
-            503, f"the bearer token could not be checked: {exc}", headers={"Retry-After": "30"}
-        ) from None
-
-
-def require(permission: str) -> Callable[..., Principal]:
-    """A dependency: the caller, who must hold ``permission`` (403 otherwise)."""
-    allowed = PERMISSIONS[permission]
-
-    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-        if principal.role not in allowed:
-            raise Problem(
-                403,
-                f"the role {principal.role!r} may not do this ({permission}); "
-                f"allowed: {', '.join(sorted(allowed))}",
-            )
-        return principal
-
-    check.__name__ = f"require_{permission.replace(':', '_')}"
-    check.permission = permission  # type: ignore[attr-defined]  # read by api.http.access
-    return check
-
-
-RecordsWriter = Annotated[Principal, Depends(require("records:write"))]
-ChildReader = Annotated[Principal, Depends(require("children:read"))]
-HomeReader = Annotated[Principal, Depends(require("homes:read"))]
-ApplicantReader = Annotated[Principal, Depends(require("applicants:read"))]
-PartnerReader = Annotated[Principal, Depends(require("partners:read"))]
-Matcher = Annotated[Principal, Depends(require("matches"))]
-Planner = Annotated[Principal, Depends(require("plans"))]
-EquityReader = Annotated[Principal, Depends(require("equity"))]
-DecisionMaker = Annotated[Principal, Depends(require("decisions"))]
-GapReader = Annotated[Principal, Depends(require("gaps"))]
-OutcomeReader = Annotated[Principal, Depends(require("outcomes"))]
-Auditor = Annotated[Principal, Depends(require("audit"))]

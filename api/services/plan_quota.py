@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from api.http.problems import Problem, invalid
+from api.services.errors import TooMany, invalid
 from api.services.keys import Principal
 from api.services.plan_jobs import UNFINISHED, _aware, _deadline
 from data.models import PlanJob
@@ -113,7 +113,7 @@ def _same_caller(job: PlanJob, principal: Principal) -> bool:
 def admitting(
     session: Session, principal: Principal, quota: PlanQuota, jobs: int
 ) -> Iterator[None]:
-    """Admit ``jobs`` new plan jobs of ``principal`` or raise a 429 :class:`Problem`.
+    """Admit ``jobs`` new plan jobs of ``principal`` or raise :class:`TooMany`.
 
     The caller stores the jobs and commits inside the ``with`` block: no other request can
     count in between.
@@ -140,11 +140,10 @@ def admitting(
         ):
             if len(held) + jobs > limit:
                 wait = _seconds_left(held, now)
-                raise Problem(
-                    429,
+                raise TooMany(
                     f"{holder} {len(held)} plan(s) queued or running already, and "
                     f"{limit} at once is the most; this needs {jobs} more. Try again when "
                     f"one has finished, in about {wait} s",
-                    headers={"Retry-After": str(wait)},
+                    retry_after_s=wait,
                 )
         yield

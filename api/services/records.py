@@ -23,8 +23,8 @@ from sqlalchemy import Engine, String, cast, delete, func, or_, select
 from sqlalchemy import text as sql_text
 from sqlmodel import Session, SQLModel, col
 
-from api.http.problems import FieldError, Problem
 from api.services.audit import Actor, audit_import, write_audit
+from api.services.errors import Conflict, FieldError, Invalid, NotFound, TooLarge
 from core.csv_cells import CsvWriter
 from data import transfer as importer
 from data.db import session_scope
@@ -144,10 +144,10 @@ def _where(kind: Kind, key: Mapping[str, Any]) -> list[Any]:
 
 
 def get_record(session: Session, kind: Kind, key: Mapping[str, Any]) -> Any:
-    """The record with this key; raises a 404 :class:`Problem` when there is none."""
+    """The record with this key; raises :class:`NotFound` when there is none."""
     row = session.execute(select(kind.model).where(*_where(kind, key))).scalars().first()
     if row is None:
-        raise Problem(404, f"no {kind.singular} {_describe(key)} in the records")
+        raise NotFound(f"no {kind.singular} {_describe(key)} in the records")
     return row
 
 
@@ -215,18 +215,20 @@ def _errors(
     return out
 
 
-def _import_problem(failed: ImportFailed, path_columns: Sequence[str], zip_file: bool) -> Problem:
+def _import_problem(
+    failed: ImportFailed, path_columns: Sequence[str], zip_file: bool
+) -> Invalid | TooLarge:
     errors = _errors(failed.problems, path_columns, zip_file)
     first = errors[0]["message"] if errors else "the records do not pass the import checks"
     what = "folder" if zip_file else "record"
     count = failed.total
     listed = f"; the first {len(errors)} are listed" if failed.more else ""
-    return Problem(
-        413 if failed.too_large else 422,
+    refusal = TooLarge if failed.too_large else Invalid
+    return refusal(
         f"the {what} was not written ({count:,} problem{'s' if count != 1 else ''}{listed}): "
         f"{failed.problems[0] if failed.problems else first}",
         errors=errors,
-        extensions={"errors_total": count},
+        errors_total=count,
     )
 
 
@@ -388,8 +390,7 @@ def _check_capacity(session: Session, row: Mapping[str, Any]) -> bool:
     waiver; whether the write records a new or changed waiver (to be audited)."""
     over = capacity_checks(session, [dict(row)])
     if over:
-        raise Problem(
-            409,
+        raise Conflict(
             f"the placement was not written: {over[0]}",
             errors=[{"loc": ["body", "capacity_waiver"], "message": str(over[0])}],
         )
@@ -441,9 +442,11 @@ def put_record(
 
     Raises
     ------
-    Problem
-        422 with the importer's problems as field errors; 409 for a placement whose home
-        differs from the stored one (the home is part of a placement's identity).
+    Invalid
+        With the importer's problems as field errors.
+    Conflict
+        For a placement whose home differs from the stored one (the home is part of a
+        placement's identity).
     """
     fields: list[str] = []  # a community's fields written (the importer compares the others)
     with Session(engine) as session:
@@ -451,8 +454,7 @@ def put_record(
             stored = session.execute(select(Placement).where(*_where(kind, key))).scalars().all()
             home_id = getattr(body, "home_id", None)
             if any(p.home_id != home_id for p in stored):
-                raise Problem(
-                    409,
+                raise Conflict(
                     f"a placement {_describe(key)} is recorded with home "
                     f"{stored[0].home_id}; a placement's home is part of its identity: "
                     "DELETE it first to record another home",
@@ -559,8 +561,8 @@ def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any], principal:
 
     Raises
     ------
-    Problem
-        409 when other records still refer to it (named in the message).
+    Conflict
+        When other records still refer to it (named in the message).
     """
     with session_scope(engine) as session:
         row = session.execute(select(kind.model).where(*_where(kind, key))).scalars().first()
@@ -568,8 +570,7 @@ def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any], principal:
             return False
         blockers = _blockers(session, kind, row)
         if blockers:
-            raise Problem(
-                409,
+            raise Conflict(
                 f"the {kind.singular} {_describe(key)} is still referred to by "
                 + "; ".join(blockers)
                 + ": change or delete those first",
@@ -601,8 +602,7 @@ def list_records(
             try:
                 statement = statement.where(order > int(after))
             except ValueError:
-                raise Problem(
-                    422,
+                raise Invalid(
                     f"query.after: {kind.name} are paged by their numeric id; got {after!r}",
                     errors=[{"loc": ["query", "after"], "message": "expected a whole number"}],
                 ) from None
@@ -641,9 +641,11 @@ def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportRepo
 
     Raises
     ------
-    Problem
-        413 when a size limit refused a file, else 422, with the first problems found
-        (``loc: ["body", "file", FILE, LINE, COLUMN]``) and ``errors_total`` counting all.
+    TooLarge
+        When a size limit refused a file.
+    Invalid
+        Otherwise, with the first problems found (``loc: ["body", "file", FILE, LINE,
+        COLUMN]``) and ``errors_total`` counting all.
     """
     try:
         return importer.import_zip(engine, source, before_commit=audit_import(principal))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from api.cli import main
 from api.http.access import PUBLIC, matrix_markdown, route_access
 from api.http.app import create_app
-from api.services.keys import Matcher
+from api.http.auth import Matcher
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 MARKED = re.compile(r"<!-- role-matrix:start -->\n(.*?)<!-- role-matrix:end -->", re.S)

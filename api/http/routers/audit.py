@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from sqlmodel import Session
+from fastapi import APIRouter, Query
 
+from api.http.auth import Auditor
+from api.http.dependencies import SessionDep
 from api.http.problems import problem_responses
 from api.services.audit import AuditQuery, entry_json, query_audit
-from api.services.keys import Auditor
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -49,7 +49,7 @@ _EXAMPLE = {
     },
 )
 def get_audit(
-    request: Request,
+    session: SessionDep,
     principal: Auditor,
     child_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=50)] = None,
@@ -60,8 +60,7 @@ def get_audit(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     query = AuditQuery(child_id, action, key_id, since, until, after, limit + 1)
-    with Session(request.app.state.engine) as session:
-        entries = query_audit(session, query)
+    entries = query_audit(session, query)
     more = len(entries) > limit
     entries = entries[:limit]
     return {

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from api.http.auth import DecisionMaker
+from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
 from api.http.problems import Problem, problem_responses
 from api.schemas import DecisionIn
 from api.services.audit import audit_read
 from api.services.decisions import decision_json, record_decision
-from api.services.keys import DecisionMaker
 from data.models import Decision, DecisionParticipant
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -54,9 +55,14 @@ _EXAMPLE = {
         **problem_responses(401, 403, 409, 422),
     },
 )
-def post_decision(body: DecisionIn, request: Request, principal: DecisionMaker) -> dict[str, Any]:
-    state = request.app.state
-    return record_decision(state.engine, state.snapshots, state.policy, principal, body)
+def post_decision(
+    body: DecisionIn,
+    principal: DecisionMaker,
+    engine: EngineDep,
+    snapshots: SnapshotsDep,
+    policy: PolicyDep,
+) -> dict[str, Any]:
+    return record_decision(engine, snapshots, policy, principal, body)
 
 
 @router.get(
@@ -68,9 +74,9 @@ def post_decision(body: DecisionIn, request: Request, principal: DecisionMaker) 
     },
 )
 def get_decision(
-    decision_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, principal: DecisionMaker
+    decision_id: Annotated[int, Path(ge=1, le=2**62)], engine: EngineDep, principal: DecisionMaker
 ) -> dict[str, Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         decision = session.get(Decision, decision_id)
         if decision is None:
             raise Problem(404, f"no decision {decision_id}")
@@ -81,7 +87,7 @@ def get_decision(
         ).scalars()
         out = decision_json(decision, [{"role": p.role, "name": p.name} for p in people])
     audit_read(
-        request.app.state.engine,
+        engine,
         principal,
         "read_decision",
         "decision",

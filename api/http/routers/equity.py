@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.http.auth import EquityReader
+from api.http.dependencies import EngineDep, PolicyDep
 from api.http.problems import Problem, problem_responses
 from api.services.audit import audit_read
-from api.services.keys import EquityReader
 from api.services.plan_jobs import job_json, read_job
 
 router = APIRouter(prefix="/v1", tags=["matching"])
@@ -103,12 +104,12 @@ class EquityAudit(BaseModel):
 )
 def get_plan_equity(
     plan_id: Annotated[str, Path(min_length=1, max_length=32)],
-    request: Request,
+    engine: EngineDep,
+    policy: PolicyDep,
     principal: EquityReader,
 ) -> dict[str, Any]:
     from api.services.equity import plan_children, plan_equity, planning_date
 
-    engine = request.app.state.engine
     with Session(engine) as session:
         job = read_job(session, plan_id)
         if job is None:
@@ -125,7 +126,7 @@ def get_plan_equity(
             session,
             result,
             as_of=planning_date(out),
-            threshold=request.app.state.policy.suppression_threshold,
+            threshold=policy.suppression_threshold,
         )
     audit_read(engine, principal, "plan_equity", "plan", plan_children(result), f"plan {plan_id}")
     return audit

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from sqlmodel import Session
 
-from api.http.problems import invalid, problem_responses
+from api.http.auth import Matcher
+from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
+from api.http.problems import problem_responses
 from api.schemas import MatchRequest
 from api.services.audit import audit_read
-from api.services.keys import Matcher
+from api.services.errors import invalid
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from matching import InputError, rank
 
@@ -126,10 +128,16 @@ _EXAMPLE = {
         **problem_responses(401, 403, 422),
     },
 )
-def post_match(body: MatchRequest, request: Request, principal: Matcher) -> dict[str, Any]:
+def post_match(
+    body: MatchRequest,
+    principal: Matcher,
+    engine: EngineDep,
+    snapshots: SnapshotsDep,
+    policy: PolicyDep,
+) -> dict[str, Any]:
     as_of = body.as_of or date.today()
-    with Session(request.app.state.engine) as session:
-        inputs = request.app.state.snapshots.get(session, as_of)
+    with Session(engine) as session:
+        inputs = snapshots.get(session, as_of)
         try:
             children = load_group(session, body.child_id, as_of=as_of)
         except (ChildNotFound, ChildNotInCare) as exc:
@@ -139,10 +147,10 @@ def post_match(body: MatchRequest, request: Request, principal: Matcher) -> dict
             children,
             inputs.snapshot,
             inputs.communities,
-            request.app.state.policy,
+            policy,
             limit=body.limit,
         )
     except InputError as exc:
         raise invalid(["body", "child_id"], f"this child cannot be matched: {exc}") from None
-    audit_read(request.app.state.engine, principal, "match", "child", [c.id for c in children])
+    audit_read(engine, principal, "match", "child", [c.id for c in children])
     return result.to_json()

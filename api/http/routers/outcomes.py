@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from api.cli.outcomes import BREAKDOWNS, BadOption, parse_by
-from api.http.problems import invalid, problem_responses
+from api.http.auth import OutcomeReader
+from api.http.dependencies import EngineDep
+from api.http.problems import problem_responses
 from api.schemas import FIRST_DAY, LAST_DAY
-from api.services.keys import OutcomeReader
+from api.services.errors import invalid
 
 router = APIRouter(prefix="/v1", tags=["outcomes"])
 
@@ -36,7 +38,7 @@ def _reference(raw: list[str]) -> dict[str, str]:
     responses=problem_responses(401, 403, 422),
 )
 def get_outcomes(
-    request: Request,
+    engine: EngineDep,
     principal: OutcomeReader,
     date_from: Annotated[
         date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="first day")
@@ -72,7 +74,7 @@ def get_outcomes(
         changes["reference"] = {**settings.reference, **refs}
     if changes:
         settings = settings.with_changes(**changes)
-    tables = load_outcome_tables(engine=request.app.state.engine)
+    tables = load_outcome_tables(engine=engine)
     try:
         report = evaluate(tables, start=date_from, end=date_to, by=chosen, settings=settings)
     except (OutcomeInputError, ValueError) as exc:

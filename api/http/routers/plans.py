@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 from sqlmodel import Session
 
+from api.http.auth import Planner
+from api.http.dependencies import EngineDep, PlanQuotaDep, PlanRunnerDep
 from api.http.problems import Problem, problem_responses
 from api.schemas import PlanRequest
 from api.services.audit import audit_read, write_audit
-from api.services.keys import Planner
 from api.services.plan_jobs import create_job, fail_job, job_json, read_job
 from api.services.plan_quota import admitting, time_cap
 
@@ -61,22 +62,26 @@ _DONE_EXAMPLE = {
     },
 )
 def start_plan(
-    body: PlanRequest, request: Request, response: Response, principal: Planner
+    body: PlanRequest,
+    response: Response,
+    principal: Planner,
+    engine: EngineDep,
+    quota: PlanQuotaDep,
+    runner: PlanRunnerDep,
 ) -> dict[str, Any]:
     """Limits (429, or 422 over the time cap): :mod:`api.services.plan_quota`."""
     time_cap(principal, body.time_limit_s)
     params = body.model_dump(mode="json")
-    quota = request.app.state.plan_quota
-    with Session(request.app.state.engine) as session, admitting(session, principal, quota, 1):
+    with Session(engine) as session, admitting(session, principal, quota, 1):
         job = create_job(session, params, principal)
         write_audit(session, principal, "plan_start", "plan", record_id=job.id)
         session.commit()
         job_id = job.id
         out = job_json(job)
     try:
-        request.app.state.plan_runner.submit(job_id)
+        runner.submit(job_id)
     except RuntimeError:
-        fail_job(request.app.state.engine, job_id, "this worker does not run plans")
+        fail_job(engine, job_id, "this worker does not run plans")
         raise Problem(503, "this worker does not run plans; try another worker") from None
     response.headers["Location"] = f"/v1/plans/{job_id}"
     return out
@@ -92,10 +97,10 @@ def start_plan(
 )
 def get_plan(
     plan_id: Annotated[str, Path(min_length=1, max_length=32)],
-    request: Request,
+    engine: EngineDep,
     principal: Planner,
 ) -> dict[str, Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         job = read_job(session, plan_id)
         if job is None:
             raise Problem(404, f"no plan job {plan_id!r}")
@@ -105,7 +110,5 @@ def get_plan(
         children = [a["child_id"] for a in result.get("assignments", [])] + [
             u["child_id"] for u in result.get("unplaced", [])
         ]
-        audit_read(
-            request.app.state.engine, principal, "plan_result", "plan", children, f"plan {plan_id}"
-        )
+        audit_read(engine, principal, "plan_result", "plan", children, f"plan {plan_id}")
     return out

@@ -13,10 +13,13 @@ delete is harmless) and ``409`` while other records refer to it.
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
 from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from api.http.auth import RecordsWriter, require
+from api.http.dependencies import EngineDep
 from api.http.problems import problem_responses
 from api.schemas import (
     FIRST_DAY,
@@ -31,7 +34,7 @@ from api.schemas import (
     Setting,
 )
 from api.services.audit import audit_read
-from api.services.keys import Principal, RecordsWriter, require
+from api.services.keys import Principal
 from api.services.records import (
     KINDS,
     Kind,
@@ -74,7 +77,7 @@ def _written(response: Response, outcome: str) -> None:
 
 
 def _audit(
-    request: Request,
+    engine: Engine,
     principal: Principal,
     kind: Kind,
     action: str,
@@ -83,7 +86,7 @@ def _audit(
 ) -> None:
     if kind.child_level:
         audit_read(
-            request.app.state.engine,
+            engine,
             principal,
             action,
             kind.singular,
@@ -106,13 +109,11 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
     def put(
         record_id: IdPath,
         body: body_model,  # type: ignore[valid-type]
-        request: Request,
+        engine: EngineDep,
         response: Response,
         principal: RecordsWriter,
     ) -> dict[str, Any]:
-        outcome, row = put_record(
-            request.app.state.engine, kind, {"id": record_id}, body, principal
-        )
+        outcome, row = put_record(engine, kind, {"id": record_id}, body, principal)
         _written(response, outcome)
         return record_json(kind, row)
 
@@ -122,10 +123,10 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         responses=_READ_ERRORS,
         name=f"get_{one}",
     )
-    def get(record_id: IdPath, request: Request, principal: reader) -> dict[str, Any]:
-        with Session(request.app.state.engine) as session:
+    def get(record_id: IdPath, engine: EngineDep, principal: reader) -> dict[str, Any]:
+        with Session(engine) as session:
             row = get_record(session, kind, {"id": record_id})
-        _audit(request, principal, kind, f"read_{one}", [row])
+        _audit(engine, principal, kind, f"read_{one}", [row])
         return record_json(kind, row, monitoring=principal.role != "coordinator")
 
     @router.delete(
@@ -135,8 +136,8 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         responses=problem_responses(401, 403, 409),
         name=f"delete_{one}",
     )
-    def remove(record_id: IdPath, request: Request, principal: RecordsWriter) -> Response:
-        delete_record(request.app.state.engine, kind, {"id": record_id}, principal)
+    def remove(record_id: IdPath, engine: EngineDep, principal: RecordsWriter) -> Response:
+        delete_record(engine, kind, {"id": record_id}, principal)
         return Response(status_code=204)
 
     del put, get, remove
@@ -164,23 +165,23 @@ def put_episode(
     child_id: IdPath,
     removed_on: PathDay,
     body: EpisodeIn,
-    request: Request,
+    engine: EngineDep,
     response: Response,
     principal: RecordsWriter,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "removed_on": removed_on}
-    outcome, row = put_record(request.app.state.engine, _EPISODES, key, body, principal)
+    outcome, row = put_record(engine, _EPISODES, key, body, principal)
     _written(response, outcome)
     return record_json(_EPISODES, row)
 
 
 @router.get("/episodes/{child_id}/{removed_on}", summary="Read an episode", responses=_READ_ERRORS)
 def get_episode(
-    child_id: IdPath, removed_on: PathDay, request: Request, principal: EpisodeReader
+    child_id: IdPath, removed_on: PathDay, engine: EngineDep, principal: EpisodeReader
 ) -> dict[str, Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         row = get_record(session, _EPISODES, {"child_id": child_id, "removed_on": removed_on})
-    _audit(request, principal, _EPISODES, "read_episode", [row])
+    _audit(engine, principal, _EPISODES, "read_episode", [row])
     return record_json(_EPISODES, row)
 
 
@@ -191,10 +192,10 @@ def get_episode(
     responses=problem_responses(401, 403, 409),
 )
 def delete_episode(
-    child_id: IdPath, removed_on: PathDay, request: Request, principal: RecordsWriter
+    child_id: IdPath, removed_on: PathDay, engine: EngineDep, principal: RecordsWriter
 ) -> Response:
     key = {"child_id": child_id, "removed_on": removed_on}
-    delete_record(request.app.state.engine, _EPISODES, key, principal)
+    delete_record(engine, _EPISODES, key, principal)
     return Response(status_code=204)
 
 
@@ -211,12 +212,12 @@ def put_placement(
     started_on: PathDay,
     setting: Setting,
     body: PlacementIn,
-    request: Request,
+    engine: EngineDep,
     response: Response,
     principal: RecordsWriter,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    outcome, row = put_record(request.app.state.engine, _PLACEMENTS, key, body, principal)
+    outcome, row = put_record(engine, _PLACEMENTS, key, body, principal)
     _written(response, outcome)
     return record_json(_PLACEMENTS, row)
 
@@ -230,13 +231,13 @@ def get_placement(
     child_id: IdPath,
     started_on: PathDay,
     setting: Setting,
-    request: Request,
+    engine: EngineDep,
     principal: EpisodeReader,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         row = get_record(session, _PLACEMENTS, key)
-    _audit(request, principal, _PLACEMENTS, "read_placement", [row])
+    _audit(engine, principal, _PLACEMENTS, "read_placement", [row])
     return record_json(_PLACEMENTS, row)
 
 
@@ -250,11 +251,11 @@ def delete_placement(
     child_id: IdPath,
     started_on: PathDay,
     setting: Setting,
-    request: Request,
+    engine: EngineDep,
     principal: RecordsWriter,
 ) -> Response:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    delete_record(request.app.state.engine, _PLACEMENTS, key, principal)
+    delete_record(engine, _PLACEMENTS, key, principal)
     return Response(status_code=204)
 
 
@@ -265,16 +266,16 @@ Text = Annotated[str | None, Query(max_length=64)]
 
 
 def _list(
-    request: Request,
+    engine: Engine,
     principal: Principal,
     kind: Kind,
     filters: dict[str, Any],
     after: str | None,
     limit: int,
 ) -> dict[str, Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(engine) as session:
         rows, more = list_records(session, kind, filters, after=after, limit=limit)
-    _audit(request, principal, kind, f"list_{kind.name}", rows)
+    _audit(engine, principal, kind, f"list_{kind.name}", rows)
     return _page(kind, rows, more, principal)
 
 
@@ -283,7 +284,7 @@ _LIST_ERRORS = problem_responses(401, 403, 422)
 
 @router.get("/children", summary="List children (paged; filters)", responses=_LIST_ERRORS)
 def list_children(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require("children:read"))],
     waiting: Annotated[bool | None, Query(description="waiting for a family home (§4)")] = None,
     in_care: Annotated[bool | None, Query(description="with an open episode")] = None,
@@ -292,12 +293,12 @@ def list_children(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"waiting": waiting, "in_care": in_care, "sibling_group_id": sibling_group}
-    return _list(request, principal, KINDS["children"], filters, after, limit)
+    return _list(engine, principal, KINDS["children"], filters, after, limit)
 
 
 @router.get("/homes", summary="List homes (paged; filters)", responses=_LIST_ERRORS)
 def list_homes(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require("homes:read"))],
     status: Annotated[str | None, Query(pattern="^(active|on_hold|closed)$")] = None,
     kind: Annotated[str | None, Query(pattern="^(kin|foster|therapeutic|pre_adoptive)$")] = None,
@@ -306,24 +307,24 @@ def list_homes(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"status": status, "kind": kind, "community_id": community_id}
-    return _list(request, principal, KINDS["homes"], filters, after, limit)
+    return _list(engine, principal, KINDS["homes"], filters, after, limit)
 
 
 @router.get("/episodes", summary="List episodes (paged; filters)", responses=_LIST_ERRORS)
 def list_episodes(
-    request: Request,
+    engine: EngineDep,
     principal: EpisodeReader,
     child_id: Text = None,
     open: Annotated[bool | None, Query(description="not discharged yet")] = None,
     after: After = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    return _list(request, principal, _EPISODES, {"child_id": child_id, "open": open}, after, limit)
+    return _list(engine, principal, _EPISODES, {"child_id": child_id, "open": open}, after, limit)
 
 
 @router.get("/placements", summary="List placements (paged; filters)", responses=_LIST_ERRORS)
 def list_placements(
-    request: Request,
+    engine: EngineDep,
     principal: EpisodeReader,
     child_id: Text = None,
     home_id: Text = None,
@@ -335,12 +336,12 @@ def list_placements(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"child_id": child_id, "home_id": home_id, "setting": setting, "open": open}
-    return _list(request, principal, _PLACEMENTS, filters, after, limit)
+    return _list(engine, principal, _PLACEMENTS, filters, after, limit)
 
 
 @router.get("/applicants", summary="List applicants (paged; filters)", responses=_LIST_ERRORS)
 def list_applicants(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require("applicants:read"))],
     stage: Annotated[
         str | None, Query(pattern="^(inquiry|application|training|home_study|licensed|withdrawn)$")
@@ -350,14 +351,14 @@ def list_applicants(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"stage": stage, "community_id": community_id}
-    return _list(request, principal, KINDS["applicants"], filters, after, limit)
+    return _list(engine, principal, KINDS["applicants"], filters, after, limit)
 
 
 @router.get(
     "/partners", summary="List partner organisations (paged; filters)", responses=_LIST_ERRORS
 )
 def list_partners(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require("partners:read"))],
     kind: Annotated[
         str | None,
@@ -368,17 +369,17 @@ def list_partners(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"kind": kind, "community_id": community_id}
-    return _list(request, principal, KINDS["partners"], filters, after, limit)
+    return _list(engine, principal, KINDS["partners"], filters, after, limit)
 
 
 @router.get("/communities", summary="List communities (paged)", responses=_LIST_ERRORS)
 def list_communities(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require("partners:read"))],
     after: After = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    return _list(request, principal, KINDS["communities"], {}, after, limit)
+    return _list(engine, principal, KINDS["communities"], {}, after, limit)
 
 
 # -- bulk import -------------------------------------------------------------------------------
@@ -390,12 +391,12 @@ def list_communities(
     responses=_WRITE_ERRORS,
 )
 def import_records(
-    request: Request,
+    engine: EngineDep,
     principal: RecordsWriter,
     file: Annotated[
         UploadFile,
         File(description="a .zip of the folder: communities.geojson, homes.csv, children.csv, ..."),
     ],
 ) -> dict[str, Any]:
-    report = import_zip(request.app.state.engine, file.file, principal)
+    report = import_zip(engine, file.file, principal)
     return {"imported": True, **report.to_json()}

@@ -1,32 +1,26 @@
 """Recruitment capacity gaps: JSON, GeoJSON (``Accept: application/geo+json``) and an SVG map.
 
 Aggregates only, with small cells suppressed by the recruitment engine; never a child-level
-record. Computing the gaps ranks every waiting child (for unmet demand), so results are kept
-per worker until the records change (the change counter), keyed by their options.
+record. The gaps are kept per worker until the records change (:mod:`api.services.gaps`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlmodel import Session
 
-from api.http.problems import Problem, invalid, problem_responses
+from api.http.auth import GapReader
+from api.http.dependencies import GapsDep
+from api.http.problems import problem_responses
 from api.schemas import FIRST_DAY, LAST_DAY
-from api.services.keys import GapReader
-from api.services.snapshots import records_version
+from api.services.errors import invalid
 
 router = APIRouter(prefix="/v1/recruitment", tags=["recruitment"])
 
 GEOJSON = "application/geo+json"
-_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 8
 
 Horizon = Annotated[int, Query(ge=1, le=120, description="months ahead (12)")]
 SegmentQ = Annotated[
@@ -41,45 +35,6 @@ CommunityQ = Annotated[str | None, Query(max_length=64, description="one communi
 AsOf = Annotated[
     date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="the day the figures are for")
 ]
-
-
-def cached_gaps(
-    request: Request, horizon: int, segment: str | None, as_of: date | None
-) -> tuple[Any, Any, str | None]:
-    """The gaps for a horizon and segment: (result, community index, segment key).
-
-    Kept per worker until the records change (the change counter), so the API and the
-    recruiter's pages share one computation.
-    """
-    from api.services.recruitment import load_recruitment_inputs
-    from recruitment import compute_gaps, load_policy, parse_segment
-
-    key_segment = None
-    if segment is not None:
-        try:
-            key_segment = parse_segment(segment).key
-        except ValueError as exc:
-            raise invalid(["query", "segment"], str(exc)) from None
-    engine = request.app.state.engine
-    with Session(engine) as session:
-        version = records_version(session)
-        key = (id(engine), version, horizon, key_segment, as_of)
-        with _cache_lock:
-            if key in _cache:
-                _cache.move_to_end(key)
-                return (*_cache[key], key_segment)
-        try:
-            data = load_recruitment_inputs(session, as_of=as_of)
-        except LookupError as exc:
-            raise Problem(404, str(exc)) from None
-    result = compute_gaps(
-        data.inputs, load_policy(), horizon_months=horizon, segments=[key_segment or "all"]
-    )
-    with _cache_lock:
-        _cache[key] = (result, data.index)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result, data.index, key_segment
 
 
 def _check_community(index: Any, community: str | None) -> None:
@@ -104,12 +59,13 @@ def _check_community(index: Any, community: str | None) -> None:
 def get_gaps(
     request: Request,
     principal: GapReader,
+    gaps: GapsDep,
     horizon_months: Horizon = 12,
     segment: SegmentQ = None,
     community: CommunityQ = None,
     as_of: AsOf = None,
 ) -> Response:
-    result, index, key_segment = cached_gaps(request, horizon_months, segment, as_of)
+    result, index, key_segment = gaps.gaps(horizon_months, segment, as_of)
     _check_community(index, community)
     if GEOJSON in request.headers.get("accept", ""):
         from recruitment import gap_geojson
@@ -130,11 +86,12 @@ def get_gaps(
 def get_gaps_svg(
     request: Request,
     principal: GapReader,
+    gaps: GapsDep,
     horizon_months: Horizon = 12,
     segment: SegmentQ = None,
     as_of: AsOf = None,
 ) -> Response:
     from recruitment import svg_map
 
-    result, index, key_segment = cached_gaps(request, horizon_months, segment, as_of)
+    result, index, key_segment = gaps.gaps(horizon_months, segment, as_of)
     return Response(svg_map(result, index, key_segment or "all"), media_type="image/svg+xml")
