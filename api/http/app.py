@@ -13,7 +13,6 @@ CORS is closed unless ``FOSTERMATCH_CORS_ORIGINS`` lists origins.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.dependencies import SessionDep
+from api.settings import Settings, load_settings
 from data.db import describe_url, is_current, make_engine
 from data.queries import agency_summary
 
@@ -102,11 +102,17 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
-def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> FastAPI:
-    """Build the application over ``engine`` (default: the database of the environment).
+def create_app(
+    engine: Engine | None = None, *, run_plan_jobs: bool = True, settings: Settings | None = None
+) -> FastAPI:
+    """Build the application over ``engine`` (default: the database of the settings).
 
     Parameters
     ----------
+    settings
+        The deployment's settings (default: read from the environment, and refused here,
+        at start-up, with a :class:`~api.settings.SettingsError` naming a wrong variable).
+
     run_plan_jobs
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
@@ -127,7 +133,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     )
     from api.pages import router as pages_router
     from api.services.gaps import GapCache
-    from api.services.oidc import provider_from_env
+    from api.services.oidc import Provider, oidc_settings
     from api.services.plan_jobs import PlanRunner
     from api.services.plan_quota import PlanQuota
     from api.services.snapshots import SnapshotCache
@@ -155,13 +161,16 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
         ),
         lifespan=lifespan,
     )
-    app.state.engine = engine if engine is not None else make_engine()
+    settings = settings if settings is not None else load_settings()
+    app.state.settings = settings
+    app.state.engine = engine if engine is not None else make_engine(settings.database_url)
     app.state.policy = load_policy()
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.gaps = GapCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
-    app.state.oidc = provider_from_env()  # the agency's identity provider, when configured
-    app.state.plan_quota = PlanQuota.from_environment()
+    oidc = oidc_settings(settings)
+    app.state.oidc = Provider(oidc) if oidc is not None else None  # the agency's, when set
+    app.state.plan_quota = PlanQuota(settings.plan_jobs_per_key, settings.plan_jobs_per_role)
     install_problem_handlers(app)
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
@@ -171,7 +180,7 @@ def create_app(engine: Engine | None = None, *, run_plan_jobs: bool = True) -> F
     app.add_middleware(AuthenticateFirst)
     app.add_middleware(DatabaseFaults)
 
-    origins = [o.strip() for o in os.environ.get(CORS_ENV, "").split(",") if o.strip()]
+    origins = settings.cors_origin_list
     if origins:  # closed by default: no cross-origin browser access unless configured
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -24,10 +24,10 @@ cannot read our pages, so it cannot know the token.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from typing import Any
@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from api.services.keys import ROLES, Principal
 from api.services.oidc import subject_principal
+from api.settings import load_settings
 from data.models import ApiKey
 
 __all__ = [
@@ -66,8 +67,10 @@ MAX_AGE_S = 8 * 3600  # a working day
 _PROCESS_SECRET = secrets.token_bytes(32)
 
 
+@functools.cache
 def _secret() -> bytes:
-    configured = os.environ.get(SECRET_ENV)
+    # read once, on the first cookie: every worker of a deployment must sign with the same
+    configured = load_settings().session_secret
     return configured.encode("utf-8") if configured else _PROCESS_SECRET
 
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -58,6 +57,7 @@ from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import KeySet
 
 from api.services.keys import ROLES, NoRole, Principal, ProviderUnavailable, TokenRejected
+from api.settings import Settings, load_settings
 
 __all__ = [
     "ALGORITHMS",
@@ -77,6 +77,7 @@ __all__ = [
     "ProviderUnavailable",
     "TokenRejected",
     "claim_values",
+    "oidc_settings",
     "parse_role_map",
     "provider_from_env",
     "role_of",
@@ -172,7 +173,12 @@ def parse_role_map(text: str) -> dict[str, str]:
 
 
 def settings_from_env(environ: Mapping[str, str] | None = None) -> OidcSettings | None:
-    """The OIDC settings of the environment; None when ``FOSTERMATCH_OIDC_ISSUER`` is unset.
+    """The OIDC settings of the environment (or of ``environ``), as :func:`oidc_settings`."""
+    return oidc_settings(load_settings(environ))
+
+
+def oidc_settings(settings: Settings) -> OidcSettings | None:
+    """The OIDC settings of ``settings``; None when ``FOSTERMATCH_OIDC_ISSUER`` is unset.
 
     Raises
     ------
@@ -180,25 +186,25 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> OidcSettings 
         The issuer is set without a client id, is not an http(s) URL, or the role map is
         malformed.
     """
-    env = os.environ if environ is None else environ
-    issuer = env.get(ISSUER_ENV, "").strip()
+    env = settings
+    issuer = env.oidc_issuer.strip()
     if not issuer:
         return None
     if urlparse(issuer).scheme not in ("https", "http") or not urlparse(issuer).netloc:
         raise OidcConfigError(f"{ISSUER_ENV} should be the provider's URL, e.g. https://...")
-    client_id = env.get(CLIENT_ID_ENV, "").strip()
+    client_id = env.oidc_client_id.strip()
     if not client_id:
         raise OidcConfigError(f"{ISSUER_ENV} is set: {CLIENT_ID_ENV} must be set too")
-    role_map = env.get(ROLE_MAP_ENV, "").strip()
+    role_map = env.oidc_role_map.strip()
     return OidcSettings(
         issuer=issuer.rstrip("/"),
         client_id=client_id,
-        client_secret=env.get(CLIENT_SECRET_ENV) or None,
-        role_claim=env.get(ROLE_CLAIM_ENV, "").strip() or "roles",
+        client_secret=env.oidc_client_secret or None,
+        role_claim=env.oidc_role_claim.strip() or "roles",
         role_map=parse_role_map(role_map) if role_map else {role: role for role in ROLES},
-        audience=env.get(AUDIENCE_ENV, "").strip(),
-        name=env.get(NAME_ENV, "").strip(),
-        redirect_uri=env.get(REDIRECT_URI_ENV, "").strip() or None,
+        audience=env.oidc_audience.strip(),
+        name=env.oidc_name.strip(),
+        redirect_uri=env.oidc_redirect_uri.strip() or None,
     )
 
 

@@ -24,7 +24,6 @@ one worker).
 from __future__ import annotations
 
 import math
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from sqlmodel import Session, col
 from api.services.errors import TooMany, invalid
 from api.services.keys import Principal
 from api.services.plan_jobs import UNFINISHED, _aware, _deadline
+from api.settings import load_settings
 from data.models import PlanJob
 
 __all__ = ["PER_KEY_ENV", "PER_ROLE_ENV", "TIME_CAP_S", "PlanQuota", "admitting", "time_cap"]
@@ -48,15 +48,6 @@ DEFAULT_PER_ROLE = 4
 TIME_CAP_S = {"admin": 600.0, "case_system": 600.0, "coordinator": 60.0}
 _ADVISORY_KEY = 0x666D706C  # "fmpl": the plan-job admission lock on PostgreSQL
 _IN_PROCESS = threading.Lock()
-
-
-def _count_from(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{name} must be a whole number of plans, 1 or more; it is {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +63,11 @@ class PlanQuota:
 
         Raises
         ------
-        ValueError
+        SettingsError
             A variable that is not a whole number of 1 or more, naming it.
         """
-        return cls(
-            _count_from(PER_KEY_ENV, DEFAULT_PER_KEY), _count_from(PER_ROLE_ENV, DEFAULT_PER_ROLE)
-        )
+        settings = load_settings()
+        return cls(settings.plan_jobs_per_key, settings.plan_jobs_per_role)
 
 
 def time_cap(principal: Principal, time_limit_s: float) -> None:
