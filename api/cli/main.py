@@ -10,46 +10,35 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from api.cli.audit import cmd_audit, cmd_audit_export, cmd_audit_verify
+from api.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    emit,
+    migrated_engine,
+    progress_printer,
+)
+from api.cli.keys import (
+    cmd_keys_create,
+    cmd_keys_demo,
+    cmd_keys_list,
+    cmd_keys_revoke,
+    cmd_keys_roles,
+)
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
 from data.queries import agency_summary
 from data.transfer import ImportFailed, export_folder, import_folder, import_zip
 
-__all__ = ["main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
 
 SAMPLE_SEED = 1
 SAMPLE_DIR = Path("var") / "sample-county"
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _progress(enabled: bool) -> Callable[[str], None] | None:
-    if not enabled or not sys.stderr.isatty():
-        return None
-    start = time.perf_counter()
-
-    def say(message: str) -> None:
-        print(f"[{time.perf_counter() - start:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-    return say
-
-
-def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(payload, indent=2, default=str))
-    else:
-        print(text)
-
-
-def _engine(args: argparse.Namespace) -> Any:
-    engine = make_engine(getattr(args, "database_url", None))
-    upgrade(engine)
-    return engine
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -66,10 +55,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from data.generate import generate
 
     start = time.perf_counter()
-    result = generate(args.out, seed=args.seed, scale=args.scale, progress=_progress(True))
+    result = generate(args.out, seed=args.seed, scale=args.scale, progress=progress_printer(True))
     elapsed = time.perf_counter() - start
     payload = {"out": str(args.out), "runtime_s": round(elapsed, 2), **_jsonable(result)}
-    _emit(args, payload, f"{result.summary()}\nwritten to {args.out} in {elapsed:.1f} s")
+    emit(args, payload, f"{result.summary()}\nwritten to {args.out} in {elapsed:.1f} s")
     return EXIT_OK
 
 
@@ -106,13 +95,13 @@ def _audited_import(engine: Any, folder: Path) -> Any:
     return read(
         engine,
         folder,
-        progress=_progress(True),
+        progress=progress_printer(True),
         before_commit=audit_import(Operator.current()),
     )
 
 
 def _import(args: argparse.Namespace, folder: Path) -> int:
-    engine = _engine(args)
+    engine = migrated_engine(args)
     start = time.perf_counter()
     try:
         report = _audited_import(engine, folder)
@@ -120,7 +109,7 @@ def _import(args: argparse.Namespace, folder: Path) -> int:
         return _print_problems(args, folder, failed)
     elapsed = time.perf_counter() - start
     payload = {"imported": True, "runtime_s": round(elapsed, 2), **report.to_json()}
-    _emit(args, payload, f"{report.summary()}\nimported {folder} in {elapsed:.1f} s")
+    emit(args, payload, f"{report.summary()}\nimported {folder} in {elapsed:.1f} s")
     return EXIT_OK
 
 
@@ -129,9 +118,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    report = export_folder(engine, args.folder, progress=_progress(True))
-    _emit(
+    engine = migrated_engine(args)
+    report = export_folder(engine, args.folder, progress=progress_printer(True))
+    emit(
         args,
         {"out": str(args.folder), "files": report.files},
         f"{report.summary()}\nexported to {args.folder}",
@@ -140,13 +129,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    engine = _engine(args)
+    engine = migrated_engine(args)
     with session_scope(engine) as session:
         loaded = agency_summary(session).communities > 0
     if not (args.if_empty and loaded):
         from data.generate import generate
 
-        generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=_progress(True))
+        generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=progress_printer(True))
         try:
             report = _audited_import(engine, SAMPLE_DIR)
         except ImportFailed as failed:
@@ -158,7 +147,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with session_scope(engine) as session:
         summary = agency_summary(session)
     url = database_url(args.database_url)
-    _emit(
+    emit(
         args,
         {"database": describe_url(url), **summary.to_json()},
         f"database {describe_url(url)}\n{summary.summary()}",
@@ -181,7 +170,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         print("fostermatch match: --limit must be 0 or more", file=sys.stderr)
         return EXIT_BAD_INPUT
     policy = load_policy(args.policy)
-    engine = _engine(args)
+    engine = migrated_engine(args)
     with Session(engine) as session:
         try:
             children = load_group(session, args.child_id, as_of=args.as_of)
@@ -190,7 +179,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         inputs = load_matching_inputs(session, as_of=args.as_of)
     result = rank(children, inputs.snapshot, inputs.communities, policy, limit=args.limit)
-    _emit(args, result.to_json(), result.summary())
+    emit(args, result.to_json(), result.summary())
     return EXIT_OK
 
 
@@ -205,7 +194,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print("fostermatch plan: --time-limit must be more than 0 seconds", file=sys.stderr)
         return EXIT_BAD_INPUT
     policy = load_policy(args.policy)
-    engine = _engine(args)
+    engine = migrated_engine(args)
     with Session(engine) as session:
         children = load_waiting_children(session, as_of=args.as_of)
         inputs = load_matching_inputs(session, as_of=args.as_of)
@@ -220,7 +209,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             time_limit_s=args.time_limit,
             seed=args.seed,
             deterministic=args.deterministic,
-            progress=_progress(True),
+            progress=progress_printer(True),
         )
     # the solver-free checks are the specification: a family whose placement breaks one is
     # taken out of the plan and reported, every other child's plan printed; a plan still
@@ -260,7 +249,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         text += f"\n{len(violations)} rule(s) broken by the greedy baseline:\n" + "\n".join(
             f"  {v.kind}: {v.message}" for v in violations[:20]
         )
-    _emit(args, payload, text)
+    emit(args, payload, text)
     return EXIT_OK
 
 
@@ -268,8 +257,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from api.bench.suite import run_bench, table
 
     sections = [s.strip() for s in args.only.split(",")] if args.only else None
-    results = run_bench(sections, seed=args.seed, progress=_progress(True))
-    _emit(args, results, table(results))
+    results = run_bench(sections, seed=args.seed, progress=progress_printer(True))
+    emit(args, results, table(results))
     return EXIT_OK
 
 
@@ -321,207 +310,6 @@ def _log_config() -> dict[str, Any]:
         "propagate": False,
     }
     return config
-
-
-def _audit_key(session: Any, action: str, key_id: int | None) -> None:
-    from api.services.audit import Operator, write_audit
-
-    write_audit(session, Operator.current(), action, "api_key", record_id=str(key_id))
-
-
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    from api.services.keys import create_key
-
-    engine = _engine(args)
-    try:
-        with session_scope(engine) as session:
-            row, key = create_key(session, args.role, args.label)
-            key_id = row.id
-            _audit_key(session, "key_create", key_id)
-    except ValueError as exc:
-        print(f"fostermatch keys create: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    _emit(
-        args,
-        {"id": key_id, "role": args.role, "label": args.label, "key": key},
-        f"{key}\nkey {key_id} for {args.role} ({args.label}): shown once, store it now",
-    )
-    return EXIT_OK
-
-
-def cmd_keys_list(args: argparse.Namespace) -> int:
-    from api.services.keys import list_keys
-
-    engine = _engine(args)
-    with session_scope(engine) as session:
-        rows = [
-            {
-                "id": k.id,
-                "prefix": k.prefix,
-                "role": k.role,
-                "label": k.label,
-                "created_at": k.created_at.isoformat(),
-                "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
-            }
-            for k in list_keys(session)
-        ]
-    lines = [
-        f"{r['id']:>4}  fm_{r['prefix']}_...  {r['role']:<12} {r['label']}"
-        + ("  (revoked)" if r["revoked_at"] else "")
-        for r in rows
-    ]
-    _emit(args, {"keys": rows}, "\n".join(lines) or "no API keys")
-    return EXIT_OK
-
-
-def cmd_keys_roles(args: argparse.Namespace) -> int:
-    from sqlalchemy import create_engine
-
-    from api.http.access import matrix_markdown, route_access
-    from api.http.app import create_app
-    from api.services.keys import ROLES
-
-    # the routes do not depend on the records: an empty database in memory will do
-    rows = route_access(create_app(create_engine("sqlite://"), run_plan_jobs=False))
-    payload = {
-        "routes": [
-            {"method": r.method, "path": r.path, "permission": r.permission}
-            | {role: r.allows(role) for role in ROLES}
-            for r in rows
-        ]
-    }
-    _emit(args, payload, matrix_markdown(rows).rstrip("\n"))
-    return EXIT_OK
-
-
-def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from api.services.keys import revoke_key
-
-    engine = _engine(args)
-    try:
-        with session_scope(engine) as session:
-            row = revoke_key(session, args.key_id)
-            label = row.label
-            _audit_key(session, "key_revoke", row.id)
-    except LookupError as exc:
-        print(f"fostermatch keys revoke: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    _emit(args, {"id": args.key_id, "revoked": True}, f"key {args.key_id} ({label}) revoked")
-    return EXIT_OK
-
-
-def _active_demo_keys(session: Any) -> list[int]:
-    from api.services.keys import DEMO_LABEL, list_keys
-
-    return [
-        k.id
-        for k in list_keys(session)
-        if k.label.startswith(f"{DEMO_LABEL} ") and k.revoked_at is None and k.id is not None
-    ]
-
-
-def cmd_keys_demo(args: argparse.Namespace) -> int:
-    from api.services.keys import demo_keys
-
-    engine = _engine(args)
-    with session_scope(engine) as session:
-        revoked = _active_demo_keys(session)
-        keys = demo_keys(session)
-        for key_id in revoked:
-            _audit_key(session, "key_revoke", key_id)
-        for key_id in _active_demo_keys(session):
-            _audit_key(session, "key_create", key_id)
-    text = "demo API keys (the previous demo keys are revoked):\n" + "\n".join(
-        f"  {role:<12} {key}" for role, key in keys.items()
-    )
-    _emit(args, {"keys": keys}, text)
-    return EXIT_OK
-
-
-def cmd_audit(args: argparse.Namespace) -> int:
-    from api.services.audit import AuditQuery, entry_json, query_audit
-
-    if not 1 <= args.limit <= 100_000:
-        print("fostermatch audit: --limit must be 1 to 100000", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    engine = _engine(args)
-    query = AuditQuery(
-        child_id=args.child,
-        action=args.action,
-        key_id=args.key,
-        since=args.since,
-        until=args.until,
-        limit=args.limit,
-    )
-    with session_scope(engine) as session:
-        entries = [entry_json(e) for e in query_audit(session, query)]
-    lines = [
-        f"{e['at'][:19]}  {e['role']:<12} {e['key_label']:<24} {e['action']:<16} "
-        + ",".join(e["child_ids"][:5])
-        + (f" (+{len(e['child_ids']) - 5})" if len(e["child_ids"]) > 5 else "")
-        for e in entries
-    ]
-    _emit(args, {"entries": entries}, "\n".join(lines) or "no audit entries")
-    return EXIT_OK
-
-
-@contextmanager
-def _disposed_engine(args: argparse.Namespace) -> Iterator[Any]:
-    """The migrated engine, its connections closed when the command is done."""
-    engine = _engine(args)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from api.services.audit import verify_chain
-
-    with _disposed_engine(args) as engine:
-        report = verify_chain(engine)
-    _emit(args, report.to_json(), report.summary())
-    return EXIT_OK if report.ok else EXIT_FAILED
-
-
-def _last_exported_id(path: Path) -> int:
-    """The id of the last entry in an export file (0 when it holds none)."""
-    if not path.exists():
-        return 0
-    last = b""
-    with path.open("rb") as file:
-        for line in file:  # one pass, one line in memory
-            if line.strip():
-                last = line
-    if not last:
-        return 0
-    try:
-        return int(json.loads(last)["id"])
-    except (ValueError, KeyError, TypeError):
-        raise ValueError(f"{path}: the last line is not an audit entry; export elsewhere") from None
-
-
-def _write_entries(sink: TextIO, engine: Any, after: int) -> int:
-    from api.services.audit import export_entries
-
-    written = 0
-    for entry in export_entries(engine, after):
-        sink.write(json.dumps(entry, separators=(",", ":")) + "\n")
-        written += 1
-    return written
-
-
-def cmd_audit_export(args: argparse.Namespace) -> int:
-    with _disposed_engine(args) as engine:
-        if args.out is None:
-            _write_entries(sys.stdout, engine, args.after or 0)
-            return EXIT_OK
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        after = args.after if args.after is not None else _last_exported_id(args.out)
-        with args.out.open("a", encoding="utf-8") as sink:
-            written = _write_entries(sink, engine, after)
-    print(f"{written} audit entries appended to {args.out}", file=sys.stderr)
-    return EXIT_OK
 
 
 # -- parser -------------------------------------------------------------------------------
