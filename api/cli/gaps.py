@@ -30,7 +30,14 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
     from api.services.recruitment import load_recruitment_inputs
     from data.db import make_engine, upgrade
-    from recruitment import PolicyError, backtest, compute_gaps, gap_geojson, load_policy, svg_map
+    from recruitment import (
+        PolicyError,
+        backtest,
+        compute_gaps,
+        gap_geojson,
+        load_recruitment_policy,
+        svg_map,
+    )
     from recruitment.segments import parse_segment
 
     if args.horizon_months < 1:
@@ -45,7 +52,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         except ValueError as exc:
             return _bad(f"--segment: {exc}")
     try:
-        policy = load_policy(args.recruitment_policy)
+        policy = load_recruitment_policy(args.recruitment_policy)
     except PolicyError as exc:
         return _bad(f"--recruitment-policy: {exc}")
     engine = make_engine(getattr(args, "database_url", None))

@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from api.http.dependencies import get_engine, get_identity_provider
 from api.pages import session as cookie
-from api.pages.engine_text import language_name, said
+from api.pages.engine_text import language_name_in, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
 from api.pages.origin import foreign_origin
 from api.services.keys import Principal
@@ -99,7 +99,7 @@ def render(
             "day": lambda value: format_date(value, lang),
             # an engine message (a reason, a near miss) in the page's language
             "said": lambda message, english=None: said(message, lang, english),
-            "language": lambda code: language_name(code, lang),  # "es" -> Spanish / español
+            "language": lambda code: language_name_in(code, lang),  # "es" -> Spanish / español
             "who": who,
             "may": (lambda p: who is not None and who.may(p)),
             "here": here,

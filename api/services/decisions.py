@@ -44,7 +44,7 @@ from api.services.snapshots import SnapshotCache
 from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Episode, Home, Placement
 from data.transfer import bump_change_counter, lock_children_and_homes
-from matching import Child, Context, HomeSnapshot, InputError, Policy, Request, rank
+from matching import Child, Context, HomeSnapshot, InputError, PlacementRequest, Policy, rank
 from matching.rules import IcwaOrder
 
 __all__ = ["decision_json", "record_decision"]
@@ -174,7 +174,7 @@ def _icwa_tier(child: Child, home_id: str, snapshot: HomeSnapshot, policy: Polic
         return None
     if home_id not in snapshot.ids:
         return 4  # a home outside the snapshot (closed) is in no preferred tier
-    context = Context(Request([child]), snapshot, policy)
+    context = Context(PlacementRequest([child]), snapshot, policy)
     positions = np.array([snapshot.position(home_id)], dtype=np.intp)
     return int(rule.tiers(context, positions)[0, 0])
 

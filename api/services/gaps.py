@@ -18,7 +18,7 @@ from api.services.errors import NotFound, invalid
 from api.services.recruitment import load_recruitment_inputs
 from api.services.snapshots import records_version
 from geo import CommunityIndex
-from recruitment import GapResult, compute_gaps, load_policy, parse_segment
+from recruitment import GapResult, compute_gaps, load_recruitment_policy, parse_segment
 
 __all__ = ["CACHE_SIZE", "GapCache", "Gaps"]
 
@@ -66,7 +66,7 @@ class GapCache:
                 raise NotFound(str(exc)) from None
         result = compute_gaps(
             data.inputs,
-            load_policy(),
+            load_recruitment_policy(),
             horizon_months=horizon_months,
             segments=[key_segment or "all"],
         )
