@@ -33,7 +33,7 @@ from matching.plan_result import Assignment, PlanResult, Unplaced
 from matching.policy import Policy, PolicyError, Weights, load_policy
 from matching.rank import rank
 from matching.rank_result import Candidate, FactorScore, RankResult, Waiting
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import RULES, HardRule, rule_named
 from matching.snapshot import HomeSnapshot
 from matching.validate import Violation, validate
@@ -56,11 +56,11 @@ __all__ = [
     "NearMiss",
     "Pairing",
     "PlacedSibling",
+    "PlacementRequest",
     "PlanResult",
     "Policy",
     "PolicyError",
     "RankResult",
-    "Request",
     "Scores",
     "Unplaced",
     "Violation",

@@ -20,7 +20,7 @@ from matching.placement import whole_groups
 from matching.policy import Policy
 from matching.rank import factor_scores, icwa_vs_siblings, why_none
 from matching.rank_result import FactorScore
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import IcwaOrder
 from matching.snapshot import HomeSnapshot
 from matching.validate import Violation, validate
@@ -348,7 +348,7 @@ def _below_tier(table: Table, c: int, o: int) -> Message | None:
     entry = table.children[c]
     if entry.icwa_tier is None:
         return None
-    ctx = Context(Request([entry.child]), table.snapshot, table.policy)
+    ctx = Context(PlacementRequest([entry.child]), table.snapshot, table.policy)
     tier = int(IcwaOrder().tiers(ctx, entry.positions[o : o + 1])[0, 0])
     if tier <= entry.icwa_tier:
         return None

@@ -19,7 +19,7 @@ import numpy as np
 from matching.eligibility import eligibility
 from matching.inputs import Child, Communities
 from matching.policy import Policy
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import RULES, ChildRule, IcwaOrder
 from matching.snapshot import HomeSnapshot
 
@@ -133,7 +133,7 @@ def validate(
         key = child.sibling_group or f"\0{child.id}"
         if key not in contexts:
             members = placed.groups[child.sibling_group] if child.sibling_group else [child]
-            contexts[key] = Context(Request(members), snapshot, policy)
+            contexts[key] = Context(PlacementRequest(members), snapshot, policy)
         ctx = contexts[key]
         found, allowed = _child_rules(placed, ctx, child_id, position)
         out += found
@@ -256,7 +256,7 @@ def _icwa_siblings(placed: _Placed) -> list[Violation]:
         waiting = [c for c in members if c.under_icwa and c.id not in placed.known]
         if not waiting:
             continue
-        found = eligibility(Request(members), placed.snapshot, placed.policy)
+        found = eligibility(PlacementRequest(members), placed.snapshot, placed.policy)
         for child in waiting:
             row = found.context.request.ids.index(child.id)
             hers = set(found.positions[found.allowed[row]].tolist())
@@ -330,7 +330,7 @@ def _siblings_split(placed: _Placed, name: str, members: Sequence[Child]) -> lis
     if len(members) < 2 or not at or (len(at) == 1 and count == len(members)):
         return []  # not split: whole in one home, or every member waiting
     s = placed.snapshot
-    found = eligibility(Request(members), s, placed.policy)
+    found = eligibility(PlacementRequest(members), s, placed.policy)
     for position in found.positions[found.whole]:
         p = int(position)
         room = int(s.free_beds[p]) - int(placed.load[p]) + len(at.get(p, []))

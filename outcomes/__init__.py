@@ -2,7 +2,7 @@
 
 Frames in (:class:`OutcomeTables`, see :mod:`outcomes.tables` for the column contract),
 :class:`OutcomeReport` out (:func:`evaluate`). The package never touches the database: the
-service layer (``api/outcomes_service.py``) builds the frames.
+service layer (``api/services/outcomes.py``) builds the frames.
 """
 
 from core.survival import KaplanMeier, kaplan_meier

@@ -1,6 +1,6 @@
 """The input contract of the outcomes engine: four pandas frames (and one optional).
 
-The engine never reads the database: the service layer (``api/outcomes_service.py``) builds
+The engine never reads the database: the service layer (``api/services/outcomes.py``) builds
 these frames, and a notebook or a test may build them by hand. :func:`validate_tables` checks
 them once and names the first missing or bad column.
 

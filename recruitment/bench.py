@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from recruitment.gaps import compute_gaps
-from recruitment.policy import load_policy
+from recruitment.policy import load_recruitment_policy
 from recruitment.tables import RecruitmentInputs
 
 __all__ = ["AS_OF", "bench_section", "synthetic_inputs", "table_lines", "time_gaps"]
@@ -157,7 +157,7 @@ def time_gaps(
     start = time.perf_counter()
     inputs = synthetic_inputs(communities, years, seed)
     build_s = time.perf_counter() - start
-    policy = load_policy()
+    policy = load_recruitment_policy()
     times = []
     result = None
     for _ in range(max(1, repeat)):

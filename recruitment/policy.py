@@ -7,7 +7,8 @@ problem names the file and the key::
     policy.toml: scenario.kin_share: expected a number in [0, 1], got 1.5
 
 :class:`RecruitmentPolicy` values can also be made in code, usually with
-``dataclasses.replace`` on :func:`load_policy`'s result; they are validated the same way.
+``dataclasses.replace`` on :func:`load_recruitment_policy`'s result; they are validated the
+same way.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from core.policy_file import (
 )
 from recruitment.segments import NEEDS, is_segment_value
 
-__all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
+__all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_recruitment_policy"]
 
 # how the census at the horizon is projected (recruitment.demand): the children in care today
 # and the entries to come, or entries x mean stay (Little's law)
@@ -207,7 +208,7 @@ def _defaults() -> dict[str, Any]:
     return shipped("recruitment", _KEYS)
 
 
-def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
+def load_recruitment_policy(path: str | Path | None = None) -> RecruitmentPolicy:
     """Load a recruitment policy file over the shipped defaults, validating every key.
 
     Parameters

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.matching_service import age_on
+from api.services.matching import age_on
 from data.formats import CONGREGATE_SETTINGS
 from data.models import Child, Community, Home, Placement
 from data.queries import open_episodes, waiting_children

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from api.auth import ROLES, create_key
+from api.http.app import create_app
+from api.services.keys import ROLES, create_key
 from data.db import session_scope
 from data.importing import import_folder
 from tests.conftest import write_small_folder

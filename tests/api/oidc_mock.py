@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx2
 
-from api.oidc import OidcSettings
+from api.services.oidc import OidcSettings
 
 CLIENT_ID = "fostermatch-test"
 CLIENT_SECRET = "test-secret"
@@ -51,7 +51,7 @@ class MockProvider:
 
     def settings(self, **changes: Any) -> OidcSettings:
         """Settings of an application that trusts this provider (groups -> roles)."""
-        from api.oidc import parse_role_map
+        from api.services.oidc import parse_role_map
 
         fields: dict[str, Any] = {
             "issuer": self.issuer,

@@ -19,8 +19,8 @@ from sqlalchemy import JSON, DateTime, Engine, Executable, String, column, inser
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from api.audit import Operator, audit_read, export_entries, verify_chain, write_audit
 from api.cli import main
+from api.services.audit import Operator, audit_read, export_entries, verify_chain, write_audit
 from data.audit_chain import GENESIS, HASHED_FIELDS, entry_hash
 from data.db import session_scope, upgrade
 from data.models import AuditEntry

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
+from api.http.app import create_app
 from data.importing import import_folder
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import write_small_folder

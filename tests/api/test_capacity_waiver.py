@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.app import create_app
-from api.matching_service import load_matching_inputs, load_waiting_children
+from api.http.app import create_app
+from api.services.matching import load_matching_inputs, load_waiting_children
 from data.exporting import export_folder
 from data.importing import import_folder
 from data.models import AuditEntry

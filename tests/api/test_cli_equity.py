@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from api.cli_equity import equity_table
-from api.equity_service import equity_audit
+from api.cli.equity import equity_table
+from api.services.equity import equity_audit
 from tests.api.test_equity_service import (
     THRESHOLD,
     twelve_and_twelve_plan,

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 
-from api.app import create_app
-from api.faults import RETRY_AFTER_S
-from api.problems import PROBLEM_JSON
+from api.http.app import create_app
+from api.http.faults import RETRY_AFTER_S
+from api.http.problems import PROBLEM_JSON
 from data.importing import import_folder
 from tests.api.conftest import bearer, make_keys
 from tests.conftest import write_small_folder

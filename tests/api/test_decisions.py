@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.app import create_app
-from api.http_bench import serve_in_thread
-from api.snapshot_cache import records_version
+from api.bench.http import serve_in_thread
+from api.http.app import create_app
+from api.services.snapshots import records_version
 from data.importing import import_folder
 from data.models import AuditEntry, Decision, DecisionParticipant, Placement
 from tests.api.conftest import bearer, make_keys

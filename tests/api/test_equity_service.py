@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.equity_service import EquityRecords, equity_audit, plan_equity, read_equity_records
+from api.services.equity import EquityRecords, equity_audit, plan_equity, read_equity_records
 
 THRESHOLD = 10
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.import_bench import zero_bomb
+from api.bench.imports import zero_bomb
 from data.reading import MAX_FILE_BYTES
 from tests.api.conftest import bearer
 from tests.conftest import SMALL_FILES

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.cli import main
-from api.matching_service import (
+from api.services.matching import (
     ChildNotFound,
     ChildNotInCare,
     age_on,

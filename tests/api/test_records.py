@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from api.snapshot_cache import records_version
+from api.services.snapshots import records_version
 from data.db import make_engine, upgrade
 from data.importing import import_folder
 from data.models import Child, Placement

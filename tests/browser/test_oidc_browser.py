@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
-from api.oidc import Provider
+from api.http.app import create_app
+from api.services.oidc import Provider
 from tests.api.oidc_mock import MockProvider, running_provider
 from tests.browser.conftest import SCREENSHOTS, serve, shoot
 

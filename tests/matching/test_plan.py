@@ -19,8 +19,8 @@ from matching import (
     Context,
     Home,
     Pairing,
+    PlacementRequest,
     PlanResult,
-    Request,
     greedy,
     plan,
     score,
@@ -382,7 +382,7 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
         mine: list[str | None] = [None]
         for home in homes:
             if may_take(child, home):
-                ctx = Context(Request([child]), snap, policy)
+                ctx = Context(PlacementRequest([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
                 far = float(far_cost(pairing, policy)[0])  # the plan's equity correction

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from recruitment import RecruitmentInputs, RecruitmentPolicy, load_policy
+from recruitment import RecruitmentInputs, RecruitmentPolicy, load_recruitment_policy
 from recruitment.tables import empty_table
 
 AS_OF = date(2026, 1, 1)
@@ -91,7 +91,7 @@ def build(
 def plain_policy() -> RecruitmentPolicy:
     """The shipped policy with scenario shares that keep the arithmetic visible."""
     return replace(
-        load_policy(),
+        load_recruitment_policy(),
         family_share=1.0,
         kin_share=0.0,
         own_community_target=1.0,

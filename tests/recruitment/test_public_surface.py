@@ -8,7 +8,7 @@ from recruitment.bench import synthetic_inputs, time_gaps
 PUBLIC = {
     "BacktestResult", "GapResult", "MapText", "PolicyError", "RecruitmentInputs", "RecruitmentPolicy",
     "Segment", "TableError", "backtest", "closure_hazard", "compute_gaps", "conversion_rates",
-    "gap_geojson", "load_policy", "parse_segment", "suppress", "svg_map",
+    "gap_geojson", "load_recruitment_policy", "parse_segment", "suppress", "svg_map",
 }  # fmt: skip
 
 
