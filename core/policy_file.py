@@ -31,6 +31,7 @@ __all__ = [
     "shipped",
     "shown",
     "whole",
+    "with_overrides",
 ]
 
 Check = Callable[[Any], Any]
@@ -223,3 +224,18 @@ def overrides(
         message names the file and the dotted key.
     """
     return _read(Path(path), str(path), keys, open_tables or {})
+
+
+def with_overrides(
+    defaults: Mapping[str, Any],
+    path: str | Path | None,
+    keys: Mapping[str, tuple[str, Check]],
+    open_tables: OpenTables | None = None,
+) -> tuple[dict[str, Any], str]:
+    """The shipped ``defaults`` with the file at ``path`` over them (None: the defaults
+    alone), and the name of the file the values come from."""
+    values = dict(defaults)
+    if path is None:
+        return values, "policy.toml"
+    values.update(overrides(path, keys, open_tables))
+    return values, str(path)

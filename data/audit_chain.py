@@ -3,8 +3,8 @@
 Each entry carries ``prev_hash`` (the hash of the entry before it; :data:`GENESIS` for the
 first) and ``hash``: SHA-256, hex, of the canonical serialisation of the entry's fields and
 ``prev_hash``. Changing, deleting, inserting or reordering an entry therefore breaks a link
-that :func:`api.audit.verify_chain` finds. The entry's database id is not hashed: it is known
-only after the insert, and the order of the entries is what the links prove.
+that :func:`api.services.audit.verify_chain` finds. The entry's database id is not hashed:
+it is known only after the insert, and the order of the entries is what the links prove.
 
 The canonical serialisation is JSON with sorted keys, no spaces and ASCII escapes; the time is
 UTC without an offset, to the microsecond, as both databases store it (PostgreSQL keeps the

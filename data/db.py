@@ -26,6 +26,7 @@ from sqlmodel import Session, create_engine
 __all__ = [
     "DATABASE_URL_ENV",
     "MigrationRefused",
+    "alembic_config",
     "database_url",
     "describe_url",
     "is_current",
@@ -101,7 +102,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
+    """Alembic's configuration for the migrations in ``data/migrations`` (no ini file)."""
     config = Config()
     config.set_main_option("script_location", str(files("data") / "migrations"))
     return config
@@ -109,7 +111,7 @@ def _alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the Alembic migrations up to ``revision`` on this engine's database."""
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
@@ -117,6 +119,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def is_current(engine: Engine) -> bool:
     """True when the database is at the latest migration."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() == head

@@ -2,7 +2,8 @@
 
 A column knows how to parse a cell (raising :class:`CellError` with a sentence a person can
 act on) and how to write a value back, so that import and export share one description and
-``export`` then ``import`` round-trips exactly. Import and export live in ``data.transfer``.
+``export`` then ``import`` round-trips exactly. Import and export live in ``data.importing``
+and ``data.exporting``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Derived values over the records: free beds per home, waiting children, the agency summary.
+"""Derived values over the records: free beds per home, open episodes, waiting children, the
+agency summary, the stored communities as an index.
 
 Definitions are DESIGN.md §4's. A placement is open while ``ended_on`` is empty; an episode
 while ``discharged_on`` is empty. A child **waits** with an open episode and either no open
@@ -9,16 +10,30 @@ zero: an over-full home has none).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from shapely.geometry import shape
+from sqlalchemy import and_, exists, func, select, true
 from sqlmodel import Session, col
 
 from data.formats import CONGREGATE_SETTINGS
 from data.models import Child, Community, Episode, Home, Placement
+from geo import Community as GeoCommunity
+from geo import CommunityIndex
 
-__all__ = ["AgencySummary", "agency_summary", "free_beds", "waiting_children"]
+__all__ = [
+    "AgencySummary",
+    "agency_summary",
+    "among",
+    "community_index",
+    "free_beds",
+    "in_care",
+    "open_episodes",
+    "waiting_children",
+]
 
 OPEN_HOME_STATUSES = ("active", "on_hold")
 
@@ -41,10 +56,40 @@ def free_beds(session: Session, home_ids: list[str] | None = None) -> dict[str, 
     return {hid: max(0, capacity - n) for hid, capacity, n in session.execute(query)}
 
 
-def _open_episode() -> Any:
-    return exists().where(
-        col(Episode.child_id) == col(Child.id), col(Episode.discharged_on).is_(None)
+# more ids than this are not sent as parameters (SQLite allows 32,766 in one statement): the
+# query reads every row, and Python keeps the wanted ones
+_MAX_IN = 5_000
+
+
+def among(column: Any, ids: Collection[str]) -> Any:
+    """``column IN ids``; for many ids a condition every row meets (the caller filters)."""
+    return column.in_(sorted(ids)) if len(ids) <= _MAX_IN else true()
+
+
+def in_care(child_id: Any = None) -> Any:
+    """The condition "the child has an open episode", for a column of child ids
+    (default: ``Child.id``) in the enclosing query."""
+    column = col(Child.id) if child_id is None else child_id
+    return exists().where(col(Episode.child_id) == column, col(Episode.discharged_on).is_(None))
+
+
+def open_episodes(session: Session, child_ids: Collection[str]) -> dict[str, Episode]:
+    """The open episode of each of these children who has one, by child id.
+
+    Import keeps a child's episodes from overlapping; should two be open, the later removal
+    wins.
+    """
+    found: dict[str, Episode] = {}
+    if not child_ids:
+        return found
+    query = (
+        select(Episode)
+        .where(col(Episode.child_id).in_(child_ids), col(Episode.discharged_on).is_(None))
+        .order_by(col(Episode.removed_on))
     )
+    for episode in session.execute(query).scalars():
+        found[episode.child_id] = episode
+    return found
 
 
 def waiting_children(session: Session) -> list[str]:
@@ -56,7 +101,7 @@ def waiting_children(session: Session) -> list[str]:
             col(Placement.setting).not_in(CONGREGATE_SETTINGS),
         )
     )
-    query = select(col(Child.id)).where(_open_episode(), ~in_placement).order_by(col(Child.id))
+    query = select(col(Child.id)).where(in_care(), ~in_placement).order_by(col(Child.id))
     return list(session.execute(query).scalars())
 
 
@@ -95,7 +140,25 @@ def agency_summary(session: Session) -> AgencySummary:
         homes=len(beds),
         free_beds=sum(n for home_id, n in beds.items() if home_id in active),
         children_in_care=session.execute(
-            select(func.count()).select_from(Child).where(_open_episode())
+            select(func.count()).select_from(Child).where(in_care())
         ).scalar_one(),
         waiting=len(waiting_children(session)),
+    )
+
+
+def community_index(session: Session) -> CommunityIndex | None:
+    """The communities in the database as an index, or None when there are none."""
+    stored = session.exec(select(Community)).scalars().all()  # type: ignore[call-overload]
+    if not stored:
+        return None
+    return CommunityIndex(
+        [
+            GeoCommunity(
+                id=c.id,
+                name=c.name,
+                geometry=shape(json.loads(c.geometry)),
+                child_population=c.child_population,
+            )
+            for c in stored
+        ]
     )

@@ -11,7 +11,7 @@ Typical use::
     snapshot = HomeSnapshot(homes, as_of=today)        # once, reused across requests
     result = rank([child], snapshot, communities, policy, limit=10)
     print(result.summary())
-    result.to_json()                                    # DESIGN.md section 12
+    result.to_json()                                    # the JSON of README, "Ranked matches"
 
     placement = plan(waiting, snapshot, communities, policy, time_limit_s=10, seed=0)
     assert not validate(waiting, snapshot, communities, policy, placement)
@@ -33,7 +33,7 @@ from matching.plan_result import Assignment, PlanResult, Unplaced
 from matching.policy import Policy, PolicyError, Weights, load_policy
 from matching.rank import rank
 from matching.rank_result import Candidate, FactorScore, RankResult, Waiting
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import RULES, HardRule, rule_named
 from matching.snapshot import HomeSnapshot
 from matching.validate import Violation, validate
@@ -56,11 +56,11 @@ __all__ = [
     "NearMiss",
     "Pairing",
     "PlacedSibling",
+    "PlacementRequest",
     "PlanResult",
     "Policy",
     "PolicyError",
     "RankResult",
-    "Request",
     "Scores",
     "Unplaced",
     "Violation",

@@ -1,10 +1,10 @@
 """Timing :func:`matching.rank` on seeded random homes (for ``fostermatch bench``).
 
-Speed is measured here, never asserted by tests (DESIGN.md section 11: ranked matches for one
-request over 50,000 homes in under 5 ms). The instance is random but seeded, with the
-attribute mix of a real agency (a third of homes full, most taking any sex, a few kin homes,
-several languages); homes and removal addresses are spread uniformly over a box, so the
-box's size sets how many homes are within the radius.
+Speed is measured here, never asserted by tests (the target, README "Benchmark": ranked
+matches for one request over 50,000 homes in under 5 ms). The instance is random but seeded,
+with the attribute mix of a real agency (a third of homes full, most taking any sex, a few
+kin homes, several languages); homes and removal addresses are spread uniformly over a box,
+so the box's size sets how many homes are within the radius.
 """
 
 from __future__ import annotations
@@ -325,7 +325,7 @@ def compare_plan_greedy(
 
 
 def _figures(summary: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """The comparison's figures, with the shares DESIGN.md section 11 compares."""
+    """The comparison's figures, with the shares the benchmark compares."""
     out = {k: summary.get(k) for k in keys}
     groups, placed = summary["sibling_groups"], summary["placed"]
     out["sibling_groups_whole_pct"] = (

@@ -20,7 +20,7 @@ from matching.inputs import Child, Communities, InputError
 from matching.pairing import Pairing
 from matching.policy import Policy
 from matching.rank import check_communities
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.snapshot import HomeSnapshot
 
 __all__ = [
@@ -188,7 +188,7 @@ def build_table(
             units.append(by_group[child.sibling_group])
     table = Table(snapshot, communities, policy, [], [], {})
     for unit in units:
-        request = Request(unit)
+        request = PlacementRequest(unit)
         found = eligibility(request, snapshot, policy)
         group_pairing = Pairing(found.context, communities, found.positions, found.takes)
         g = len(table.groups)
@@ -197,7 +197,9 @@ def build_table(
             cols = np.flatnonzero(found.allowed[i])
             positions = found.positions[cols]
             ctx = (
-                found.context if request.size == 1 else Context(Request([child]), snapshot, policy)
+                found.context
+                if request.size == 1
+                else Context(PlacementRequest([child]), snapshot, policy)
             )
             pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
             scores = score(pairing)

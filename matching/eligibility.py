@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.policy import Policy
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import RULES, ChildRule, IcwaOrder, SizeRule
 from matching.snapshot import HomeSnapshot
 
@@ -97,7 +97,7 @@ class Eligibility:
         return len(self.positions)
 
 
-def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eligibility:
+def eligibility(request: PlacementRequest, snapshot: HomeSnapshot, policy: Policy) -> Eligibility:
     """Apply every hard rule to every home for one request.
 
     A home is a candidate when it can take at least one of the children: every child rule
@@ -213,7 +213,7 @@ def eligibility(request: Request, snapshot: HomeSnapshot, policy: Policy) -> Eli
 
 
 def _largest_parts(
-    request: Request, alive: BoolArray, room: IntArray, kin: BoolArray, icwa: BoolArray
+    request: PlacementRequest, alive: BoolArray, room: IntArray, kin: BoolArray, icwa: BoolArray
 ) -> BoolArray:
     """For homes that cannot take the whole group: the largest part each can take.
 
@@ -255,7 +255,7 @@ def _largest_parts(
     return takes
 
 
-def _greedy_parts(request: Request, alive: BoolArray, room: IntArray) -> BoolArray:
+def _greedy_parts(request: PlacementRequest, alive: BoolArray, room: IntArray) -> BoolArray:
     """Parts for very large groups: children in id order, skipping separated ones."""
     k, m = alive.shape
     takes = np.zeros((k, m), dtype=np.bool_)

@@ -31,7 +31,7 @@ from matching.languages import LANGUAGE_NAMES
 from matching.messages import Message, age_range
 from matching.pairing import NEUTRAL, Pairing
 from matching.policy import Policy
-from matching.request import Request
+from matching.request import PlacementRequest
 
 __all__ = [
     "FACTORS",
@@ -71,7 +71,7 @@ class Factor(ABC):
     # a factor whose low value is the ordinary case, not a flaw of the home
     counts_against: ClassVar[bool] = True
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         """False when the factor has nothing to say about these children."""
         return True
 
@@ -138,7 +138,7 @@ class SiblingsTogether(Factor):
     name = "siblings_together"
     label = "Siblings together"
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         return request.size > 1 or any(c.placed_siblings for c in request.children)
 
     def values(self, pairing: Pairing) -> FloatArray:
@@ -169,7 +169,7 @@ class SiblingsTogether(Factor):
 
 
 def placed_siblings(
-    request: Request, children: Sequence[int] | None = None, home_id: str | None = None
+    request: PlacementRequest, children: Sequence[int] | None = None, home_id: str | None = None
 ) -> list[PlacedSibling]:
     """Brothers and sisters of these children (indices; None: all) settled in a family home
     (in ``home_id`` only, when given), each once, by id."""
@@ -184,7 +184,10 @@ def placed_siblings(
 
 
 def siblings_said(
-    request: Request, siblings: Sequence[PlacedSibling], where: str, homes: Sequence[str] = ()
+    request: PlacementRequest,
+    siblings: Sequence[PlacedSibling],
+    where: str,
+    homes: Sequence[str] = (),
 ) -> Message:
     """ "her sister C1 already lives here" (``where``: ``here``, ``there``, or ``elsewhere``
     naming their ``homes``).
@@ -219,7 +222,7 @@ class SameCommunity(Factor):
     name = "same_community"
     label = "Same community"
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         return any(c.removal_community is not None for c in request.children)
 
     def _relation(self, pairing: Pairing) -> FloatArray:
@@ -291,7 +294,7 @@ class SchoolContinuity(Factor):
     name = "school"
     label = "School continuity"
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         return any(c.school is not None for c in request.children)
 
     def values(self, pairing: Pairing) -> FloatArray:
@@ -323,7 +326,7 @@ class Language(Factor):
     name = "language"
     label = "Language"
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         return any(c.languages for c in request.children)
 
     def values(self, pairing: Pairing) -> FloatArray:
@@ -392,7 +395,7 @@ class FaithCulture(Factor):
     name = "faith_culture"
     label = "Faith and cultural needs"
 
-    def applies(self, request: Request) -> bool:
+    def applies(self, request: PlacementRequest) -> bool:
         return any(c.religion or c.cultural_needs for c in request.children)
 
     def values(self, pairing: Pairing) -> FloatArray:

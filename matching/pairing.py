@@ -13,7 +13,7 @@ from geo.distance import haversine_km
 from matching.inputs import Communities
 from matching.messages import Message
 from matching.policy import Policy
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.snapshot import HomeSnapshot
 
 __all__ = ["NEUTRAL", "Pairing"]
@@ -48,7 +48,7 @@ class Pairing:
     takes: BoolArray
 
     @property
-    def request(self) -> Request:
+    def request(self) -> PlacementRequest:
         return self.context.request
 
     @property

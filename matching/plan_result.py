@@ -20,7 +20,7 @@ from matching.placement import whole_groups
 from matching.policy import Policy
 from matching.rank import factor_scores, icwa_vs_siblings, why_none
 from matching.rank_result import FactorScore
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import IcwaOrder
 from matching.snapshot import HomeSnapshot
 from matching.validate import Violation, validate
@@ -82,7 +82,8 @@ class Unplaced:
     waited_days: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """As in DESIGN.md §12, with ``reasons_i18n``: the reasons as keys and values."""
+        """As in the plan JSON (README, "Placement plan"), with ``reasons_i18n``: the reasons
+        as keys and values."""
         return {
             "child_id": self.child_id,
             "waited_days": self.waited_days,
@@ -167,7 +168,7 @@ class PlanResult:
         return {a.child_id: a.home_id for a in self.assignments}
 
     def to_json(self) -> dict[str, Any]:
-        """The plan as in DESIGN.md section 12 ("Placement plan")."""
+        """The plan JSON of README, "Placement plan"."""
         return {
             "method": self.method,
             "status": self.status,
@@ -347,7 +348,7 @@ def _below_tier(table: Table, c: int, o: int) -> Message | None:
     entry = table.children[c]
     if entry.icwa_tier is None:
         return None
-    ctx = Context(Request([entry.child]), table.snapshot, table.policy)
+    ctx = Context(PlacementRequest([entry.child]), table.snapshot, table.policy)
     tier = int(IcwaOrder().tiers(ctx, entry.positions[o : o + 1])[0, 0])
     if tier <= entry.icwa_tier:
         return None

@@ -24,9 +24,9 @@ from core.policy_file import (
     boolean,
     choice,
     number,
-    overrides,
     shipped,
     whole,
+    with_overrides,
 )
 
 __all__ = ["JURISDICTIONS", "Policy", "PolicyError", "Weights", "load_policy"]
@@ -145,7 +145,8 @@ class Policy:
         (a race-neutral equity correction).
     plan_first
         What the placement plan maximises first, before the score: ``children_placed``
-        (DESIGN.md section 5), or ``sibling_groups_whole`` then children placed.
+        (docs/matching.md, "How the plan is made"), or ``sibling_groups_whole`` then
+        children placed.
     suppression_threshold
         Published counts from 1 to this number are suppressed (recruitment, outcomes).
     source
@@ -228,11 +229,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
         The file is missing or not TOML, a key is unknown, or a value is out of range; the
         message names the file and the dotted key.
     """
-    values = dict(_defaults())
-    source = "policy.toml"
-    if path is not None:
-        source = str(path)
-        values.update(overrides(path, _KEYS, _open_tables()))
+    values, source = with_overrides(_defaults(), path, _KEYS, _open_tables())
     weights = Weights(**{w: values[f"weights.{w}"] for w in Weights.names()})
     return Policy(
         weights=weights,

@@ -30,7 +30,7 @@ from matching.near_miss import near_misses
 from matching.pairing import Pairing
 from matching.policy import Policy
 from matching.rank_result import Candidate, FactorScore, RankResult, Waiting
-from matching.request import Request
+from matching.request import PlacementRequest
 from matching.rules import RULES, IcwaOrder
 from matching.snapshot import HomeSnapshot
 
@@ -76,7 +76,7 @@ def rank(
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be a whole number >= 0, got {limit!r}")
-    request = Request(children)
+    request = PlacementRequest(children)
     check_communities(request.children, snapshot, communities)
     found = eligibility(request, snapshot, policy)
     pairing = Pairing(found.context, communities, found.positions, found.takes)
@@ -301,7 +301,7 @@ def _waiting(found: Eligibility, scores: Scores) -> tuple[Waiting, ...]:
     return tuple(rows)
 
 
-def _notes(request: Request) -> tuple[Message, ...]:
+def _notes(request: PlacementRequest) -> tuple[Message, ...]:
     return tuple(
         Message("rank.separation_note", a=request.ids[i], b=request.ids[j])
         for i, j in request.separated

@@ -49,7 +49,8 @@ class FactorScore:
         return (1.0 - self.value) * self.weight
 
     def to_json(self) -> dict[str, Any]:
-        """As in DESIGN.md §12, with ``reason_i18n``: the reason as a key and values."""
+        """As in the ranking JSON (README, "Ranked matches"), with ``reason_i18n``: the
+        reason as a key and values."""
         return {
             "name": self.name,
             "value": round(self.value, 3),
@@ -119,7 +120,7 @@ class Candidate:
     good_cause_reason: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The candidate as in DESIGN.md §12 (with ``children``, ``licensed``, ``points``)."""
+        """The candidate as in the ranking JSON (with ``children``, ``licensed``, ``points``)."""
         return {
             "rank": self.rank,
             "home_id": self.home_id,
@@ -283,7 +284,7 @@ class RankResult:
     icwa_best: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md §12 "Ranked matches" shape, plus a few keys of our own."""
+        """The JSON of README, "Ranked matches", plus a few keys of our own."""
         return {
             "children": list(self.children),
             "eligible_homes": self.eligible_homes,

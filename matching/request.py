@@ -1,6 +1,6 @@
 """One request: the children asked about together, and the arrays every rule and factor shares.
 
-A :class:`Request` is one child or one sibling group, in a canonical order (by id) so that
+A :class:`PlacementRequest` is one child or one sibling group, in a canonical order (by id) so that
 the same children give the same result whatever order the caller passes them in. A
 :class:`Context` is one request against one snapshot under one policy; it computes what
 several rules need (which homes are kin of these children, which are within the radius)
@@ -21,14 +21,14 @@ from matching.inputs import Child, InputError
 from matching.policy import Policy
 from matching.snapshot import SEX_CODES, HomeSnapshot, bits, unit_vectors
 
-__all__ = ["Context", "Request", "within_km"]
+__all__ = ["Context", "PlacementRequest", "within_km"]
 
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
-class Request:
+class PlacementRequest:
     """The children to be placed together: one child, or every child of a sibling group.
 
     Parameters
@@ -73,7 +73,7 @@ class Request:
         )
 
     def __repr__(self) -> str:
-        return f"Request({', '.join(self.ids)})"
+        return f"PlacementRequest({', '.join(self.ids)})"
 
     @property
     def internally_separated(self) -> bool:
@@ -131,7 +131,7 @@ class Context:
     radius) are computed on first use and kept.
     """
 
-    def __init__(self, request: Request, snapshot: HomeSnapshot, policy: Policy) -> None:
+    def __init__(self, request: PlacementRequest, snapshot: HomeSnapshot, policy: Policy) -> None:
         self.request = request
         self.snapshot = snapshot
         self.policy = policy

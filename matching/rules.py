@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from matching.inputs import Child
 from matching.messages import Message, age_range
 from matching.policy import Policy
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.snapshot import CAPABILITY_BITS, HomeSnapshot
 
 __all__ = [
@@ -103,7 +103,7 @@ class HardRule(ABC):
         return True
 
     def mask(
-        self, request: Request | Sequence[Child], snapshot: HomeSnapshot, policy: Policy
+        self, request: PlacementRequest | Sequence[Child], snapshot: HomeSnapshot, policy: Policy
     ) -> BoolArray:
         """Homes that may take all the children of ``request`` together, by this rule alone.
 
@@ -119,8 +119,8 @@ class HardRule(ABC):
         numpy.ndarray
             Boolean, one per home of ``snapshot``, in snapshot order.
         """
-        if not isinstance(request, Request):
-            request = Request(request)
+        if not isinstance(request, PlacementRequest):
+            request = PlacementRequest(request)
         return self.evaluate(Context(request, snapshot, policy))
 
     def evaluate(self, ctx: Context) -> BoolArray:

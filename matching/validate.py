@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from matching.eligibility import eligibility
 from matching.inputs import Child, Communities
 from matching.policy import Policy
-from matching.request import Context, Request
+from matching.request import Context, PlacementRequest
 from matching.rules import RULES, ChildRule, IcwaOrder
 from matching.snapshot import HomeSnapshot
 
@@ -45,6 +45,15 @@ class Violation:
     child_ids: tuple[str, ...]
     home_id: str | None
     message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The violation as the plan's JSON lists it (``children`` for ``child_ids``)."""
+        return {
+            "kind": self.kind,
+            "children": list(self.child_ids),
+            "home_id": self.home_id,
+            "message": self.message,
+        }
 
 
 @dataclass(eq=False)
@@ -124,7 +133,7 @@ def validate(
         key = child.sibling_group or f"\0{child.id}"
         if key not in contexts:
             members = placed.groups[child.sibling_group] if child.sibling_group else [child]
-            contexts[key] = Context(Request(members), snapshot, policy)
+            contexts[key] = Context(PlacementRequest(members), snapshot, policy)
         ctx = contexts[key]
         found, allowed = _child_rules(placed, ctx, child_id, position)
         out += found
@@ -247,7 +256,7 @@ def _icwa_siblings(placed: _Placed) -> list[Violation]:
         waiting = [c for c in members if c.under_icwa and c.id not in placed.known]
         if not waiting:
             continue
-        found = eligibility(Request(members), placed.snapshot, placed.policy)
+        found = eligibility(PlacementRequest(members), placed.snapshot, placed.policy)
         for child in waiting:
             row = found.context.request.ids.index(child.id)
             hers = set(found.positions[found.allowed[row]].tolist())
@@ -321,7 +330,7 @@ def _siblings_split(placed: _Placed, name: str, members: Sequence[Child]) -> lis
     if len(members) < 2 or not at or (len(at) == 1 and count == len(members)):
         return []  # not split: whole in one home, or every member waiting
     s = placed.snapshot
-    found = eligibility(Request(members), s, placed.policy)
+    found = eligibility(PlacementRequest(members), s, placed.policy)
     for position in found.positions[found.whole]:
         p = int(position)
         room = int(s.free_beds[p]) - int(placed.load[p]) + len(at.get(p, []))

@@ -2,10 +2,11 @@
 
 Frames in (:class:`OutcomeTables`, see :mod:`outcomes.tables` for the column contract),
 :class:`OutcomeReport` out (:func:`evaluate`). The package never touches the database: the
-service layer (``api/outcomes_service.py``) builds the frames.
+service layer (``api/services/outcomes.py``) builds the frames.
 """
 
 from core.survival import KaplanMeier, kaplan_meier
+from outcomes.definitions import MEASURES, Measure
 from outcomes.disparity import (
     disproportionality_index,
     rate_ratio,
@@ -13,7 +14,6 @@ from outcomes.disparity import (
     ratio_of_proportions,
     risk_difference,
 )
-from outcomes.measures import MEASURES, Measure
 from outcomes.report import OutcomeReport, default_period, evaluate
 from outcomes.settings import BREAKDOWNS, OutcomeSettings, load_settings
 from outcomes.tables import OutcomeInputError, OutcomeTables, race_ethnicity

@@ -1,4 +1,4 @@
-"""A seeded synthetic agency at scale, and the timing of every measure over it (DESIGN.md §11).
+"""A seeded synthetic agency at scale, and the timing of every measure over it.
 
 The generator is vectorised (numpy), so a million placements take a few seconds to build;
 only :func:`evaluate` (with validation, every breakdown and the yearly trend) is timed.
@@ -208,7 +208,7 @@ def time_outcomes(n_placements: int = 1_000_000, *, seed: int = 0) -> dict[str, 
     dict
         ``placements``, ``episodes``, ``children``, ``communities``, ``years`` (of trend),
         ``build_s`` (the generator, not part of the target) and ``runtime_s`` (validation and
-        evaluation: the figure held to DESIGN.md §11's 10 s).
+        evaluation: the figure held to the 10 s target).
     """
     start = time.perf_counter()
     tables = synthetic_tables(n_placements, seed=seed)

@@ -1,4 +1,4 @@
-"""Disparity measures of REFERENCE.md section C, vectorised over groups.
+"""Disparity measures (README, "Outcomes"), vectorised over groups.
 
 Every function takes numpy arrays (one value per group, or scalars that broadcast) and
 returns arrays; where a value is undefined (a zero count, a zero rate) it is NaN, never an

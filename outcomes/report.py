@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 
 from core.csv_cells import CsvWriter
+from outcomes.definitions import MEASURES, Measure, measure
 from outcomes.disparity import (
     disproportionality_index,
     rate_ratio,
     ratio_of_proportions,
     risk_difference,
 )
-from outcomes.measures import MEASURES, Measure, measure, period_cells
+from outcomes.measures import period_cells
 from outcomes.prepare import Prepared, day_number, from_day, prepare
 from outcomes.settings import BREAKDOWNS, OutcomeSettings, load_settings
 from outcomes.tables import OutcomeTables

@@ -1,6 +1,6 @@
 """The input contract of the outcomes engine: four pandas frames (and one optional).
 
-The engine never reads the database: the service layer (``api/outcomes_service.py``) builds
+The engine never reads the database: the service layer (``api/services/outcomes.py``) builds
 these frames, and a notebook or a test may build them by hand. :func:`validate_tables` checks
 them once and names the first missing or bad column.
 
@@ -279,8 +279,9 @@ def validate_tables(tables: OutcomeTables) -> None:
 def race_ethnicity(children: pd.DataFrame) -> NDArray[np.int8]:
     """The derived race/ethnicity category of each child, as codes into RACE_CATEGORIES.
 
-    AFCARS order (REFERENCE.md §D): Hispanic (any race) first, then two or more races, then
-    the single race; no known race flag (only "unable to determine", or none) is unknown.
+    AFCARS order (the federal reporting standard): Hispanic (any race) first, then two or
+    more races, then the single race; no known race flag (only "unable to determine", or
+    none) is unknown.
     """
     flags = np.column_stack(
         [children[f].fillna(False).to_numpy(dtype=bool) for f in RACE_FLAGS]

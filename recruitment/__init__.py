@@ -1,13 +1,13 @@
 """Recruitment: capacity gaps per community and segment, targets, outreach and maps.
 
-A pure analytics engine (DESIGN.md §3 and §7): it takes plain tables (pandas DataFrames with
+A pure analytics engine (README, "Recruitment gaps"): it takes plain tables (pandas DataFrames with
 the column contract of :mod:`recruitment.tables`) and geometry from :mod:`geo`, and never
 imports the database, the web application or the matching engine. Unmet demand observed by
 matching comes in as a plain table built by the service layer.
 
 Typical use::
 
-    policy = load_policy()
+    policy = load_recruitment_policy()
     inputs = RecruitmentInputs.build(communities=..., episodes=..., homes=..., as_of=day,
                                      applicants=..., partners=..., unmet=..., neighbours=...)
     result = compute_gaps(inputs, policy, horizon_months=12)
@@ -23,7 +23,7 @@ Exceptions: :class:`TableError` (an input table that breaks the contract) and
 from recruitment.backtest import BacktestResult, backtest
 from recruitment.gaps import GapResult, compute_gaps, suppress
 from recruitment.maps import MapText, gap_geojson, svg_map
-from recruitment.policy import PolicyError, RecruitmentPolicy, load_policy
+from recruitment.policy import PolicyError, RecruitmentPolicy, load_recruitment_policy
 from recruitment.segments import Segment, parse_segment
 from recruitment.supply import closure_hazard, conversion_rates
 from recruitment.tables import RecruitmentInputs, TableError
@@ -42,7 +42,7 @@ __all__ = [
     "compute_gaps",
     "conversion_rates",
     "gap_geojson",
-    "load_policy",
+    "load_recruitment_policy",
     "parse_segment",
     "suppress",
     "svg_map",

@@ -29,7 +29,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from recruitment.demand import project_demand
-from recruitment.policy import RecruitmentPolicy, load_policy
+from recruitment.policy import RecruitmentPolicy, load_recruitment_policy
 from recruitment.stats import normal_quantile
 from recruitment.tables import RecruitmentInputs
 
@@ -149,7 +149,7 @@ def backtest(
     ValueError
         A horizon below 1.
     """
-    policy = policy or load_policy()
+    policy = policy or load_recruitment_policy()
     horizon = policy.horizon_months if horizon_months is None else horizon_months
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise ValueError(f"horizon_months must be a whole number of months >= 1, got {horizon!r}")

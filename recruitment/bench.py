@@ -1,10 +1,10 @@
 """Timing :func:`recruitment.compute_gaps` on a seeded synthetic area (for ``fostermatch bench``).
 
-DESIGN.md section 11: capacity gaps for 1,000 communities with 5 years of history in under
-2 s. The area is a grid of square communities (neighbours: the four sides), each with a child
-population, entries at about 2.6 per 1,000 children a year (with a community multiplier),
-stays of about 1.8 years, some 20 non-kin homes with their licence history, applicants and
-partners. Speed is measured here, never asserted by tests.
+The target (README, "Benchmark"): capacity gaps for 1,000 communities with 5 years of
+history in under 2 s. The area is a grid of square communities (neighbours: the four sides),
+each with a child population, entries at about 2.6 per 1,000 children a year (with a
+community multiplier), stays of about 1.8 years, some 20 non-kin homes with their licence
+history, applicants and partners. Speed is measured here, never asserted by tests.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from recruitment.gaps import compute_gaps
-from recruitment.policy import load_policy
+from recruitment.policy import load_recruitment_policy
 from recruitment.tables import RecruitmentInputs
 
 __all__ = ["AS_OF", "bench_section", "synthetic_inputs", "table_lines", "time_gaps"]
@@ -151,13 +151,13 @@ def time_gaps(
 ) -> dict[str, Any]:
     """Seconds to compute every gap (all segments, tiers, outreach) on a synthetic area.
 
-    Returns the bench section of DESIGN.md §12: ``communities``, ``runtime_s`` (the median of
+    Returns the bench section: ``communities``, ``runtime_s`` (the median of
     ``repeat`` runs), plus the size of the instance and the time to validate the tables.
     """
     start = time.perf_counter()
     inputs = synthetic_inputs(communities, years, seed)
     build_s = time.perf_counter() - start
-    policy = load_policy()
+    policy = load_recruitment_policy()
     times = []
     result = None
     for _ in range(max(1, repeat)):

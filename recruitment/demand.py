@@ -1,4 +1,6 @@
-"""Demand: projected entries and the census in care per community and cell (REFERENCE.md A.1-2).
+"""Demand: projected entries and the census in care per community and cell.
+
+The method is README's "Recruitment gaps".
 
 A *cell* is one combination of age band, sibling-group size, needs segment and language seen
 among the entries; segments are unions of cells. The steps:

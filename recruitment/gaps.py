@@ -1,6 +1,6 @@
 """Capacity gaps per community and segment, recruitment targets and outreach partners.
 
-For each community ``c`` and segment ``s`` (REFERENCE.md section A):
+For each community ``c`` and segment ``s`` (README, "Recruitment gaps"):
 
 1. **Census needing a non-kin family home**: ``L = census x family_share x (1 - kin_share)``,
    the census at the horizon's end projected by :mod:`recruitment.demand` (by default stock and
@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from core.csv_cells import CsvWriter
 from recruitment.demand import Demand, _cells_of, project_demand
 from recruitment.outreach import Outreach
-from recruitment.policy import RecruitmentPolicy, load_policy
+from recruitment.policy import RecruitmentPolicy, load_recruitment_policy
 from recruitment.segments import AGE_BANDS, NEEDS, SIBLING_BANDS, Segment, parse_segment
 from recruitment.stats import normal_quantile, poisson_quantile
 from recruitment.supply import Supply, project_supply
@@ -534,7 +534,7 @@ def compute_gaps(
     ValueError
         A horizon below 1 or a segment that cannot be read, with what is allowed.
     """
-    policy = policy or load_policy()
+    policy = policy or load_recruitment_policy()
     horizon = policy.horizon_months if horizon_months is None else horizon_months
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         raise ValueError(f"horizon_months must be a whole number of months >= 1, got {horizon!r}")

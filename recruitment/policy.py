@@ -7,7 +7,8 @@ problem names the file and the key::
     policy.toml: scenario.kin_share: expected a number in [0, 1], got 1.5
 
 :class:`RecruitmentPolicy` values can also be made in code, usually with
-``dataclasses.replace`` on :func:`load_policy`'s result; they are validated the same way.
+``dataclasses.replace`` on :func:`load_recruitment_policy`'s result; they are validated the
+same way.
 """
 
 from __future__ import annotations
@@ -18,10 +19,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from core.policy_file import Check, PolicyError, choice, number, overrides, shipped, shown, whole
+from core.policy_file import (
+    Check,
+    PolicyError,
+    choice,
+    number,
+    shipped,
+    shown,
+    whole,
+    with_overrides,
+)
 from recruitment.segments import NEEDS, is_segment_value
 
-__all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_policy"]
+__all__ = ["PROJECTIONS", "PolicyError", "RecruitmentPolicy", "load_recruitment_policy"]
 
 # how the census at the horizon is projected (recruitment.demand): the children in care today
 # and the entries to come, or entries x mean stay (Little's law)
@@ -198,7 +208,7 @@ def _defaults() -> dict[str, Any]:
     return shipped("recruitment", _KEYS)
 
 
-def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
+def load_recruitment_policy(path: str | Path | None = None) -> RecruitmentPolicy:
     """Load a recruitment policy file over the shipped defaults, validating every key.
 
     Parameters
@@ -213,11 +223,7 @@ def load_policy(path: str | Path | None = None) -> RecruitmentPolicy:
         The file is missing or not TOML, a key is unknown, or a value is out of range; the
         message names the file and the dotted key.
     """
-    values = dict(_defaults())
-    source = "policy.toml"
-    if path is not None:
-        source = str(path)
-        values.update(overrides(path, _KEYS))
+    values, source = with_overrides(_defaults(), path, _KEYS)
     return RecruitmentPolicy(
         source=source, **{name: values[key] for key, (name, _check) in _KEYS.items()}
     )

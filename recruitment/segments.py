@@ -1,6 +1,6 @@
 """Segments: the kinds of children homes are recruited for.
 
-Four dimensions (DESIGN.md §7): age band (``0-5``, ``6-12``, ``13-17``), sibling-group size
+Four dimensions: age band (``0-5``, ``6-12``, ``13-17``), sibling-group size
 (``1``, ``2``, ``3+``), needs (``none`` or the child's most demanding need) and primary
 language (an ISO 639 code). A *segment value* names one value of one dimension
 (``"age:13-17"``); a *segment* is ``"all"`` or one or more values of different dimensions

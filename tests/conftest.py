@@ -75,7 +75,7 @@ def county_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     Read-only by convention: tests that write use their own database.
     """
     from data.generate import generate
-    from data.transfer import import_folder
+    from data.importing import import_folder
 
     root = tmp_path_factory.mktemp("sample-county")
     generate(root / "folder", seed=1, scale="county")

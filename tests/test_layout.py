@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md §3: engines and geo load no database or web framework."""
+"""The dependency rule (README, "Layout"): engines and geo load no database or web framework."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from matching.messages import ENGLISH, ENGLISH_WORDING, Wording, render
 
-__all__ = ["SPANISH", "WORDINGS", "language_name", "said"]
+__all__ = ["SPANISH", "WORDINGS", "language_name_in", "said"]
 
 SPANISH: dict[str, str] = {
     # joining and who
@@ -272,7 +272,7 @@ def said(message: Mapping[str, Any] | None, lang: str, english: str | None = Non
     return render(message, WORDINGS.get(lang, ENGLISH_WORDING))
 
 
-def language_name(code: str, lang: str) -> str:
+def language_name_in(code: str, lang: str) -> str:
     """A language's name from its code, in ``lang`` ("es" -> "español"); an unknown code as is."""
     key = f"language.{code}"
     if key not in ENGLISH:

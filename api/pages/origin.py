@@ -14,10 +14,11 @@ carries neither header (not a browser) is left to the form token.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
+
+from api.settings import load_settings
 
 __all__ = ["PUBLIC_ORIGIN_ENV", "foreign_origin"]
 
@@ -45,7 +46,7 @@ def foreign_origin(request: Request) -> str | None:
             return None  # not a browser: the form token decides
         sent = referer
     came_from = _origin(sent)
-    configured = [o for o in os.environ.get(PUBLIC_ORIGIN_ENV, "").split(",") if o.strip()]
+    configured = load_settings().public_origin_list
     if configured:
         allowed = {_origin(o) for o in configured}
         return None if came_from is not None and came_from in allowed else _shown(sent)

@@ -1,14 +1,14 @@
 """The pages' session cookie: the API key's id (or the provider's subject and role), signed
 with HMAC-SHA256 (standard library).
 
-Signing in checks the API key once (:func:`api.auth.lookup`); the cookie then carries only
+Signing in checks the API key once (:func:`api.services.keys.lookup`); the cookie then carries only
 the key's id and the time it was issued, never the key. Every request reloads the key's row,
 so a revoked key stops the session at once and the role is always the key's role, exactly
 as the API sees it. The secret is ``FOSTERMATCH_SESSION_SECRET`` when set (needed when
 several worker processes serve the pages); otherwise a random secret per process, so every
 session ends when the process restarts.
 
-When the agency's identity provider is configured (:mod:`api.oidc`), the cookie carries the
+When the agency's identity provider is configured (:mod:`api.services.oidc`), the cookie carries the
 provider's subject and the role its claims gave at sign-in instead (:func:`sign_subject`),
 and a short-lived flow cookie (:data:`FLOW_COOKIE`, 10 minutes, path ``/pages/signin``)
 carries the sign-in's state, nonce and PKCE verifier from its start to the callback.
@@ -24,18 +24,19 @@ cannot read our pages, so it cannot know the token.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from typing import Any
 
 from sqlmodel import Session
 
-from api.auth import ROLES, Principal
-from api.oidc import subject_principal
+from api.services.keys import ROLES, Principal
+from api.services.oidc import subject_principal
+from api.settings import load_settings
 from data.models import ApiKey
 
 __all__ = [
@@ -66,8 +67,10 @@ MAX_AGE_S = 8 * 3600  # a working day
 _PROCESS_SECRET = secrets.token_bytes(32)
 
 
+@functools.cache
 def _secret() -> bytes:
-    configured = os.environ.get(SECRET_ENV)
+    # read once, on the first cookie: every worker of a deployment must sign with the same
+    configured = load_settings().session_secret
     return configured.encode("utf-8") if configured else _PROCESS_SECRET
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.matching_service import age_on
+from api.services.matching import age_on
 from data.formats import CONGREGATE_SETTINGS
-from data.models import Child, Community, Episode, Home, Placement
-from data.queries import waiting_children
+from data.models import Child, Community, Home, Placement
+from data.queries import open_episodes, waiting_children
 from geo import CommunityIndex
 
 __all__ = ["AGE_BANDS", "WaitingChild", "child_map_svg", "load_waiting"]
@@ -47,13 +47,7 @@ def load_waiting(session: Session, today: date) -> list[WaitingChild]:
     children = {
         c.id: c for c in session.execute(select(Child).where(col(Child.id).in_(ids))).scalars()
     }
-    episodes: dict[str, Episode] = {}
-    for e in session.execute(
-        select(Episode)
-        .where(col(Episode.child_id).in_(ids), col(Episode.discharged_on).is_(None))
-        .order_by(col(Episode.removed_on))
-    ).scalars():
-        episodes[e.child_id] = e  # the latest open episode wins
+    episodes = open_episodes(session, ids)
     placements: dict[str, list[Placement]] = defaultdict(list)
     for p in session.execute(select(Placement).where(col(Placement.child_id).in_(ids))).scalars():
         placements[p.child_id].append(p)

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from api.auth import ROLES, create_key
+from api.http.app import create_app
+from api.services.keys import ROLES, create_key
 from data.db import make_engine, session_scope
-from data.transfer import import_folder
+from data.importing import import_folder
 from tests.helpers.auth import make_keys
 from tests.helpers.records import write_small_folder
 

@@ -9,10 +9,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from api.access import PUBLIC, matrix_markdown, route_access
-from api.app import create_app
-from api.auth import Matcher
 from api.cli import main
+from api.http.access import PUBLIC, matrix_markdown, route_access
+from api.http.app import create_app
+from api.http.auth import Matcher
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 MARKED = re.compile(r"<!-- role-matrix:start -->\n(.*?)<!-- role-matrix:end -->", re.S)

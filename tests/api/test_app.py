@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from data.transfer import import_folder
+from api.http.app import create_app
+from data.importing import import_folder
 
 
 def test_health(sqlite_engine: Engine) -> None:

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import CORS_ENV, create_app
 from api.cli import main
+from api.http.app import CORS_ENV, create_app
 from tests.helpers.auth import bearer
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import JSON, DateTime, Engine, Executable, String, column, inser
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from api.audit import Operator, audit_read, export_entries, verify_chain, write_audit
 from api.cli import main
+from api.services.audit import Operator, audit_read, export_entries, verify_chain, write_audit
 from data.audit_chain import GENESIS, HASHED_FIELDS, entry_hash
 from data.db import session_scope, upgrade
 from data.models import AuditEntry
@@ -227,10 +227,10 @@ def test_the_migration_revokes_changes_from_other_roles(postgres_engine: Engine)
     """A role granted everything before 0005 keeps INSERT and SELECT, loses UPDATE and DELETE."""
     from alembic import command
 
-    from data.db import _alembic_config
+    from data.db import alembic_config
 
     role = f"fm_app_{uuid.uuid4().hex[:8]}"
-    config = _alembic_config()
+    config = alembic_config()
     with postgres_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")
@@ -262,9 +262,9 @@ def test_the_migration_chains_the_entries_written_before_it(engine: Engine) -> N
     """Entries of a 0003 database are chained by 0005: verify passes after the upgrade."""
     from alembic import command
 
-    from data.db import _alembic_config
+    from data.db import alembic_config
 
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0003")

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.audit import entry_json
 from api.cli import main
+from api.services.audit import entry_json
 from data.models import AuditEntry
 from tests.helpers.auth import bearer
 from tests.helpers.records import write_small_folder
@@ -219,7 +219,7 @@ def test_plan_jobs_started_are_audited(
 
 def test_plans_started_from_the_pages_are_audited(api_engine: Engine, keys: dict[str, str]) -> None:
     """The plans page starts the plan and its greedy baseline: a `plan_start` entry for each."""
-    from api.app import create_app
+    from api.http.app import create_app
     from tests.helpers.pages import csrf_of, sign_in
 
     before = _last_id(api_engine)

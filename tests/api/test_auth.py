@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.access import route_access
-from api.auth import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
 from api.cli import main
+from api.http.access import route_access
+from api.services.keys import PERMISSIONS, ROLES, create_key, hash_key, revoke_key
 from data.db import session_scope
 from data.models import ApiKey
 from tests.helpers.app import app_of

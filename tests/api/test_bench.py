@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from api.bench import machine, table
+from api.bench.suite import machine, table
 from api.cli import main
 
 
@@ -47,7 +47,7 @@ def test_table_shows_plan_against_greedy() -> None:
 
 def test_http_section_measures_a_real_server(county_database_url: str, tmp_path: Path) -> None:
     """The http section times POST /v1/matches over loopback on the county (a copy of it)."""
-    from api.http_bench import measure_matches
+    from api.bench.http import measure_matches
     from data.db import make_engine
 
     source = Path(county_database_url.removeprefix("sqlite:///"))

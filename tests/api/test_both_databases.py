@@ -12,8 +12,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from data.transfer import import_folder
+from api.http.app import create_app
+from data.importing import import_folder
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import write_small_folder
 

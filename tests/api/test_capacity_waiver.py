@@ -13,10 +13,12 @@ from httpx2 import Response
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.app import create_app
-from api.matching_service import load_matching_inputs, load_waiting_children
+from api.http.app import create_app
+from api.services.matching import load_matching_inputs, load_waiting_children
+from data.exporting import export_folder
+from data.importing import import_folder
 from data.models import AuditEntry
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.problems import ImportFailed
 from matching import greedy, load_policy, plan, rank
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import SMALL_FILES, write_small_folder

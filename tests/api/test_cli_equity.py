@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from api.cli_equity import equity_table
-from api.equity_service import equity_audit
+from api.cli.equity import equity_table
+from api.services.equity import equity_audit
 from tests.helpers.equity import THRESHOLD, twelve_and_twelve_plan, twelve_and_twelve_records
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from api.cli_gaps import add_gaps_command
-from api.recruitment_service import load_recruitment_inputs, unmet_demand
+from api.cli.gaps import add_gaps_command
+from api.services.recruitment import load_recruitment_inputs, unmet_demand
 from data.db import make_engine
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from api.cli_outcomes import add_outcomes_command
-from api.outcomes_service import load_outcome_tables, outcome_report
-from data.transfer import import_folder
+from api.cli.outcomes import add_outcomes_command
+from api.services.outcomes import load_outcome_tables, outcome_report
+from data.importing import import_folder
 
 
 def run(argv: list[str]) -> int:
-    """Parse ``argv`` with a parser holding only the outcomes command, as api/cli.py would."""
+    """Parse ``argv`` with a parser holding only the outcomes command, as api/cli/main.py would."""
     parser = argparse.ArgumentParser(prog="fostermatch")
     parser.add_argument("--database-url")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -30,7 +30,7 @@ def run(argv: list[str]) -> int:
 def test_breakdown_choices_match_the_engine() -> None:
     """The CLI's --by choices are the engine's breakdowns."""
     import outcomes
-    from api.cli_outcomes import BREAKDOWNS
+    from api.cli.outcomes import BREAKDOWNS
 
     assert outcomes.BREAKDOWNS == BREAKDOWNS
 
@@ -170,7 +170,7 @@ def test_no_traceback_from_a_real_process(county_database_url: str, tmp_path: Pa
     script = tmp_path / "run.py"
     script.write_text(
         "import argparse, sys\n"
-        "from api.cli_outcomes import add_outcomes_command\n"
+        "from api.cli.outcomes import add_outcomes_command\n"
         "p = argparse.ArgumentParser(prog='fostermatch')\n"
         "c = p.add_subparsers(dest='command', required=True)\n"
         "add_outcomes_command(c)\n"

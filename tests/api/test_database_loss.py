@@ -17,10 +17,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 
-from api.app import create_app
-from api.faults import RETRY_AFTER_S
-from api.problems import PROBLEM_JSON
-from data.transfer import import_folder
+from api.http.app import create_app
+from api.http.faults import RETRY_AFTER_S
+from api.http.problems import PROBLEM_JSON
+from data.importing import import_folder
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import write_small_folder
 

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.app import create_app
-from api.http_bench import serve_in_thread
-from api.snapshot_cache import records_version
+from api.bench.http import serve_in_thread
+from api.http.app import create_app
+from api.services.snapshots import records_version
+from data.importing import import_folder
 from data.models import AuditEntry, Decision, DecisionParticipant, Placement
-from data.transfer import import_folder
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import SMALL_FILES, write_small_folder
 

@@ -10,12 +10,12 @@ from datetime import date
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from api.app import create_app
+from api.http.app import create_app
 from api.pages.engine_text import SPANISH, said
 from matching import PlacedSibling
 from matching.factors import siblings_said
 from matching.messages import ENGLISH, Message
-from matching.request import Request
+from matching.request import PlacementRequest
 from tests.helpers.app import engine_of
 from tests.helpers.pages import a_waiting_child, sign_in
 from tests.helpers.town import Town
@@ -72,7 +72,7 @@ def test_siblings_and_waiting_read_as_spanish() -> None:
     line = result.waiting[0].said(town.as_of)
     assert said(line.to_json(), "es") == "C1: en espera desde hace 365 días"
     sister = PlacedSibling("C7", "female", "H1")
-    here = siblings_said(Request([town.child()]), [sister], "here")
+    here = siblings_said(PlacementRequest([town.child()]), [sister], "here")
     assert said(here.to_json(), "es") == "su hermana C7 ya vive aquí"
 
 

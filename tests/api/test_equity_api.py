@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.plan_jobs import create_job
+from api.services.plan_jobs import create_job
 from data.db import session_scope
 from tests.helpers.auth import bearer
 

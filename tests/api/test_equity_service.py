@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.equity_service import equity_audit, plan_equity, read_equity_records
+from api.services.equity import equity_audit, plan_equity, read_equity_records
 from tests.helpers.equity import (
     THRESHOLD,
     assignment,

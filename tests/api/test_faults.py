@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.faults import MAX_URL_BYTES, RETRY_AFTER_S
-from api.problems import MAX_ERRORS, PROBLEM_JSON
+from api.http.app import create_app
+from api.http.faults import MAX_URL_BYTES, RETRY_AFTER_S
+from api.http.problems import MAX_ERRORS, PROBLEM_JSON
 from data.db import make_engine
 from tests.helpers.auth import bearer
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.import_bench import zero_bomb
+from api.bench.imports import zero_bomb
 from data.reading import MAX_FILE_BYTES
 from tests.helpers.auth import bearer
 from tests.helpers.records import SMALL_FILES

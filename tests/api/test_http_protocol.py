@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.faults import MAX_URL_BYTES
+from api.http.faults import MAX_URL_BYTES
 from tests.helpers.server import serving
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api.bench import table
-from api.import_bench import measure_import, zero_bomb
+from api.bench.imports import measure_import, zero_bomb
+from api.bench.suite import table
 from data.reading import MAX_FILE_BYTES
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.cli import main
-from api.matching_service import (
+from api.services.matching import (
     ChildNotFound,
     ChildNotInCare,
     age_on,
@@ -19,7 +19,7 @@ from api.matching_service import (
     load_matching_inputs,
     load_waiting_children,
 )
-from data.transfer import import_folder
+from data.importing import import_folder
 from matching import PlacedSibling
 from tests.helpers.records import SMALL_FILES, write_small_folder
 

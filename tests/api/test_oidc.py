@@ -19,10 +19,11 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.app import create_app
-from api.audit import AuditQuery, query_audit
 from api.cli import EXIT_BAD_INPUT, main
-from api.oidc import (
+from api.http.app import create_app
+from api.pages import session as cookie
+from api.services.audit import AuditQuery, query_audit
+from api.services.oidc import (
     OidcConfigError,
     OidcSettings,
     Provider,
@@ -32,7 +33,6 @@ from api.oidc import (
     role_of,
     settings_from_env,
 )
-from api.pages import session as cookie
 from tests.helpers.auth import bearer
 from tests.helpers.oidc import CLIENT_ID, MockProvider, running_provider
 

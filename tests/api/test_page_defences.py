@@ -10,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.headers import API_CSP, PAGE_CSP
+from api.http.headers import API_CSP, PAGE_CSP
 from api.pages import router as pages_router
 from api.pages.origin import PUBLIC_ORIGIN_ENV
 from data.models import Decision, Placement, PlanJob

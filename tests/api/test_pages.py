@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from api.app import create_app
-from api.auth import ROLES, revoke_key
+from api.http.app import create_app
 from api.pages import session as cookie
 from api.pages.i18n import TEXT, format_date, format_number, translate
+from api.services.keys import ROLES, revoke_key
 from data.db import session_scope
 from data.models import AuditEntry, Episode
 from data.queries import waiting_children
@@ -759,7 +759,7 @@ def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
 
 
 def _done_plan(engine: Engine, result: dict[str, Any]) -> str:
-    from api.plan_jobs import create_job
+    from api.services.plan_jobs import create_job
 
     with session_scope(engine) as session:
         job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)

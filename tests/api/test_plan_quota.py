@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.app import create_app
-from api.auth import Principal, create_key, lookup
-from api.plan_jobs import create_job
-from api.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, admitting
-from api.problems import PROBLEM_JSON, Problem
+from api.http.app import create_app
+from api.http.problems import PROBLEM_JSON
+from api.services.errors import TooMany
+from api.services.keys import Principal, create_key, lookup
+from api.services.plan_jobs import create_job
+from api.services.plan_quota import PER_KEY_ENV, PER_ROLE_ENV, TIME_CAP_S, PlanQuota, admitting
 from data.db import session_scope
 from data.models import PlanJob
 from tests.helpers.auth import bearer
@@ -137,18 +138,18 @@ def test_a_person_signed_in_at_the_provider_is_counted_too(api_engine: Engine) -
             create_job(session, {"time_limit_s": 30, "seed": 0}, ann)
     with (
         Session(api_engine) as session,
-        pytest.raises(Problem) as refused,
+        pytest.raises(TooMany) as refused,
         admitting(session, ann, quota, 1),
     ):
         pass
-    assert refused.value.status == 429 and refused.value.detail.startswith(
+    assert refused.value.retry_after_s and refused.value.detail.startswith(
         "you have 2 plan(s) queued or running already"
     )
     with session_scope(api_engine) as session, admitting(session, bob, quota, 1):
         create_job(session, {"time_limit_s": 30, "seed": 0}, bob)
     with (
         Session(api_engine) as session,
-        pytest.raises(Problem) as full,
+        pytest.raises(TooMany) as full,
         admitting(session, bob, quota, 1),
     ):
         pass

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
-from api.app import create_app
-from api.plan_jobs import create_job, fail_stale_jobs, read_job
+from api.http.app import create_app
+from api.services.plan_jobs import create_job, fail_stale_jobs, read_job
 from data.db import session_scope
 from data.models import PlanJob
 from tests.helpers.auth import bearer

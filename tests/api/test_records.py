@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from api.snapshot_cache import records_version
+from api.services.snapshots import records_version
 from data.db import make_engine, upgrade
+from data.importing import import_folder
 from data.models import Child, Placement
-from data.transfer import ImportFailed, import_folder
+from data.problems import ImportFailed
 from tests.helpers.auth import bearer
 from tests.helpers.records import COMMUNITY, write_small_folder
 
@@ -251,9 +252,11 @@ ONE_ROW_FILES = [
     ("children.csv", "C9,2016-02-03,male,,,en,,,,,,G7,C1,H1,,"),
     ("children.csv", "C9,2016-02-03,male,,,en,,,,,,,C404,H404,,"),
     ("children.csv", "C9,2016-02-03,boy,,,en,,,,,,,,,,"),
+    ("children.csv", "C9,2016-02-03,male,,,en,,,,,,,C404,,10.0,-87.66"),
     ("episodes.csv", "C3,2024-02-01,41.86,-87.72,,"),
     ("episodes.csv", "C1,2024-02-01,41.86,-87.72,,"),
     ("episodes.csv", "C404,2024-02-01,41.86,-87.72,,"),
+    ("episodes.csv", "C404,2024-02-01,10.0,-87.72,,"),
     ("placements.csv", "C2,foster_home,H1,2024-03-01,,"),
     ("placements.csv", "C3,foster_home,H1,2024-03-01,,"),
     ("placements.csv", "C2,foster_home,H404,2023-03-01,,"),
@@ -266,8 +269,8 @@ ONE_ROW_FILES = [
 def test_one_record_is_checked_as_a_bulk_import_would(tmp_path: Path, name: str, row: str) -> None:
     """The scoped import of one record finds exactly the problems (or writes exactly the counts)
     that `import_folder` finds for the same one-row file over every stored record."""
-    from api.records_service import _import_one
     from data.formats import CSV_FILES
+    from data.importing import import_record
 
     spec = next(s for s in CSV_FILES if s.name == name)
     text = ",".join(spec.header) + "\n" + row + "\n"
@@ -283,7 +286,7 @@ def test_one_record_is_checked_as_a_bulk_import_would(tmp_path: Path, name: str,
                 (folder / name).write_text(text, encoding="utf-8")
                 counts = import_folder(engine, folder).files[name]
             else:
-                counts = _import_one(engine, spec, text)
+                counts = import_record(engine, spec, text)
             outcomes.append(("written", counts.inserted, counts.updated, counts.unchanged))
         except ImportFailed as failed:
             outcomes.append(("refused", *sorted(failed.problems)))

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import Engine
 
-from api.app import create_app
+from api.http.app import create_app
 from data.db import make_engine
 from tests.helpers.auth import bearer
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.auth import create_key
+from api.services.keys import create_key
 from data.db import make_engine, session_scope
 from tests.helpers.server import serve
 
@@ -28,7 +28,7 @@ def page_server(
 ) -> Iterator[dict[str, Any]]:
     """A uvicorn server in a thread over a writable copy of the sample county; its URL, one
     API key per role, and its database engine (for tests that add their own records)."""
-    from api.app import create_app
+    from api.http.app import create_app
 
     source = Path(county_database_url.removeprefix("sqlite:///"))
     copy = tmp_path_factory.mktemp("browser") / "county.db"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.headers import PAGE_CSP
+from api.http.headers import PAGE_CSP
 from tests.helpers.browser import shoot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
-from api.oidc import Provider
+from api.http.app import create_app
+from api.services.oidc import Provider
 from tests.helpers.browser import SCREENSHOTS, shoot
 from tests.helpers.oidc import MockProvider, running_provider
 from tests.helpers.server import serve

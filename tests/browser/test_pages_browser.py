@@ -204,7 +204,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     from data.db import session_scope
     from data.formats import NEEDS
     from data.models import Child, Episode, Home, SiblingGroup
-    from data.transfer import bump_change_counter
+    from data.upsert import bump_change_counter
 
     today = date.today()
     ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}

@@ -50,9 +50,9 @@ def test_downgrade_removes_the_service_tables(engine: Engine) -> None:
     """Revision 0002 downgrades to 0001 (the records stay) and upgrades again."""
     from alembic import command
 
-    from data.db import _alembic_config
+    from data.db import alembic_config
 
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0001")

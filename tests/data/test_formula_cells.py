@@ -10,8 +10,10 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session
 
 from core.codes import FAMILY_SETTINGS
+from data.exporting import export_folder
 from data.formats import CSV_FILES, CellError
-from data.transfer import export_folder, import_folder, table_of
+from data.importing import import_folder
+from data.upsert import table_of
 from tests.helpers.database import dump, fresh_sqlite
 
 HOSTILE = [

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine
 
 from data.generate import DEFAULT_AS_OF, GenerationSummary, generate
-from data.transfer import import_folder
+from data.importing import import_folder
 from geo import CommunityIndex
 
 FILES = (
@@ -141,7 +141,7 @@ def in_care(folder: Folder) -> set[str]:
 
 
 def check_folder(folder: Folder) -> list[str]:
-    """Every violation of the folder rules (DESIGN.md §4 and the importer's), as sentences."""
+    """Every violation of the folder rules (the folder format's and the importer's), as sentences."""
     problems: list[str] = []
     problems += _check_files(folder)
     problems += _check_references(folder)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from api.bench.imports import zero_bomb
 from api.cli import main
-from api.import_bench import zero_bomb
+from data.importing import import_folder, import_zip
+from data.problems import MAX_PROBLEMS, ImportFailed
 from data.reading import MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_RECORD_CHARS
-from data.transfer import MAX_PROBLEMS, ImportFailed, import_folder, import_zip
 from tests.helpers.database import dump
 from tests.helpers.records import SMALL_FILES, write_small_folder
 

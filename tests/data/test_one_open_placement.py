@@ -12,17 +12,18 @@ from sqlmodel import Session, col
 
 from data.db import MigrationRefused, is_current, session_scope, upgrade
 from data.formats import FAMILY_SETTINGS
+from data.importing import import_folder
 from data.models import OPEN_FAMILY_PLACEMENT, Placement
-from data.transfer import import_folder, table_of
+from data.upsert import table_of
 from tests.helpers.records import write_small_folder
 
 
 def _downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    from data.db import _alembic_config
+    from data.db import alembic_config
 
-    config = _alembic_config()
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from data.generate import generate
+from data.importing import import_folder
 from data.queries import agency_summary
-from data.transfer import import_folder
 from tests.helpers.database import assert_round_trips, dump
 
 

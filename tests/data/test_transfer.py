@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from data.exporting import export_folder
+from data.importing import import_folder
 from data.models import ChangeCounter, Child, Episode, Home, Placement
-from data.transfer import ImportFailed, export_folder, import_folder
+from data.problems import ImportFailed
 from tests.helpers.database import assert_round_trips, dump
 from tests.helpers.records import SMALL_FILES, write_small_folder
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from api.auth import ROLES, create_key
+from api.services.keys import ROLES, create_key
 from data.db import session_scope
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
 from data.db import make_engine, upgrade
-from data.transfer import export_folder, import_folder
+from data.exporting import export_folder
+from data.importing import import_folder
 
 SURROGATE_KEYS = {"episodes", "placements"}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from api.equity_service import EquityRecords
+from api.services.equity import EquityRecords
 
 THRESHOLD = 10
 

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx2
 
-from api.oidc import OidcSettings
+from api.services.oidc import OidcSettings
 from tests.helpers.server import free_port
 
 CLIENT_ID = "fostermatch-test"
@@ -45,7 +45,7 @@ class MockProvider:
 
     def settings(self, **changes: Any) -> OidcSettings:
         """Settings of an application that trusts this provider (groups -> roles)."""
-        from api.oidc import parse_role_map
+        from api.services.oidc import parse_role_map
 
         fields: dict[str, Any] = {
             "issuer": self.issuer,

@@ -16,7 +16,7 @@ from core.codes import NEEDS
 from data.db import session_scope
 from data.models import Child, Episode, Home, Placement
 from data.queries import waiting_children
-from data.transfer import bump_change_counter
+from data.upsert import bump_change_counter
 from tests.helpers.app import engine_of
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))

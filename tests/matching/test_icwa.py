@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matching import rule_named
-from matching.request import Request
+from matching.request import PlacementRequest
 
 if TYPE_CHECKING:
     from tests.helpers.town import Town
@@ -111,5 +111,7 @@ def test_the_icwa_mask_removes_lower_tiers_among_otherwise_eligible_homes(town: 
         town.home("H2", tribe=TRIBE, tribe_licensed=True),
         town.home("H3", free_beds=0, capacity=1),
     ]
-    mask = rule_named("icwa_order").mask(Request([child]), town.snapshot(homes), town.policy)
+    mask = rule_named("icwa_order").mask(
+        PlacementRequest([child]), town.snapshot(homes), town.policy
+    )
     assert mask.tolist() == [False, True, True]

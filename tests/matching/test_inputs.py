@@ -11,7 +11,7 @@ import pytest
 
 from geo import CommunityIndex, LatLon
 from matching import Child, Communities, Home, HomeSnapshot, InputError, PlacedSibling
-from matching.request import Request
+from matching.request import PlacementRequest
 
 HERE = LatLon(41.85, -87.65)
 
@@ -229,10 +229,10 @@ def test_a_request_is_in_id_order_and_refuses_a_child_twice() -> None:
     """The same children in any order make the same request; a repeated child is an error."""
     a = Child(id="C2", age=5, sex="male", removal=HERE, separate_from=frozenset({"C1"}))
     b = Child(id="C1", age=7, sex="female", removal=HERE)
-    request = Request([a, b])
+    request = PlacementRequest([a, b])
     assert request.ids == ("C1", "C2")
     assert request.separated == ((0, 1),)
     with pytest.raises(InputError, match="C1: id: passed twice"):
-        Request([b, b])
+        PlacementRequest([b, b])
     with pytest.raises(ValueError, match="at least one child"):
-        Request([])
+        PlacementRequest([])

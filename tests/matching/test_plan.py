@@ -20,8 +20,8 @@ from matching import (
     Context,
     Home,
     Pairing,
+    PlacementRequest,
     PlanResult,
-    Request,
     greedy,
     plan,
     score,
@@ -280,7 +280,7 @@ def test_a_child_nobody_takes_gets_the_binding_rule(town: Town) -> None:
 
 
 def test_the_json_has_the_placement_plan_shape(town: Town) -> None:
-    """to_json has every key of DESIGN.md section 12 and survives a JSON round trip."""
+    """to_json has every key of the plan JSON (README, "Placement plan") and survives a JSON round trip."""
     result = run(town, [town.child()], [town.home("H1")])
     shape = json.loads(json.dumps(result.to_json()))
     assert set(shape) >= {
@@ -343,7 +343,7 @@ def brute_force(town: Town, children: list[Child], homes: list[Home]) -> tuple[i
         mine: list[str | None] = [None]
         for home in homes:
             if may_take(child, home):
-                ctx = Context(Request([child]), snap, policy)
+                ctx = Context(PlacementRequest([child]), snap, policy)
                 positions = np.array([snap.position(home.id)], dtype=np.intp)
                 pairing = Pairing(ctx, town.communities, positions, np.ones((1, 1), np.bool_))
                 far = float(far_cost(pairing, policy)[0])  # the plan's equity correction

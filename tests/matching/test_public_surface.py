@@ -25,7 +25,7 @@ PUBLIC = {
     "Policy",
     "PolicyError",
     "RankResult",
-    "Request",
+    "PlacementRequest",
     "Scores",
     "Weights",
     "eligibility",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matching import RULES, HardRule, rule_named
-from matching.request import Request
+from matching.request import PlacementRequest
 
 if TYPE_CHECKING:
     from tests.helpers.town import Town
@@ -36,7 +36,7 @@ def test_home_active(town: Town) -> None:
     result = town.rank([child], homes)
     assert [c.home_id for c in result.candidates] == ["H1"]
     assert result.excluded["inactive"] == 3
-    mask = rule_named("inactive").mask(Request([child]), town.snapshot(homes), town.policy)
+    mask = rule_named("inactive").mask(PlacementRequest([child]), town.snapshot(homes), town.policy)
     assert mask.tolist() == [True, False, False, False]
 
 
@@ -82,7 +82,9 @@ def test_enough_free_beds(town: Town) -> None:
     assert pair.whole_group_homes == 0
     assert pair.candidates[0].children == ("C1",) and not pair.candidates[0].takes_all_siblings
     assert pair.not_whole == {"no_free_bed": 1}
-    mask = rule_named("no_free_bed").mask(Request([a, b]), town.snapshot(homes), town.policy)
+    mask = rule_named("no_free_bed").mask(
+        PlacementRequest([a, b]), town.snapshot(homes), town.policy
+    )
     assert mask.tolist() == [False, False]
 
 
@@ -94,7 +96,9 @@ def test_group_size_within_max_siblings(town: Town) -> None:
     assert result.excluded["max_siblings"] == 0  # it still takes part of the group
     assert result.candidates[0].children == ("C1", "C2")
     assert result.not_whole == {"max_siblings": 1}
-    mask = rule_named("max_siblings").mask(Request(group), town.snapshot([home]), town.policy)
+    mask = rule_named("max_siblings").mask(
+        PlacementRequest(group), town.snapshot([home]), town.policy
+    )
     assert mask.tolist() == [False]
 
 
@@ -157,7 +161,9 @@ def test_safety_separation_inside_a_group(town: Town) -> None:
     )
     assert result.message is not None and "C1 and C2 must not live together" in result.message
     assert (
-        not rule_named("separation").mask(Request([a, b]), town.snapshot(homes), town.policy).any()
+        not rule_named("separation")
+        .mask(PlacementRequest([a, b]), town.snapshot(homes), town.policy)
+        .any()
     )
 
 
@@ -192,7 +198,7 @@ def test_a_home_is_counted_under_the_first_rule_that_removes_it(town: Town) -> N
 
 
 def test_a_rule_mask_takes_the_children_themselves(town: Town) -> None:
-    """rule.mask accepts a list of children as well as a Request."""
+    """rule.mask accepts a list of children as well as a PlacementRequest."""
     homes = [town.home("H1", accepts_sex="male"), town.home("H2")]
     mask = rule_named("sex").mask([town.child()], town.snapshot(homes), town.policy)
     assert mask.tolist() == [False, True]

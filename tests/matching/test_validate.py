@@ -34,6 +34,18 @@ def test_over_capacity(town: Town) -> None:
     assert "1 free bed" in v.message
 
 
+def test_a_violation_as_json(town: Town) -> None:
+    """The plan's JSON (CLI `plan --json`, plan jobs) names the children, the home and why."""
+    children = [town.child("C1"), town.child("C2")]
+    (v,) = kinds(town, children, [town.home("H1")], {"C1": "H1", "C2": "H1"})
+    assert v.to_json() == {
+        "kind": "capacity",
+        "children": ["C1", "C2"],
+        "home_id": "H1",
+        "message": v.message,
+    }
+
+
 @pytest.mark.parametrize(
     ("child", "home", "kind"),
     [

@@ -1,4 +1,4 @@
-"""The disparity formulas of REFERENCE.md section C on numbers worked by hand."""
+"""The disparity formulas (README, "Outcomes") on numbers worked by hand."""
 
 from __future__ import annotations
 

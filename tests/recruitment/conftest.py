@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from recruitment import RecruitmentPolicy, load_policy
+from recruitment import RecruitmentPolicy, load_recruitment_policy
 
 
 @pytest.fixture
 def plain_policy() -> RecruitmentPolicy:
     """The shipped policy with scenario shares that keep the arithmetic visible."""
     return replace(
-        load_policy(),
+        load_recruitment_policy(),
         family_share=1.0,
         kin_share=0.0,
         own_community_target=1.0,

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from recruitment import PolicyError, load_policy
+from recruitment import PolicyError, load_recruitment_policy
 
 
 def test_shipped_defaults_load() -> None:
     """The shipped file defines every key with the documented defaults."""
-    policy = load_policy()
+    policy = load_recruitment_policy()
     assert policy.horizon_months == 12
     assert policy.projection == "stock_flow"
     assert policy.service_level == 0.9
@@ -27,7 +27,7 @@ def test_a_file_overrides_some_keys(tmp_path: Path) -> None:
     path.write_text(
         "[scenario]\nkin_share = 0.5\n[privacy]\nsuppression_threshold = 4\n", encoding="utf-8"
     )
-    policy = load_policy(path)
+    policy = load_recruitment_policy(path)
     assert policy.kin_share == 0.5 and policy.suppression_threshold == 4
     assert policy.horizon_months == 12 and policy.source == str(path)
 
@@ -73,20 +73,20 @@ def test_bad_values_name_the_key(tmp_path: Path, text: str, message: str) -> Non
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PolicyError, match=message):
-        load_policy(path)
+        load_recruitment_policy(path)
 
 
 def test_projection_method_can_be_chosen(tmp_path: Path) -> None:
     """An agency may keep Little's law (steady state) instead of the stock-flow projection."""
     path = tmp_path / "agency.toml"
     path.write_text('[projection]\nmethod = "steady_state"\n', encoding="utf-8")
-    assert load_policy(path).projection == "steady_state"
+    assert load_recruitment_policy(path).projection == "steady_state"
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     """A missing policy file is reported by its name."""
     with pytest.raises(PolicyError, match="no such policy file"):
-        load_policy(tmp_path / "missing.toml")
+        load_recruitment_policy(tmp_path / "missing.toml")
 
 
 def test_values_set_in_code_are_checked() -> None:
@@ -94,11 +94,11 @@ def test_values_set_in_code_are_checked() -> None:
     with pytest.raises(
         PolicyError, match=r"RecruitmentPolicy.choice_factor \(scenario.choice_factor\)"
     ):
-        replace(load_policy(), choice_factor=0.5)
+        replace(load_recruitment_policy(), choice_factor=0.5)
     with pytest.raises(
         PolicyError,
         match=r'RecruitmentPolicy.projection \(projection.method\): expected one of "stock_flow"',
     ):
-        replace(load_policy(), projection="stock-flow")
+        replace(load_recruitment_policy(), projection="stock-flow")
     with pytest.raises(PolicyError, match="min_prior_child_years"):
-        replace(load_policy(), min_prior_child_years=10.0, max_prior_child_years=5.0)
+        replace(load_recruitment_policy(), min_prior_child_years=10.0, max_prior_child_years=5.0)

@@ -8,7 +8,7 @@ from recruitment.bench import synthetic_inputs, time_gaps
 PUBLIC = {
     "BacktestResult", "GapResult", "MapText", "PolicyError", "RecruitmentInputs", "RecruitmentPolicy",
     "Segment", "TableError", "backtest", "closure_hazard", "compute_gaps", "conversion_rates",
-    "gap_geojson", "load_policy", "parse_segment", "suppress", "svg_map",
+    "gap_geojson", "load_recruitment_policy", "parse_segment", "suppress", "svg_map",
 }  # fmt: skip
 
 
@@ -19,7 +19,7 @@ def test_all_is_the_public_surface() -> None:
 
 
 def test_bench_section_shape() -> None:
-    """time_gaps returns the DESIGN.md §12 keys on a small synthetic area."""
+    """time_gaps returns the keys of README, "Recruitment gaps" on a small synthetic area."""
     figures = time_gaps(communities=40, years=5, seed=3, repeat=1)
     assert figures["communities"] == 40 and figures["runtime_s"] > 0
     assert figures["rows"] == 40 * figures["segments"]

@@ -1,0 +1,1 @@
+"""``fostermatch bench``: the figures the project holds itself to, measured."""

@@ -1,0 +1,114 @@
+"""Placement plans as jobs: ``POST /v1/plans`` starts one, ``GET /v1/plans/{id}`` follows it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from sqlmodel import Session
+
+from api.http.auth import Planner
+from api.http.dependencies import EngineDep, PlanQuotaDep, PlanRunnerDep
+from api.http.problems import Problem, problem_responses
+from api.schemas import PlanRequest
+from api.services.audit import audit_read, write_audit
+from api.services.plan_jobs import create_job, fail_job, job_json, read_job
+from api.services.plan_quota import admitting, time_cap
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+_DONE_EXAMPLE = {
+    "id": "5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f",
+    "status": "done",
+    "params": {"time_limit_s": 10, "seed": 0, "as_of": None, "baseline": None},
+    "progress": {"stage": "done", "fraction": 1.0, "message": "validated"},
+    "created_at": "2026-11-22T23:00:00+00:00",
+    "started_at": "2026-11-22T23:00:00+00:00",
+    "finished_at": "2026-11-22T23:00:04+00:00",
+    "result": {
+        "method": "cp-sat",
+        "status": "optimal",
+        "objective": 123456,
+        "bound": 123470,
+        "gap": 0.0001,
+        "runtime_s": 3.2,
+        "seed": 0,
+        "assignments": [{"child_id": "C1", "home_id": "H3", "score": 0.8, "factors": []}],
+        "unplaced": [
+            {
+                "child_id": "C9",
+                "reasons": ["no eligible home takes this child, with or without the siblings"],
+                "reasons_i18n": [{"key": "unplaced.none", "args": {}}],
+            }
+        ],
+        "summary": {"children": 120, "placed": 110},
+    },
+}
+
+
+@router.post(
+    "/plans",
+    status_code=202,
+    summary="Start a placement plan for every waiting child (a background job)",
+    responses={
+        202: {
+            "content": {
+                "application/json": {
+                    "example": {"id": "5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f", "status": "queued"}
+                }
+            }
+        },
+        **problem_responses(401, 403, 422, 429, 503),
+    },
+)
+def start_plan(
+    body: PlanRequest,
+    response: Response,
+    principal: Planner,
+    engine: EngineDep,
+    quota: PlanQuotaDep,
+    runner: PlanRunnerDep,
+) -> dict[str, Any]:
+    """Limits (429, or 422 over the time cap): :mod:`api.services.plan_quota`."""
+    time_cap(principal, body.time_limit_s)
+    params = body.model_dump(mode="json")
+    with Session(engine) as session, admitting(session, principal, quota, 1):
+        job = create_job(session, params, principal)
+        write_audit(session, principal, "plan_start", "plan", record_id=job.id)
+        session.commit()
+        job_id = job.id
+        out = job_json(job)
+    try:
+        runner.submit(job_id)
+    except RuntimeError:
+        fail_job(engine, job_id, "this worker does not run plans")
+        raise Problem(503, "this worker does not run plans; try another worker") from None
+    response.headers["Location"] = f"/v1/plans/{job_id}"
+    return out
+
+
+@router.get(
+    "/plans/{plan_id}",
+    summary="A plan job: status and progress, then the validated plan with explanations",
+    responses={
+        200: {"content": {"application/json": {"example": _DONE_EXAMPLE}}},
+        **problem_responses(401, 403, 404),
+    },
+)
+def get_plan(
+    plan_id: Annotated[str, Path(min_length=1, max_length=32)],
+    engine: EngineDep,
+    principal: Planner,
+) -> dict[str, Any]:
+    with Session(engine) as session:
+        job = read_job(session, plan_id)
+        if job is None:
+            raise Problem(404, f"no plan job {plan_id!r}")
+        out = job_json(job)
+    if out["status"] == "done":
+        result = out["result"] or {}
+        children = [a["child_id"] for a in result.get("assignments", [])] + [
+            u["child_id"] for u in result.get("unplaced", [])
+        ]
+        audit_read(engine, principal, "plan_result", "plan", children, f"plan {plan_id}")
+    return out

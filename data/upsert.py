@@ -1,0 +1,121 @@
+"""Writing checked rows: upsert by id (or natural key), sibling groups, derived communities,
+and the change counter that tells cached snapshots they are stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, insert, select, update
+from sqlmodel import Session, SQLModel, col
+
+from data.formats import CSV_FILES, FileSpec
+from data.models import ChangeCounter, SiblingGroup
+from data.parsing import Row
+from data.queries import among
+from geo import CommunityIndex
+
+__all__ = [
+    "FileCounts",
+    "add_sibling_groups",
+    "bump_change_counter",
+    "natural_key",
+    "rederive_all",
+    "table_of",
+    "upsert",
+]
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The SQLAlchemy table of a SQLModel table class."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+def natural_key(spec: FileSpec, row: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """The values a record is upserted by (its id, or its natural key for episodes)."""
+    return tuple(row[k] for k in spec.key)
+
+
+@dataclass
+class FileCounts:
+    """What import did to one file's records."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def upsert(
+    session: Session,
+    model: type[SQLModel],
+    key: tuple[str, ...],
+    rows: list[Row],
+    existing: Mapping[tuple[Any, ...], Row],
+) -> FileCounts:
+    """Insert the rows not in ``existing`` (stored rows by key), update those that differ."""
+    counts = FileCounts()
+    inserts: list[Row] = []
+    updates: list[Row] = []
+    for row in rows:
+        old = existing.get(tuple(row[k] for k in key))
+        if old is None:
+            inserts.append(row)
+        elif any(old[k] != v for k, v in row.items()):
+            updates.append({**row, "id": old["id"]})
+        else:
+            counts.unchanged += 1
+    table = table_of(model)
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(model), updates)
+    counts.inserted, counts.updated = len(inserts), len(updates)
+    return counts
+
+
+def add_sibling_groups(session: Session, children: Iterable[Row]) -> None:
+    """Create the sibling groups the children name that are not stored yet."""
+    groups = {r["sibling_group_id"] for r in children} - {None}
+    if not groups:
+        return
+    stored = select(col(SiblingGroup.id)).where(among(col(SiblingGroup.id), groups))
+    new = sorted(groups - set(session.execute(stored).scalars()))
+    if new:
+        session.execute(insert(table_of(SiblingGroup)), [{"id": g} for g in new])
+
+
+def rederive_all(session: Session, index: CommunityIndex) -> None:
+    """After the communities changed: recompute the derived community of every record."""
+    for spec in CSV_FILES:
+        for lat, lon, target in spec.points:
+            table = table_of(spec.model)
+            pk = next(iter(table.primary_key.columns)).name
+            rows = session.execute(
+                select(table.c[pk], table.c[lat], table.c[lon], table.c[target])
+            ).all()
+            if not rows:
+                continue
+            found = index.locate(
+                [np.nan if r[1] is None else r[1] for r in rows],
+                [np.nan if r[2] is None else r[2] for r in rows],
+            )
+            changed = [{pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c]
+            if changed:
+                session.execute(update(spec.model), changed)
+
+
+def bump_change_counter(session: Session, name: str = "records") -> None:
+    """Add one to the change counter, so that cached snapshots are known to be stale."""
+    counter = session.get(ChangeCounter, name)
+    if counter is None:
+        session.add(ChangeCounter(name=name, value=1))
+    else:
+        counter.value += 1
+    session.flush()
