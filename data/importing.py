@@ -27,7 +27,7 @@ from data.db import session_scope
 from data.formats import CHILDREN, COMMUNITIES_FILE, CSV_FILES, HOMES, PLACEMENTS, FileSpec
 from data.models import Community
 from data.parsing import ParsedFile, Row, parse_communities
-from data.problems import ImportFailed, Problem, Problems
+from data.problems import ImportFailed, ImportProblem, Problems
 from data.queries import community_index
 from data.reading import Refused, extract_zip, release_memory
 from data.upsert import (
@@ -111,7 +111,7 @@ def import_folder(
     folder = Path(folder)
     problems = Problems()
     if not folder.is_dir():
-        raise ImportFailed([Problem(str(folder), 0, "", "not a folder")])
+        raise ImportFailed([ImportProblem(str(folder), 0, "", "not a folder")])
     known = {COMMUNITIES_FILE, *(s.name for s in CSV_FILES)}
     present = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     for name in present:
@@ -120,7 +120,7 @@ def import_folder(
     if not known.intersection(present):
         raise ImportFailed(
             [
-                Problem(
+                ImportProblem(
                     str(folder),
                     0,
                     "",

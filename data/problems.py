@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from data.formats import COMMUNITIES_FILE, CSV_FILES, MAX_ID_LENGTH
 from data.reading import Refused
 
-__all__ = ["MAX_MESSAGE_CHARS", "MAX_PROBLEMS", "ImportFailed", "Problem", "Problems"]
+__all__ = ["MAX_MESSAGE_CHARS", "MAX_PROBLEMS", "ImportFailed", "ImportProblem", "Problems"]
 
 MAX_PROBLEMS = 100  # an import lists the first problems, in file and line order, and counts all
 MAX_MESSAGE_CHARS = 300  # a message quoting a long value is cut here
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Problem:
+class ImportProblem:
     """Something wrong in an imported folder: file, line (1 = header, 0 = whole file), column."""
 
     file: str
@@ -42,7 +42,11 @@ class ImportFailed(Exception):
     """
 
     def __init__(
-        self, problems: Sequence[Problem], *, total: int | None = None, too_large: bool = False
+        self,
+        problems: Sequence[ImportProblem],
+        *,
+        total: int | None = None,
+        too_large: bool = False,
     ):
         self.problems = tuple(problems)
         self.total = len(self.problems) if total is None else total
@@ -59,7 +63,7 @@ class Problems:
     """The problems of an import: all counted, the first ``MAX_PROBLEMS`` (file, line) kept."""
 
     def __init__(self) -> None:
-        self.items: list[Problem] = []
+        self.items: list[ImportProblem] = []
         self.count = 0
         self.too_large = False
 
@@ -67,7 +71,7 @@ class Problems:
         self.count += 1
         if len(message) > MAX_MESSAGE_CHARS:  # a message may quote the value at fault
             message = message[: MAX_MESSAGE_CHARS - 3] + "..."
-        self.items.append(Problem(file, line, column[:MAX_ID_LENGTH], message))
+        self.items.append(ImportProblem(file, line, column[:MAX_ID_LENGTH], message))
         if len(self.items) >= 2 * MAX_PROBLEMS:
             self.items = self.first()
 
@@ -78,13 +82,13 @@ class Problems:
         self.add(refusal.file, refusal.line, column, refusal.message)
         self.too_large = self.too_large or refusal.too_large
 
-    def first(self) -> list[Problem]:
+    def first(self) -> list[ImportProblem]:
         return sorted(self.items, key=_problem_order)[:MAX_PROBLEMS]
 
     def failed(self) -> ImportFailed:
         return ImportFailed(self.first(), total=self.count, too_large=self.too_large)
 
 
-def _problem_order(p: Problem) -> tuple[int, str, int]:
+def _problem_order(p: ImportProblem) -> tuple[int, str, int]:
     order = [COMMUNITIES_FILE, *(s.name for s in CSV_FILES)]
     return (order.index(p.file) if p.file in order else -1, p.file, p.line)
