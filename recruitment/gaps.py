@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ __all__ = [
     "CHILD_COLUMNS",
     "COLUMNS",
     "GapResult",
+    "binding_rule",
     "compute_gaps",
     "default_segments",
     "json_value",
@@ -134,6 +135,13 @@ def suppress(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
     unmet = out["unmet_children"]
     out["unmet_children"] = unmet.where(~((unmet >= 1) & (unmet <= threshold)), np.nan)
     return out
+
+
+def binding_rule(row: Mapping[str, Any]) -> str | None:
+    """The rule that most often left a child waiting with no qualifying home, or None (an
+    empty cell reads as NaN in a pandas string column: never print it)."""
+    rule = row["binding_rule"]
+    return str(rule) if isinstance(rule, str) and rule else None
 
 
 def json_value(value: Any) -> Any:
@@ -301,12 +309,11 @@ class GapResult:
                         for p in r["partners"]
                     )
                     lines.append(f"    reach out: {names}")
-                if r["binding_rule"]:
+                rule = binding_rule(r)
+                if rule:
                     unmet = r["unmet_children"]
                     count = "some" if pd.isna(unmet) else str(int(unmet))
-                    lines.append(
-                        f"    waiting now with no qualifying home: {count} ({r['binding_rule']})"
-                    )
+                    lines.append(f"    waiting now with no qualifying home: {count} ({rule})")
         shown = self.table if segment is None else self.rows(segment)
         if community is not None:
             shown = shown.loc[shown["community"] == community]

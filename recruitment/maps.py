@@ -25,7 +25,7 @@ import pandas as pd
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
 from geo import CommunityIndex
-from recruitment.gaps import COLUMNS, GapResult, json_value
+from recruitment.gaps import COLUMNS, GapResult, binding_rule, json_value
 
 __all__ = ["PALETTE", "SUPPRESSED_COLOUR", "MapText", "gap_classes", "gap_geojson", "svg_map"]
 
@@ -150,12 +150,9 @@ def _tooltip(row: dict[str, Any], horizon: int, threshold: int, text: MapText) -
         ),
         text.tip_recruit.format(target=n(row["target_homes"], 0), inquiries=n(row["inquiries"], 0)),
     ]
-    if row["binding_rule"]:
-        lines.append(
-            text.tip_unmet.format(
-                unmet=n(row["unmet_children"], 0), rule=text.rule(row["binding_rule"])
-            )
-        )
+    rule = binding_rule(row)
+    if rule:
+        lines.append(text.tip_unmet.format(unmet=n(row["unmet_children"], 0), rule=text.rule(rule)))
     return "\n".join(lines)
 
 

@@ -143,3 +143,20 @@ def test_service_loads_tables_without_child_ids(county_database_url: str) -> Non
         "rule",
         "children",
     }
+
+
+NAN = re.compile(r"\bnan\b", re.IGNORECASE)
+
+
+def test_no_output_says_nan(
+    county_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample county's table, SVG map, CSV and GeoJSON never say "nan" (the tooltips
+    once said "most often: nan"; tests/recruitment/test_maps.py forces that case)."""
+    svg, csv_file, geojson = tmp_path / "g.svg", tmp_path / "g.csv", tmp_path / "g.geojson"
+    argv = ["--svg", str(svg), "--csv", str(csv_file), "--geojson", str(geojson)]
+    assert run(county_database_url, *argv) == 0
+    table = capsys.readouterr().out
+    for text in (table, svg.read_text(encoding="utf-8"), csv_file.read_text(encoding="utf-8")):
+        assert not NAN.search(text)
+    assert not NAN.search(geojson.read_text(encoding="utf-8"))

@@ -7,12 +7,14 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Polygon, box, shape
 
 from geo import Community, CommunityIndex
 from recruitment import GapResult, RecruitmentPolicy, compute_gaps, gap_geojson, svg_map
+from recruitment.gaps import binding_rule
 from recruitment.maps import PALETTE, MapText, gap_classes
 from tests.helpers.recruitment import build, communities, home, steady_entries
 
@@ -237,3 +239,18 @@ def test_links_make_every_community_reachable_by_keyboard(
         assert [p.get("data-id") for p in shapes] == [community.id]
         assert shapes[0].find(f"{SVG}title") is None  # one title, the link's
     assert _tips(root) == _tips(ET.fromstring(svg_map(result, index, "all")))
+
+
+def test_an_empty_binding_rule_is_never_said_as_nan(
+    result: GapResult, index: CommunityIndex
+) -> None:
+    """A pandas string column reads an empty cell as NaN, which is truthy: a community with
+    nobody waiting unplaced once got "(most often: nan)" in its tooltip and table line."""
+    table = result.table.copy()
+    table["binding_rule"] = pd.Series([np.nan] * len(table), dtype="object")
+    table["unmet_children"] = 0.0
+    nan_rules = replace(result, table=table)
+    svg = svg_map(nan_rules, index)
+    assert "most often" not in svg and not re.search(r"\bnan\b", svg)
+    assert binding_rule({"binding_rule": np.nan}) is None
+    assert binding_rule({"binding_rule": "age_range"}) == "age_range"
