@@ -1,9 +1,9 @@
 """Request bodies of the API, each with an example (shown in the OpenAPI document).
 
-Record bodies use the column names of the folder format (DESIGN.md §4): a case system that
-writes ``children.csv`` writes the same names here. The id (or natural key) of a record is
-in the path, never in the body. Values are checked here for shape (types, codes, ranges),
-then by the importer's own rules (references, timelines, communities) so that a record
+Record bodies use the column names of the folder format (README, "The folder format"): a case
+system that writes ``children.csv`` writes the same names here. The id (or natural key) of a
+record is in the path, never in the body. Values are checked here for shape (types, codes,
+ranges), then by the importer's own rules (references, timelines, communities) so that a record
 sent one at a time passes exactly the checks of a bulk import.
 """
 
@@ -371,7 +371,7 @@ class Participant(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    """A team decision (DESIGN.md §12): the homes chosen, who decided, what they saw, why."""
+    """A team decision: the homes chosen, who decided, what they saw, why."""
 
     model_config = ConfigDict(
         extra="forbid",

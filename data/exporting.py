@@ -1,4 +1,4 @@
-"""Export of the database to the folder format (DESIGN.md §4).
+"""Export of the database to the folder format (README, "The folder format").
 
 ``export_folder`` writes every record back in the format import reads; export then import
 into an empty database gives the same records.
@@ -36,7 +36,7 @@ class ExportReport:
 def export_folder(
     engine: Engine, folder: str | Path, *, progress: Callable[[str], None] | None = None
 ) -> ExportReport:
-    """Write every record in the database to ``folder`` in the §4 format.
+    """Write every record in the database to ``folder`` in the folder format.
 
     Files are written whole (to a temporary name, then renamed), sorted by id (episodes and
     placements by child and date, in the order they were recorded).

@@ -1,4 +1,5 @@
-"""The folder format of DESIGN.md §4: files, columns, codes, and how each cell is read.
+"""The folder format (README, "The folder format"): files, columns, codes, and how each
+cell is read.
 
 A column knows how to parse a cell (raising :class:`CellError` with a sentence a person can
 act on) and how to write a value back, so that import and export share one description and

@@ -1,4 +1,4 @@
-"""Import of the folder format (DESIGN.md §4), and of one record in the same format.
+"""Import of the folder format (README, "The folder format"), and of one record in the same format.
 
 ``import_folder`` reads every file present, checks every row (types, codes, dates, unique
 ids, references between files and to what the database already holds, coordinates in range
@@ -87,7 +87,7 @@ def import_folder(
     progress: Progress | None = None,
     before_commit: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Import a folder of the §4 format in one transaction; raise ``ImportFailed`` on problems.
+    """Import a folder of the folder format in one transaction; raise ``ImportFailed`` on problems.
 
     Parameters
     ----------

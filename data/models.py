@@ -1,4 +1,5 @@
-"""The records: SQLModel tables for every file of the import/export contract (DESIGN.md §4).
+"""The records: SQLModel tables for every file of the folder format (README, "The folder
+format").
 
 Lists (languages, needs, capabilities, ids) are JSON arrays; booleans are booleans; dates are
 dates. Columns named ``*_community_id`` are derived on import: the community whose polygon

@@ -123,7 +123,7 @@ SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {
     "http": _http,
     "import": _import,
 }
-# the key of a section in the §12 benchmark JSON, where it differs from the section's name
+# the key of a section in the benchmark JSON, where it differs from the section's name
 KEYS = {"http": "api_matches"}
 
 
@@ -133,7 +133,7 @@ def run_bench(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the chosen sections (all by default) and return the §12 benchmark JSON."""
+    """Run the chosen sections (all by default) and return the benchmark JSON."""
     chosen = sections or list(SECTIONS)
     unknown = [s for s in chosen if s not in SECTIONS]
     if unknown:
@@ -150,7 +150,7 @@ def run_bench(
 
 
 def _section(name: str, figures: dict[str, Any]) -> dict[str, Any]:
-    # the plan section yields two keys of the §12 shape: "plan" and "plan_vs_greedy"
+    # the plan section yields two keys of the JSON: "plan" and "plan_vs_greedy"
     return figures if name == "plan" else {KEYS.get(name, name): figures}
 
 

@@ -372,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="a policy TOML file (default: the shipped matching/policy.toml)",
     )
-    match.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
+    match.add_argument(
+        "--json", action="store_true", help='print the JSON (README, "Ranked matches")'
+    )
     match.set_defaults(func=cmd_match)
 
     plan_cmd = commands.add_parser(
@@ -405,7 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the plan's equity audit (by race/ethnicity, sex, age band, beside the "
         "baseline; small groups suppressed) instead of the plan; with --json, its JSON",
     )
-    plan_cmd.add_argument("--json", action="store_true", help="print the DESIGN.md §12 JSON")
+    plan_cmd.add_argument(
+        "--json", action="store_true", help='print the JSON (README, "Placement plan")'
+    )
     plan_cmd.set_defaults(func=cmd_plan)
 
     keys = commands.add_parser("keys", help="API keys: create, list, revoke, demo")
@@ -462,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=cmd_audit_export)
 
-    bench = commands.add_parser("bench", help="measure the speed targets of DESIGN.md §11")
+    bench = commands.add_parser("bench", help='measure the speed targets (README, "Benchmark")')
     bench.add_argument("--only", help="comma-separated sections (default: all built)")
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--json", action="store_true")

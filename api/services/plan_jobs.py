@@ -1,9 +1,10 @@
 """Placement plans as jobs: stored in ``plan_jobs``, run by a background thread per worker.
 
 Lifecycle of a job: ``queued`` (stored, its id returned at once) -> ``running`` (this worker's
-runner thread took it; ``progress`` is updated at most every half second) -> ``done`` (the
-plan passed :func:`matching.validate` and its §12 JSON is in ``result``) or ``failed``
-(``error`` says why). One plan runs at a time per worker process: a plan uses every core.
+runner thread took it; ``progress`` is updated at most every half second) -> ``done`` (the plan
+passed :func:`matching.validate` and its JSON (README, "Placement plan") is in ``result``) or
+``failed`` (``error`` says why). One plan runs at a time per worker process: a plan uses every
+core.
 
 A job whose worker died would stay ``queued`` or ``running`` for ever; so at start-up a
 runner marks failed every unfinished job of a dead process on this host, and any unfinished

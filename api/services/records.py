@@ -510,8 +510,8 @@ def list_records(
 
 
 def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportReport:
-    """Import a zipped folder of the §4 format, all or nothing, in bounded memory; audited,
-    one entry per file.
+    """Import a zipped folder (README, "The folder format"), all or nothing, in bounded
+    memory; audited, one entry per file.
 
     The files may sit at the top of the zip or in one folder inside it.
 

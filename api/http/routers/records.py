@@ -286,7 +286,9 @@ _LIST_ERRORS = problem_responses(401, 403, 422)
 def list_children(
     engine: EngineDep,
     principal: Annotated[Principal, Depends(require("children:read"))],
-    waiting: Annotated[bool | None, Query(description="waiting for a family home (§4)")] = None,
+    waiting: Annotated[
+        bool | None, Query(description="waiting for a family home: in care, not in one")
+    ] = None,
     in_care: Annotated[bool | None, Query(description="with an open episode")] = None,
     sibling_group: Text = None,
     after: After = None,
@@ -387,7 +389,7 @@ def list_communities(
 
 @router.post(
     "/imports",
-    summary="Import a zipped folder of records (DESIGN.md §4), all or nothing",
+    summary="Import a zipped folder of records (the folder format), all or nothing",
     responses=_WRITE_ERRORS,
 )
 def import_records(
