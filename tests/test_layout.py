@@ -109,3 +109,25 @@ def test_test_modules_import_only_the_helpers() -> None:
                 and not name.startswith("tests.helpers")
             ]
     assert crossings == [], "\n".join(crossings)
+
+
+def test_nothing_sends_a_reader_outside_the_repository() -> None:
+    """Code, help texts, docs and notebooks cite the README, docs/ or a public source, never
+    the team's design notes, which readers of the project do not have."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("needs a git checkout to list the project's files")
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
+    notes = ("DESIGN" + ".md", "REFERENCE" + ".md")  # spelled apart: this file is tracked too
+    offenders = [
+        name
+        for name in tracked
+        if (root / name).is_file()
+        and any(n in (root / name).read_text(encoding="utf-8", errors="replace") for n in notes)
+    ]
+    assert offenders == []
