@@ -33,6 +33,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "the API's description",
     ("GET", "/docs"): "the API's description",
     ("GET", "/docs/oauth2-redirect"): "the API's description",
+    ("GET", "/docs/assets/{name}"): "the API description's scripts and styles",
     ("GET", "/redoc"): "the API's description",
     ("GET", "/pages/"): "sends each signed-in role to its first page",
     ("GET", "/pages/static/pages.css"): "the stylesheet",

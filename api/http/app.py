@@ -117,6 +117,7 @@ def create_app(
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
     """
+    from api.http.apidocs import add_docs
     from api.http.auth_first import AuthenticateFirst
     from api.http.faults import DatabaseFaults, UrlLimit
     from api.http.headers import SecurityHeaders
@@ -160,6 +161,8 @@ def create_app(
             "(`errors[].loc`)."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from the package's own assets instead of a CDN: add_docs
+        redoc_url=None,
     )
     settings = settings if settings is not None else load_settings()
     app.state.settings = settings
@@ -175,6 +178,7 @@ def create_app(
     for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages
+    add_docs(app)
     # innermost first: the key is checked before a body is read, and a database lost while
     # checking it (or anywhere later) answers 503
     app.add_middleware(AuthenticateFirst)

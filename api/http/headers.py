@@ -11,8 +11,8 @@ Referrer-Policy            ``same-origin``                         ``same-origin
 X-Frame-Options            ``DENY`` (browsers older than CSP 2)    ``DENY``
 =========================  =====================================  ==========================
 
-The API documentation (``/docs``, ``/redoc``) is FastAPI's, which loads Swagger UI from a CDN
-with an inline script: it gets no Content-Security-Policy, only the other headers. A header a
+The API documentation (``/docs``, ``/redoc``, :mod:`api.http.apidocs`) starts Swagger UI and
+ReDoc with an inline script: it gets no Content-Security-Policy, only the other headers. A header a
 route set itself is kept.
 """
 
