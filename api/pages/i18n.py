@@ -462,10 +462,12 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.plans": {"en": "Placement plans", "es": "Planes de colocación"},
     "plans.title": {"en": "Placement plan", "es": "Plan de colocación"},
     "plans.intro": {
-        "en": "Plan a home for every waiting child at once, and compare the plan with the "
-        "greedy baseline (each child in turn takes their best free home).",
+        "en": "Plan a home for every waiting child at once, and compare the plan with "
+        "today's practice (the longest-waiting child first takes the nearest free home "
+        "that is allowed, kin homes first; then the next child).",
         "es": "Planifique un hogar para todos los niños en espera a la vez y compare el plan "
-        "con la referencia voraz (cada niño por turno toma su mejor hogar libre).",
+        "con la práctica de hoy (el niño que más espera toma primero el hogar libre "
+        "permitido más cercano, los de familiares antes; luego el siguiente).",
     },
     "plans.limit": {"en": "Solver time limit (seconds)", "es": "Tiempo máximo (segundos)"},
     "plans.seed": {"en": "Seed", "es": "Semilla"},
@@ -481,8 +483,24 @@ TEXT: dict[str, dict[str, str]] = {
         "Inténtelo de nuevo cuando termine uno ({detail}).",
     },
     "plan.title": {"en": "Placement plan", "es": "Plan de colocación"},
-    "plan.method.plan": {"en": "Plan (CP-SAT)", "es": "Plan (CP-SAT)"},
-    "plan.method.greedy": {"en": "Greedy baseline", "es": "Referencia voraz"},
+    "plan.method.plan": {"en": "Plan for everyone at once", "es": "Plan para todos a la vez"},
+    "plan.method.greedy": {"en": "Today's practice", "es": "Práctica de hoy"},
+    "plan.solver.optimal": {
+        "en": "the best plan possible by the plan's score (proven)",
+        "es": "el mejor plan posible según la puntuación del plan (demostrado)",
+    },
+    "plan.solver.feasible": {
+        "en": "the best plan found in the time limit; the best possible scores at most "
+        "{gap}% more (not proven optimal: a longer time limit may find a better one)",
+        "es": "el mejor plan hallado en el tiempo máximo; el mejor posible puntúa como mucho "
+        "un {gap}% más (no demostrado óptimo: con más tiempo puede hallarse uno mejor)",
+    },
+    "plan.solver.unproven": {
+        "en": "the best plan found in the time limit, with no bound on how far the best "
+        "possible is (a longer time limit may find a better one)",
+        "es": "el mejor plan hallado en el tiempo máximo, sin cota de cuánto mejor puede ser "
+        "el óptimo (con más tiempo puede hallarse uno mejor)",
+    },
     "plan.status.queued": {"en": "waiting to start", "es": "en cola"},
     "plan.status.running": {"en": "running", "es": "en curso"},
     "plan.status.done": {"en": "done", "es": "terminado"},
@@ -558,7 +576,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "equity.nobaseline": {
         "en": "No greedy baseline to compare with for this plan.",
-        "es": "No hay referencia voraz con la que comparar este plan.",
+        "es": "No hay práctica de hoy con la que comparar este plan.",
     },
     "equity.dim.race": {"en": "Race/ethnicity", "es": "Raza/etnia"},
     "equity.dim.sex": {"en": "Sex", "es": "Sexo"},
@@ -566,7 +584,7 @@ TEXT: dict[str, dict[str, str]] = {
     "equity.group": {"en": "Group", "es": "Grupo"},
     "equity.children": {"en": "Waiting children", "es": "Niños en espera"},
     "equity.plan": {"en": "plan", "es": "plan"},
-    "equity.baseline": {"en": "greedy", "es": "voraz"},
+    "equity.baseline": {"en": "today", "es": "hoy"},
     "equity.reference": {"en": "(reference)", "es": "(referencia)"},
     "equity.suppressed": {
         "en": "suppressed (small group)",
