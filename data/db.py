@@ -29,6 +29,7 @@ __all__ = [
     "alembic_config",
     "database_url",
     "describe_url",
+    "find_database_url",
     "is_current",
     "make_engine",
     "session_scope",
@@ -54,6 +55,19 @@ def database_url(url: str | None = None) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def find_database_url(start: Path | None = None) -> str:
+    """The database URL for a notebook or script run anywhere inside a project: the
+    environment's, else the default SQLite file of ``start`` (the working directory) or of the
+    nearest folder above it that has one, else the default."""
+    if os.environ.get(DATABASE_URL_ENV):
+        return database_url()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / DEFAULT_SQLITE_PATH).is_file():
+            return f"sqlite:///{folder / DEFAULT_SQLITE_PATH}"
+    return database_url()
 
 
 def describe_url(url: str) -> str:

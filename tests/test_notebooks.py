@@ -49,6 +49,31 @@ def test_notebook_runs(
             exec(compile(source, f"{notebook.name}[code cell {number}]", "exec"), namespace)
         except Exception as error:
             pytest.fail(f"{notebook.name}: code cell {number} raised {error!r}")
+    # the working directory (a project's notebooks/ folder, as people run them) stays clean
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_notebook_run_from_notebooks_finds_the_projects_database(
+    county_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without FOSTERMATCH_DATABASE_URL, a notebook run from the project's notebooks/ folder
+    reads the project's var/fostermatch.db (it once looked for notebooks/var/ and found no
+    tables)."""
+    import shutil
+
+    from sqlalchemy import make_url
+
+    (tmp_path / "var").mkdir()
+    shutil.copy(str(make_url(county_database_url).database), tmp_path / "var" / "fostermatch.db")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.delenv("FOSTERMATCH_DATABASE_URL", raising=False)
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    first, setup, *_ = code_cells(NOTEBOOKS[0])  # the coordinator's: the database, then the data
+    exec(compile(first, "cell 1", "exec"), namespace)
+    exec(compile(setup, "cell 2", "exec"), namespace)
+    waiting = namespace["waiting"]
+    assert isinstance(waiting, list) and len(waiting) > 10
 
 
 def test_notebooks_exist() -> None:
