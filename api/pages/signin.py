@@ -61,15 +61,7 @@ def _signin_page(
     )
     if provider is not None:
         return response
-    response.set_cookie(
-        cookie.SIGNIN_COOKIE,
-        pre,
-        max_age=cookie.MAX_AGE_S,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/pages",
-    )
+    _set_cookie(request, response, cookie.SIGNIN_COOKIE, pre)
     return response
 
 
@@ -80,9 +72,7 @@ def signin_form(request: Request, next: str | None = None) -> Response:
 
 @router.post("/signin", response_class=HTMLResponse)
 async def signin(request: Request, engine: EngineDep) -> Response:
-    if (
-        get_identity_provider(request) is not None
-    ):  # the API-key sign-in is off: the provider signs in
+    if get_identity_provider(request) is not None:  # the provider signs people in instead
         return render(request, "notfound.html", None, 404)
     refused = foreign_form(request, None)
     if refused is not None:
@@ -107,8 +97,13 @@ async def signin(request: Request, engine: EngineDep) -> Response:
 
 
 def _set_session(request: Request, response: Response, value: str) -> None:
+    _set_cookie(request, response, cookie.COOKIE, value)
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    """A cookie of the pages: HTTP-only, same-site lax, secure over HTTPS, for a working day."""
     response.set_cookie(
-        cookie.COOKIE,
+        name,
         value,
         max_age=cookie.MAX_AGE_S,
         httponly=True,

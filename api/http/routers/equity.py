@@ -17,8 +17,8 @@ from sqlmodel import Session
 from api.http.auth import EquityReader
 from api.http.dependencies import EngineDep, PolicyDep
 from api.http.problems import Problem, problem_responses
+from api.http.routers.plans import plan_job_json
 from api.services.audit import audit_read
-from api.services.plan_jobs import job_json, read_job
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
@@ -111,10 +111,7 @@ def get_plan_equity(
     from api.services.equity import plan_children, plan_equity, planning_date
 
     with Session(engine) as session:
-        job = read_job(session, plan_id)
-        if job is None:
-            raise Problem(404, f"no plan job {plan_id!r}")
-        out = job_json(job)
+        out = plan_job_json(session, plan_id)
         if out["status"] != "done":
             raise Problem(
                 409,

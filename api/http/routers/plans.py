@@ -46,6 +46,14 @@ _DONE_EXAMPLE = {
 }
 
 
+def plan_job_json(session: Session, plan_id: str) -> dict[str, Any]:
+    """A plan job as the API answers it; 404 when there is none."""
+    job = read_job(session, plan_id)
+    if job is None:
+        raise Problem(404, f"no plan job {plan_id!r}")
+    return job_json(job)
+
+
 @router.post(
     "/plans",
     status_code=202,
@@ -101,10 +109,7 @@ def get_plan(
     principal: Planner,
 ) -> dict[str, Any]:
     with Session(engine) as session:
-        job = read_job(session, plan_id)
-        if job is None:
-            raise Problem(404, f"no plan job {plan_id!r}")
-        out = job_json(job)
+        out = plan_job_json(session, plan_id)
     if out["status"] == "done":
         result = out["result"] or {}
         children = [a["child_id"] for a in result.get("assignments", [])] + [
