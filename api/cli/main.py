@@ -57,7 +57,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from data.generate import generate
 
     start = time.perf_counter()
-    result = generate(args.out, seed=args.seed, scale=args.scale, progress=progress_printer(True))
+    result = generate(
+        args.out,
+        seed=args.seed,
+        scale=args.scale,
+        census_day=args.census_day,
+        progress=progress_printer(True),
+    )
     elapsed = time.perf_counter() - start
     payload = {"out": str(args.out), "runtime_s": round(elapsed, 2), **_jsonable(result)}
     emit(args, payload, f"{result.summary()}\nwritten to {args.out} in {elapsed:.1f} s")
@@ -137,13 +143,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not (args.if_empty and loaded):
         from data.generate import generate
 
-        generate(SAMPLE_DIR, seed=SAMPLE_SEED, scale="county", progress=progress_printer(True))
+        generated = generate(
+            SAMPLE_DIR,
+            seed=SAMPLE_SEED,
+            scale="county",
+            census_day=args.census_day or date.today(),
+            progress=progress_printer(True),
+        )
         try:
             report = _audited_import(engine, SAMPLE_DIR)
         except ImportFailed as failed:
             return _print_problems(args, SAMPLE_DIR, failed)
         if not args.json:
-            print(f"sample county (seed {SAMPLE_SEED}) loaded from {SAMPLE_DIR}:")
+            print(
+                f"sample county (seed {SAMPLE_SEED}, its last day {generated.as_of}) "
+                f"loaded from {SAMPLE_DIR}:"
+            )
             print(report.summary())
             print()
     with session_scope(engine) as session:
@@ -332,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load the sample county only when the database holds no records",
     )
+    demo.add_argument(
+        "--census-day",
+        type=date.fromisoformat,
+        metavar="DAY",
+        help="the county's last day, YYYY-MM-DD (default: today, the day matches and plans use)",
+    )
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.set_defaults(func=cmd_demo)
 
@@ -345,6 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", type=Path, required=True, help="folder to write")
     gen.add_argument("--scale", choices=("county", "state"), default="county")
+    gen.add_argument(
+        "--census-day",
+        type=date.fromisoformat,
+        metavar="DAY",
+        help="date the agency so that its last day is DAY (default: 2026-10-31); "
+        "the same seed gives the same agency on any day, dates moved",
+    )
     gen.add_argument("--json", action="store_true")
     gen.set_defaults(func=cmd_generate)
 

@@ -56,6 +56,7 @@ def generate(
     seed: int = 0,
     scale: str = "county",
     as_of: date = DEFAULT_AS_OF,
+    census_day: date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
     """Write a synthetic agency (the import folder format) to ``out_dir``.
@@ -71,6 +72,10 @@ def generate(
         (about 50,000 and 30,000), both on the 77 community areas of Chicago.
     as_of
         "Today" in the data: the census day; history covers the five years before it.
+    census_day
+        Move every date so that the census day falls on this day instead: the same agency
+        (the same ids, families, homes and counts; ages and days waiting as on ``as_of``),
+        dated as if ``as_of`` were this day. The demo uses it to date the county today.
     progress
         Called with short messages ("simulating 2021-11…"); never with personal data.
 
@@ -95,6 +100,8 @@ def generate(
     start = _years_before(as_of, WINDOW_YEARS + BURN_IN_YEARS)
     last_day = (as_of - start).days
     window_day = (_years_before(as_of, WINDOW_YEARS) - start).days
+    if census_day is not None:  # the same simulation days, on another calendar
+        start, as_of = census_day - timedelta(days=last_day), census_day
     calendar = Calendar(start)
 
     say("drawing communities")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,10 @@ def test_demo_loads_the_sample_county_once(
     first = json.loads(capsys.readouterr().out)
     assert (tmp_path / "var" / "fostermatch.db").exists()
     assert first["communities"] == 77 and first["children_in_care"] > 1000 and first["waiting"] > 0
+    # dated today, so that match and plan (whose default day is today) see the county's last day
+    with (tmp_path / "var" / "sample-county" / "episodes.csv").open(encoding="utf-8") as f:
+        removed = max(date.fromisoformat(row["removed_on"]) for row in csv.DictReader(f))
+    assert date.today() - timedelta(days=60) < removed <= date.today()
     assert main(["demo", "--if-empty", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == first
 

@@ -10,7 +10,7 @@ import csv
 import filecmp
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -415,6 +415,35 @@ def test_same_seed_same_bytes_other_seed_differs(county: Folder, tmp_path: Path)
     generate(other, seed=2, scale="county")
     for name in FILES[1:]:
         assert (other / name).read_bytes() != (county.path / name).read_bytes(), name
+
+
+def test_a_census_day_moves_every_date_and_keeps_the_agency(county: Folder, tmp_path: Path) -> None:
+    """census_day dates the same agency on another day: the same rows, the dates moved.
+
+    Only a child leaving care on an 18th birthday may move a day more or less: birthdays
+    follow the calendar, and the calendar of the moved dates has its leap days elsewhere.
+    """
+    shift = timedelta(days=33)
+    moved = tmp_path / "moved"
+    summary = generate(moved, seed=1, scale="county", census_day=AS_OF + shift)
+    assert summary.as_of == AS_OF + shift
+    assert replace(summary, as_of=AS_OF) == county.summary
+    again = read_folder(moved, summary)
+    dated = off_by_a_day = 0
+    for name in HEADERS:
+        before, after = county[name], again[name]
+        assert [row["id" if "id" in row else "child_id"] for row in before] == [
+            row["id" if "id" in row else "child_id"] for row in after
+        ]
+        for old, new in zip(before, after, strict=True):
+            for column, value in old.items():
+                if not (column.endswith("_on") or column == "birth_date") or not value:
+                    continue
+                dated += 1
+                days = (d(new[column]) - d(value) - shift).days
+                assert abs(days) <= 1, (name, column, old, new)
+                off_by_a_day += days != 0
+    assert dated > 50_000 and off_by_a_day < dated / 500
 
 
 def test_importer_accepts_the_folder(county: Folder, sqlite_engine: Engine) -> None:
