@@ -32,6 +32,7 @@ __all__ = [
     "find_database_url",
     "is_current",
     "make_engine",
+    "schema_revision",
     "session_scope",
     "upgrade",
 ]
@@ -131,8 +132,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None before the first)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def is_current(engine: Engine) -> bool:
     """True when the database is at the latest migration."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+    return schema_revision(engine) == head

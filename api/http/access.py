@@ -30,6 +30,8 @@ __all__ = ["PUBLIC", "RouteAccess", "matrix_markdown", "route_access"]
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/"): "the service's home page: counts only",
     ("GET", "/v1/health"): "liveness for load balancers",
+    ("GET", "/v1/health/live"): "liveness: the process answers",
+    ("GET", "/v1/health/ready"): "readiness: the database answers and its schema is current",
     ("GET", "/openapi.json"): "the API's description",
     ("GET", "/docs"): "the API's description",
     ("GET", "/docs/oauth2-redirect"): "the API's description",

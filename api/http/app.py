@@ -121,6 +121,7 @@ def create_app(
     from api.http.auth_first import AuthenticateFirst
     from api.http.faults import DatabaseFaults, UrlLimit
     from api.http.headers import SecurityHeaders
+    from api.http.metrics import Metrics, add_probes
     from api.http.problems import install_problem_handlers
     from api.http.routers import (
         audit,
@@ -169,6 +170,7 @@ def create_app(
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
     app.state.policy = load_policy()
     app.state.snapshots = SnapshotCache(app.state.engine)
+    app.state.metrics = Metrics(app.state.engine, app.state.snapshots)
     app.state.gaps = GapCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
     oidc = oidc_settings(settings)
@@ -216,13 +218,11 @@ def create_app(
             )
         # the route template, never the path: paths carry child ids
         route = getattr(request.scope.get("route"), "path", "(no route)")
+        elapsed = time.perf_counter() - started
         access_log.info(
-            "%s %s %d %.1f ms",
-            request.method,
-            route,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
+            "%s %s %d %.1f ms", request.method, route, response.status_code, elapsed * 1000
         )
+        app.state.metrics.observe(request.method, route, response.status_code, elapsed)
         return response
 
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
@@ -236,6 +236,8 @@ def create_app(
             "database": engine.dialect.name,
             "schema_current": is_current(engine),  # type: ignore[arg-type]
         }
+
+    add_probes(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, session: SessionDep) -> HTMLResponse:

@@ -36,6 +36,7 @@ __all__ = [
     "GapReader",
     "HomeReader",
     "Matcher",
+    "Monitor",
     "OutcomeReader",
     "PartnerReader",
     "Planner",
@@ -135,3 +136,4 @@ DecisionMaker = Annotated[Principal, Depends(require("decisions"))]
 GapReader = Annotated[Principal, Depends(require("gaps"))]
 OutcomeReader = Annotated[Principal, Depends(require("outcomes"))]
 Auditor = Annotated[Principal, Depends(require("audit"))]
+Monitor = Annotated[Principal, Depends(require("metrics"))]

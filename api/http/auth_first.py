@@ -25,7 +25,7 @@ from api.http.problems import Problem, problem_response
 
 __all__ = ["PUBLIC_PATHS", "AuthenticateFirst"]
 
-PUBLIC_PATHS = frozenset({"/v1/health"})
+PUBLIC_PATHS = frozenset({"/v1/health", "/v1/health/live", "/v1/health/ready"})
 
 
 def _guarded(scope: Scope) -> bool:

@@ -34,6 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
     "signed_in_as": {"en": "Signed in as {label} ({role})", "es": "Sesión de {label} ({role})"},
     "role.admin": {"en": "administrator", "es": "administración"},
     "role.case_system": {"en": "case system", "es": "sistema de casos"},
+    "role.monitor": {"en": "monitoring", "es": "monitoreo"},
     "role.coordinator": {"en": "placement coordinator", "es": "coordinación de colocaciones"},
     "role.recruiter": {"en": "recruiter", "es": "reclutamiento"},
     # sign in

@@ -7,9 +7,9 @@ time. Revoked keys stop working at once (no cache).
 
 Roles and what they may do (:data:`PERMISSIONS`):
 
-=================  =====  ===========  ===========  =========
-permission         admin  case_system  coordinator  recruiter
-=================  =====  ===========  ===========  =========
+=================  =====  ===========  ===========  =========  =======
+permission         admin  case_system  coordinator  recruiter  monitor
+=================  =====  ===========  ===========  =========  =======
 records:write        x         x
 children:read        x         x            x
 homes:read           x         x            x
@@ -22,7 +22,8 @@ decisions            x         x            x
 gaps                 x                      x            x
 outcomes             x                                   x
 audit                x
-=================  =====  ===========  ===========  =========
+metrics              x                                              x
+=================  =====  ===========  ===========  =========  =======
 
 The dependencies that check a request's key and role are in :mod:`api.http.auth`.
 With the agency's identity provider configured (:mod:`api.services.oidc`), a bearer value that is
@@ -64,7 +65,7 @@ __all__ = [
     "revoke_key",
 ]
 
-ROLES = ("admin", "case_system", "coordinator", "recruiter")
+ROLES = ("admin", "case_system", "coordinator", "recruiter", "monitor")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "records:write": frozenset({"admin", "case_system"}),
@@ -80,6 +81,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "gaps": frozenset({"admin", "coordinator", "recruiter"}),
     "outcomes": frozenset({"admin", "recruiter"}),
     "audit": frozenset({"admin"}),
+    # Prometheus' scrape: counts and timings only, never a record (api/http/metrics.py)
+    "metrics": frozenset({"admin", "monitor"}),
 }
 
 DEMO_LABEL = "demo"  # the label of the keys `fostermatch keys demo` makes (and revokes)

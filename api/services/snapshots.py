@@ -12,6 +12,7 @@ never shown a bed that a committed decision has taken.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,7 @@ class SnapshotCache:
         self.max_dates = max_dates
         self.builds = 0  # how many snapshots this worker has built (for tests and the bench)
         self._entries: OrderedDict[date, _Entry] = OrderedDict()
+        self._newest: tuple[int, float] | None = None  # version and time.monotonic() of a build
         self._lock = threading.Lock()  # guards _entries
         self._build = threading.Lock()  # one build at a time: a burst of requests builds once
 
@@ -76,6 +78,7 @@ class SnapshotCache:
             inputs = load_matching_inputs(session, as_of=day)
             self.builds += 1
             with self._lock:
+                self._newest = (version, time.monotonic())
                 self._entries[day] = _Entry(version, inputs)
                 self._entries.move_to_end(day)
                 while len(self._entries) > self.max_dates:
@@ -90,6 +93,11 @@ class SnapshotCache:
                 return entry.inputs
         return None
 
+    def newest(self) -> tuple[int, float] | None:
+        """The change counter of the newest build and when it ended (``time.monotonic()``)."""
+        with self._lock:
+            return self._newest
+
     def get_cached_homes(self) -> list[str]:
         """The ids of the homes in the most recently used snapshot (empty before any)."""
         with self._lock:
@@ -101,3 +109,4 @@ class SnapshotCache:
         """Forget every snapshot."""
         with self._lock:
             self._entries.clear()
+            self._newest = None

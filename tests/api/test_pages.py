@@ -160,6 +160,7 @@ ALLOWED = {
     "case_system": {"children", "child"},
     "coordinator": {"children", "child", "gaps", "community", "csv"},
     "recruiter": {"gaps", "community", "csv"},
+    "monitor": set(),  # /metrics only
 }
 
 
