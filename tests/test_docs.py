@@ -113,3 +113,27 @@ def test_every_setting_is_documented_for_operators() -> None:
     text = (ROOT / "docs" / "operating.md").read_text(encoding="utf-8")
     names = [f"{PREFIX}{field.upper()}" for field in Settings.model_fields]
     assert [n for n in names if f"| `{n}` |" not in text] == []
+
+
+COMMANDS = ("import", "export", "generate", "gaps", "match", "plan", "serve", "db", "keys")
+
+
+def _help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """What ``fostermatch ARGV --help`` prints."""
+    from api.cli.main import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*argv, "--help"])
+    return capsys.readouterr().out
+
+
+def test_the_help_names_documents_that_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    """The top-level help ends with the documentation's index; import and gaps name theirs;
+    every docs/ file a help names exists."""
+    texts = {name: _help([name], capsys) for name in COMMANDS}
+    texts["fostermatch"] = _help([], capsys)
+    assert "Documentation: docs/README.md in the source" in texts["fostermatch"]
+    assert "docs/data-format.md" in texts["import"]
+    assert "docs/recruitment.md" in texts["gaps"]
+    named = {m for text in texts.values() for m in re.findall(r"docs/[\w.-]+\.md", text)}
+    assert named and [m for m in sorted(named) if not (ROOT / m).is_file()] == []
