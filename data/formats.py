@@ -1,4 +1,4 @@
-"""The folder format (README, "The folder format"): files, columns, codes, and how each
+"""The folder format (docs/data-format.md): files, columns, codes, and how each
 cell is read.
 
 A column knows how to parse a cell (raising :class:`CellError` with a sentence a person can

@@ -516,7 +516,7 @@ def list_records(
 
 
 def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportReport:
-    """Import a zipped folder (README, "The folder format"), all or nothing, in bounded
+    """Import a zipped folder (docs/data-format.md), all or nothing, in bounded
     memory; audited, one entry per file.
 
     The files may sit at the top of the zip or in one folder inside it.
