@@ -1,6 +1,6 @@
 """Request bodies of the API, each with an example (shown in the OpenAPI document).
 
-Record bodies use the column names of the folder format (README, "The folder format"): a case
+Record bodies use the column names of the folder format (docs/data-format.md): a case
 system that writes ``children.csv`` writes the same names here. The id (or natural key) of a
 record is in the path, never in the body. Values are checked here for shape (types, codes,
 ranges), then by the importer's own rules (references, timelines, communities) so that a record

@@ -1,4 +1,4 @@
-"""Export of the database to the folder format (README, "The folder format").
+"""Export of the database to the folder format (docs/data-format.md).
 
 ``export_folder`` writes every record back in the format import reads; export then import
 into an empty database gives the same records.

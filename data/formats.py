@@ -1,4 +1,4 @@
-"""The folder format (README, "The folder format"): files, columns, codes, and how each
+"""The folder format (docs/data-format.md): files, columns, codes, and how each
 cell is read.
 
 A column knows how to parse a cell (raising :class:`CellError` with a sentence a person can
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import SQLModel
 
@@ -48,9 +48,11 @@ __all__ = [
     "NEEDS",
     "PLACEMENT_SETTINGS",
     "CellError",
+    "CellKind",
     "Column",
     "FileSpec",
     "format_cell",
+    "kind_of",
 ]
 
 MAX_ID_LENGTH = 64
@@ -65,6 +67,34 @@ DAYS_AHEAD = 366
 
 class CellError(ValueError):
     """A cell that cannot be read; the message says what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellKind:
+    """What a reader accepts, in words (docs/data-format.md is generated from these).
+
+    ``codes`` is the code list of a code column; ``listed`` is true for a ``;`` list.
+    """
+
+    text: str
+    codes: tuple[str, ...] = ()
+    listed: bool = False
+
+
+_Reader = TypeVar("_Reader", bound=Callable[[str], Any])
+
+# reader -> what it accepts: one description per reader, beside the reader itself
+_KINDS: dict[Callable[[str], Any], CellKind] = {}
+
+
+def _described(read: _Reader, kind: CellKind) -> _Reader:
+    _KINDS[read] = kind
+    return read
+
+
+def kind_of(read: Callable[[str], Any]) -> CellKind:
+    """What the cell reader ``read`` accepts (every reader of the format is described)."""
+    return _KINDS[read]
 
 
 # -- cell readers -------------------------------------------------------------------------
@@ -84,7 +114,7 @@ def _text(max_length: int) -> Callable[[str], str]:
             raise CellError(f"at most {max_length} characters, got {len(raw)}")
         return raw.strip()
 
-    return read
+    return _described(read, CellKind(f"text, at most {max_length} characters"))
 
 
 def _whole(minimum: int = 0, maximum: int | None = None) -> Callable[[str], int]:
@@ -98,7 +128,8 @@ def _whole(minimum: int = 0, maximum: int | None = None) -> Callable[[str], int]
             raise CellError(f"expected a whole number >= {minimum}{upper}, got {value}")
         return value
 
-    return read
+    upto = f" to {maximum}" if maximum is not None else " or more"
+    return _described(read, CellKind(f"whole number, {minimum}{upto}"))
 
 
 def _degrees(limit: float, what: str) -> Callable[[str], float]:
@@ -111,7 +142,7 @@ def _degrees(limit: float, what: str) -> Callable[[str], float]:
             raise CellError(f"{what} out of range: {raw.strip()} is not in [-{limit:g}, {limit:g}]")
         return value
 
-    return read
+    return _described(read, CellKind(f"{what}, decimal degrees from -{limit:g} to {limit:g}"))
 
 
 def _iso_date(raw: str) -> date:
@@ -138,7 +169,8 @@ def _day(days_ahead: int) -> Callable[[str], date]:
             )
         return value
 
-    return read
+    latest = f"{days_ahead} days after today" if days_ahead else "today"
+    return _described(read, CellKind(f"date YYYY-MM-DD, from {EARLIEST_DAY} to {latest}"))
 
 
 # Codes, tags and languages repeat on every row: a cell's value is the one shared string of
@@ -155,7 +187,7 @@ def _code(choices: Sequence[str]) -> Callable[[str], str]:
             raise CellError(f"unknown code {value!r}; expected one of {', '.join(choices)}")
         return canonical[value]
 
-    return read
+    return _described(read, CellKind("code", tuple(choices)))
 
 
 def _split(raw: str) -> list[str]:
@@ -174,7 +206,7 @@ def _codes(choices: Sequence[str]) -> Callable[[str], list[str]]:
             )
         return [canonical[v] for v in values]
 
-    return read
+    return _described(read, CellKind("codes", tuple(choices), listed=True))
 
 
 def _tags(raw: str) -> list[str]:
@@ -200,6 +232,15 @@ def _yes_no(raw: str) -> bool:
     if value not in ("yes", "no"):
         raise CellError(f"expected yes or no, got {value!r}")
     return value == "yes"
+
+
+_described(_identifier, CellKind(f"id: at most {MAX_ID_LENGTH} characters, no ';'"))
+_described(_tags, CellKind("free tags", listed=True))
+_described(
+    _language_codes, CellKind("ISO 639 language codes (2 or 3 lower-case letters)", listed=True)
+)
+_described(_ids, CellKind("ids", listed=True))
+_described(_yes_no, CellKind("yes or no"))
 
 
 # -- cell writers -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Import of the folder format (README, "The folder format"), and of one record in the same format.
+"""Import of the folder format (docs/data-format.md), and of one record in the same format.
 
 ``import_folder`` reads every file present, checks every row (types, codes, dates, unique
 ids, references between files and to what the database already holds, coordinates in range

@@ -1,7 +1,7 @@
 """Derived values over the records: free beds per home, open episodes, waiting children, the
 agency summary, the stored communities as an index.
 
-Definitions are the folder format's (README, "The folder format"). A placement is open while
+Definitions are the folder format's (docs/data-format.md). A placement is open while
 ``ended_on`` is empty; an episode while ``discharged_on`` is empty. A child **waits** with an
 open episode and either no open placement or an open placement in a congregate setting (shelter,
 group home, institution). A home's free beds are its capacity minus the children in open

@@ -1,6 +1,6 @@
 """Recruitment: capacity gaps per community and segment, targets, outreach and maps.
 
-A pure analytics engine (README, "Recruitment gaps"): it takes plain tables (pandas DataFrames with
+A pure analytics engine (docs/recruitment.md): it takes plain tables (pandas DataFrames with
 the column contract of :mod:`recruitment.tables`) and geometry from :mod:`geo`, and never
 imports the database, the web application or the matching engine. Unmet demand observed by
 matching comes in as a plain table built by the service layer.

@@ -1,6 +1,6 @@
 """Demand: projected entries and the census in care per community and cell.
 
-The method is README's "Recruitment gaps".
+The method is docs/recruitment.md.
 
 A *cell* is one combination of age band, sibling-group size, needs segment and language seen
 among the entries; segments are unions of cells. The steps:

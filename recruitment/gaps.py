@@ -1,6 +1,6 @@
 """Capacity gaps per community and segment, recruitment targets and outreach partners.
 
-For each community ``c`` and segment ``s`` (README, "Recruitment gaps"):
+For each community ``c`` and segment ``s`` (docs/recruitment.md):
 
 1. **Census needing a non-kin family home**: ``L = census x family_share x (1 - kin_share)``,
    the census at the horizon's end projected by :mod:`recruitment.demand` (by default stock and

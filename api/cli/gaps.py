@@ -116,6 +116,7 @@ def add_gaps_command(commands: Any) -> None:
     gaps = commands.add_parser(
         "gaps",
         help="recruitment capacity gaps per community and segment, with outreach partners",
+        epilog="The method, every default, suppression and the backtest: docs/recruitment.md",
     )
     gaps.add_argument(
         "--horizon-months", type=_horizon, default=12, help="months ahead (12)", metavar="N"

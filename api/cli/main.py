@@ -41,6 +41,10 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "build_parser", "main"]
 
 SAMPLE_SEED = 1
 SAMPLE_DIR = Path("var") / "sample-county"
+# where a reader of the help or of an error learns more (the docs/ folder of the source tree)
+DOCS_INDEX = "docs/README.md"
+FORMAT_DOC = "docs/data-format.md"
+OPERATING_DOC = "docs/operating.md"
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -84,6 +88,7 @@ def _print_problems(args: argparse.Namespace, folder: Path, failed: ImportFailed
     if failed.more:
         print(f"... and {failed.more:,} more problem(s)", file=sys.stderr)
     print(f"{failed.total:,} problem(s) in {folder}; nothing was imported", file=sys.stderr)
+    print(f"every file, column and check is described in {FORMAT_DOC}", file=sys.stderr)
     if getattr(args, "json", False):
         problems = [
             {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
@@ -328,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fostermatch",
         description="Foster and kinship family recruitment and matching engine.",
+        epilog=f"Documentation: {DOCS_INDEX} in the source tree.",
     )
     parser.add_argument(
         "--database-url",
@@ -335,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    db = commands.add_parser("db", help="database schema")
+    db = commands.add_parser(
+        "db", help="database schema", epilog=f"Migrations and upgrades: {OPERATING_DOC}"
+    )
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply the schema migrations").set_defaults(
         func=cmd_db_upgrade
@@ -356,13 +364,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.set_defaults(func=cmd_demo)
 
-    serve = commands.add_parser("serve", help="serve the HTTP API and pages")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the HTTP API and pages",
+        epilog=f"Settings, workers, logs and backups: {OPERATING_DOC}; the API: docs/api.md",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
 
-    gen = commands.add_parser("generate", help="write a synthetic sample county")
+    gen = commands.add_parser(
+        "generate",
+        help="write a synthetic sample county",
+        epilog=f"How it is made: docs/sample-county.md; the files it writes: {FORMAT_DOC}",
+    )
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--out", type=Path, required=True, help="folder to write")
     gen.add_argument("--scale", choices=("county", "state"), default="county")
@@ -377,14 +393,19 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_generate)
 
     imp = commands.add_parser(
-        "import", help="import a folder of records, or a zip of one (all or nothing)"
+        "import",
+        help="import a folder of records, or a zip of one (all or nothing)",
+        epilog=f"The folder format, every column and every check: {FORMAT_DOC}",
     )
     imp.add_argument("folder", metavar="DIR|ZIP")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(func=cmd_import)
 
     match = commands.add_parser(
-        "match", help="rank the homes for a child (with their waiting siblings), explained"
+        "match",
+        help="rank the homes for a child (with their waiting siblings), explained",
+        epilog="Reading a ranking: docs/matching.md; the rules and the law: "
+        "docs/matching-rules.md; the JSON: docs/api.md",
     )
     match.add_argument("child_id", metavar="CHILD_ID")
     match.add_argument("--limit", type=int, default=10, help="how many homes to list (10)")
@@ -401,12 +422,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a policy TOML file (default: the shipped matching/policy.toml)",
     )
     match.add_argument(
-        "--json", action="store_true", help='print the JSON (README, "Ranked matches")'
+        "--json", action="store_true", help="print the JSON (its shape: docs/api.md)"
     )
     match.set_defaults(func=cmd_match)
 
     plan_cmd = commands.add_parser(
-        "plan", help="plan placements for every waiting child at once (CP-SAT), explained"
+        "plan",
+        help="plan placements for every waiting child at once (CP-SAT), explained",
+        epilog="How the plan is made: docs/matching.md; the rules and the law: "
+        "docs/matching-rules.md; --equity: docs/equity.md; the JSON: docs/api.md",
     )
     plan_cmd.add_argument("--time-limit", type=float, default=10.0, help="seconds (10)")
     plan_cmd.add_argument("--seed", type=int, default=0)
@@ -436,11 +460,15 @@ def build_parser() -> argparse.ArgumentParser:
         "baseline; small groups suppressed) instead of the plan; with --json, its JSON",
     )
     plan_cmd.add_argument(
-        "--json", action="store_true", help='print the JSON (README, "Placement plan")'
+        "--json", action="store_true", help="print the JSON (its shape: docs/api.md)"
     )
     plan_cmd.set_defaults(func=cmd_plan)
 
-    keys = commands.add_parser("keys", help="API keys: create, list, revoke, demo")
+    keys = commands.add_parser(
+        "keys",
+        help="API keys: create, list, revoke, demo",
+        epilog="Roles and what each may call: docs/security.md",
+    )
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     create = key_commands.add_parser("create", help="create a key (printed once)")
     create.add_argument(
@@ -467,7 +495,11 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("--json", action="store_true")
     roles.set_defaults(func=cmd_keys_roles)
 
-    audit = commands.add_parser("audit", help="the audit log: reads of child records, decisions")
+    audit = commands.add_parser(
+        "audit",
+        help="the audit log: reads of child records, decisions",
+        epilog="The entries, the hash chain and the export to a SIEM: docs/security.md",
+    )
     audit.add_argument("--child", metavar="CHILD_ID", help="entries about this child")
     audit.add_argument("--action", help="e.g. read_child, match, decision")
     audit.add_argument("--key", type=int, metavar="KEY_ID", help="entries of this API key")
@@ -494,13 +526,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=cmd_audit_export)
 
-    bench = commands.add_parser("bench", help='measure the speed targets (README, "Benchmark")')
+    bench = commands.add_parser(
+        "bench",
+        help='measure the speed targets (README, "Benchmark")',
+        epilog=f"Running it: {OPERATING_DOC}",
+    )
     bench.add_argument("--only", help="comma-separated sections (default: all built)")
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(func=cmd_bench)
 
-    exp = commands.add_parser("export", help="export every record to a folder")
+    exp = commands.add_parser(
+        "export",
+        help="export every record to a folder",
+        epilog=f"What it writes: {FORMAT_DOC}",
+    )
     exp.add_argument("folder", metavar="DIR", type=Path)
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=cmd_export)

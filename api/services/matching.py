@@ -290,7 +290,7 @@ def load_group(session: Session, child_id: str, *, as_of: date | None = None) ->
 
 
 def load_waiting_children(session: Session, *, as_of: date | None = None) -> list[Child]:
-    """Every child waiting for a family home (README, "The folder format"), as engine
+    """Every child waiting for a family home (docs/data-format.md), as engine
     children, by id.
 
     One query per table, not per child: the plan takes every waiting child at once (several

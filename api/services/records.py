@@ -207,6 +207,10 @@ def _errors(
     return out
 
 
+# where the folder format and the checks of an import are described (the source tree's docs/)
+FORMAT_DOC = "docs/data-format.md"
+
+
 def _import_problem(
     failed: ImportFailed, path_columns: Sequence[str], zip_file: bool
 ) -> Invalid | TooLarge:
@@ -215,6 +219,8 @@ def _import_problem(
     what = "folder" if zip_file else "record"
     count = failed.total
     listed = f"; the first {len(errors)} are listed" if failed.more else ""
+    if zip_file:  # a folder's author may not know the format yet: say where it is described
+        listed += f"; the format and its checks: {FORMAT_DOC}"
     refusal = TooLarge if failed.too_large else Invalid
     return refusal(
         f"the {what} was not written ({count:,} problem{'s' if count != 1 else ''}{listed}): "
@@ -510,7 +516,7 @@ def list_records(
 
 
 def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportReport:
-    """Import a zipped folder (README, "The folder format"), all or nothing, in bounded
+    """Import a zipped folder (docs/data-format.md), all or nothing, in bounded
     memory; audited, one entry per file.
 
     The files may sit at the top of the zip or in one folder inside it.

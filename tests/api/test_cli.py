@@ -43,6 +43,9 @@ def test_import_errors_exit_2_with_file_line_column(
     err = capsys.readouterr().err
     assert "homes.csv:5: column capacity: expected a whole number, got 'many'" in err
     assert "nothing was imported" in err
+    assert (
+        err.splitlines()[-1] == "every file, column and check is described in docs/data-format.md"
+    )
 
 
 def test_import_json_lists_problems(

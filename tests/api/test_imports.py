@@ -77,6 +77,7 @@ def test_a_bad_row_imports_nothing(
     problem = response.json()
     assert problem["errors"][0]["loc"] == ["body", "file", "children.csv", 6, "sex"]
     assert "children.csv:6: column sex" in problem["detail"]
+    assert "the format and its checks: docs/data-format.md" in problem["detail"]
     assert (count_rows(api_engine, Child), count_rows(api_engine, Home)) == before
 
 
