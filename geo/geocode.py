@@ -8,7 +8,7 @@ Two implementations share the :class:`Geocoder` interface:
 - :class:`GeopyGeocoder`, **opt-in**: any geopy geocoder (for example Nominatim on the
   agency's own server), rate-limited with geopy's ``RateLimiter`` and cached in memory.
 
-Privacy rule (DESIGN section 2): no child address is sent to an outside service unless an
+Privacy rule (docs/operating.md): no child address is sent to an outside service unless an
 operator turns it on. Callers geocoding an address taken from a person's record pass
 ``personal=True``; :class:`GeopyGeocoder` refuses such a query with
 :class:`PersonalAddressError` unless it was built with ``allow_personal_addresses=True``.
@@ -251,7 +251,7 @@ class GeopyGeocoder:
         Answers "not found" are cached too; failures are not.
     allow_personal_addresses
         Let queries marked ``personal=True`` through. Off by default: turning it on is the
-        operator's decision (DESIGN section 2).
+        operator's decision.
     query_options
         Keyword arguments passed to every ``geocode`` call of the wrapped geocoder (for
         Nominatim e.g. ``viewbox``, ``country_codes``).
