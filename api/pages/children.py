@@ -1,4 +1,5 @@
-"""The coordinator's pages: the waiting children, a child's ranked homes and the team decision."""
+"""The coordinator's pages: the waiting children and a child's ranked homes (the team decision
+they lead to is :mod:`api.pages.decisions`)."""
 
 from __future__ import annotations
 
@@ -9,41 +10,23 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from api.http.dependencies import (
-    EngineDep,
-    PolicyDep,
-    SnapshotsDep,
-    get_engine,
-    get_policy,
-    get_snapshots,
-)
-from api.http.problems import status_of
+from api.http.dependencies import EngineDep, get_engine, get_policy, get_snapshots
 from api.pages.i18n import TEXT, translate
-from api.pages.render import (
-    gate,
-    page_lang,
-    posted_form,
-    render,
-    router,
-)
+from api.pages.render import gate, page_lang, render, router
 from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
-from api.schemas import PARTICIPANT_ROLES, DecisionIn
+from api.schemas import PARTICIPANT_ROLES
 from api.services.audit import audit_read
-from api.services.decisions import record_decision
-from api.services.errors import ServiceError
 from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
-from data.models import Home, Placement
+from data.models import Child, Home, Placement
 from data.queries import community_index, free_beds, open_episodes
 from matching import InputError, rank
 
 PAGE_SIZE = 100  # rows of the waiting list on one page
-TOGETHER = "together:"  # a decision option keeping the whole group in a good-cause home
 HOMES_SHOWN = 10
 
 
@@ -67,7 +50,8 @@ def children_page(
         return who
     today = date.today()
     with Session(engine) as session:
-        everyone = load_waiting(session, today)
+        # the longest-waiting first (the page says so): waiting time is a priority
+        everyone = sorted(load_waiting(session, today), key=lambda r: (-r.days_waiting, r.id))
     rows = everyone
     if q.strip():
         rows = [r for r in rows if q.strip().lower() in r.id.lower()]
@@ -133,7 +117,7 @@ def _page_link(chosen: dict[str, str], number: int) -> str:
     return f"/pages/children?{urlencode({**query, 'page': number})}"
 
 
-def _child_context(request: Request, who: Principal, child_id: str) -> dict[str, Any] | None:
+def child_context(request: Request, who: Principal, child_id: str) -> dict[str, Any] | None:
     """Everything the child page shows; None when the child is unknown or not in care."""
     today = date.today()
     lang = page_lang(request)
@@ -197,7 +181,10 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
             ),
         }
         for row in found["waiting"]
+        # a child who lives in a family home is not waiting: the page says where they live
+        if not (lives_in and row["child_id"] == child.id)
     ]
+    ids = [c.id for c in children]
     return {
         "child": child,
         "group": children,
@@ -209,11 +196,18 @@ def _child_context(request: Request, who: Principal, child_id: str) -> dict[str,
         "waiting": waiting,
         "participant_roles": PARTICIPANT_ROLES,
         "lives_in": lives_in,
+        # per option: the children it places and who of the group would still wait
+        "left_waiting": {
+            c["home_id"]: [i for i in ids if i not in c["children"]] for c in found["candidates"]
+        },
+        "icwa_children": [w["child_id"] for w in found["waiting"] if w["icwa"]],
     }
 
 
 def _lives_in(session: Session, child_id: str) -> dict[str, Any] | None:
-    """The child's open family placement with the home's beds and children, or None."""
+    """The child's open family placement with the home's beds and children, and the
+    brothers and sisters who live there too (placed together: a move alone splits them);
+    None when the child lives in no family home."""
     stay = session.execute(
         select(Placement).where(
             col(Placement.child_id) == child_id,
@@ -229,9 +223,30 @@ def _lives_in(session: Session, child_id: str) -> dict[str, Any] | None:
             col(Placement.home_id) == home.id, col(Placement.ended_on).is_(None)
         )
     ).scalar_one()
+    record = session.get(Child, child_id)
+    group = record.sibling_group_id if record is not None else None
+    siblings_there = (
+        session.execute(
+            select(col(Placement.child_id))
+            .join(Child, col(Child.id) == col(Placement.child_id))
+            .where(
+                col(Child.sibling_group_id) == group,
+                col(Placement.child_id) != child_id,
+                col(Placement.home_id) == home.id,
+                col(Placement.ended_on).is_(None),
+            )
+            .order_by(col(Placement.child_id))
+        )
+        .scalars()
+        .all()
+        if group is not None
+        else []
+    )
     return {
         "home_id": home.id,
         "started_on": stay.started_on,
+        "days": max(0, (date.today() - stay.started_on).days),
+        "siblings_there": list(siblings_there),
         "capacity_waiver": stay.capacity_waiver,
         "beds": home.capacity,
         "children": int(children),
@@ -243,94 +258,7 @@ def child_page(request: Request, child_id: str) -> Response:
     who = gate(request, "matches")
     if isinstance(who, Response):
         return who
-    context = _child_context(request, who, child_id[:64])
+    context = child_context(request, who, child_id[:64])
     if context is None:
         return render(request, "notfound.html", who, 404)
-    return render(request, "child.html", who, **context, form={})
-
-
-@router.post("/children/{child_id}/decision", response_class=HTMLResponse)
-async def decide(
-    request: Request, engine: EngineDep, snapshots: SnapshotsDep, policy: PolicyDep, child_id: str
-) -> Response:
-    who = gate(request, "decisions")
-    if isinstance(who, Response):
-        return who
-    child_id = child_id[:64]
-    form = await posted_form(request, who)
-    if isinstance(form, Response):
-        return form
-    # an option is a home, or "together:HOME" for a good-cause alternative that keeps the
-    # whole sibling group in a home below an ICWA child's best tier
-    option = str(form.get("home") or "")[:80]
-    home = option.removeprefix(TOGETHER)
-    takes = [c for c in str(form.get(f"children:{option}") or child_id).split(",") if c]
-    # the family home the child lives in, as the page showed it: a deliberate move from there
-    moves_from = str(form.get("moves_from") or "")[:64] or None
-    reason = str(form.get("reason") or "").strip() or None
-    good_cause = str(form.get("icwa_good_cause") or "").strip() or None
-    started = str(form.get("started_on") or "").strip()[:32]
-    entered = {
-        "home": option,
-        "participants": [str(p) for p in form.getlist("participant")],
-        "reason": reason or "",
-        "icwa_good_cause": good_cause or "",
-        "started_on": started,
-    }
-    lang = page_lang(request)
-    try:
-        started_on = date.fromisoformat(started) if started else None  # none sent: today
-    except ValueError:
-        problem = translate(
-            "decide.started_on.bad", lang, value=started, example=date.today().isoformat()
-        )
-        return _decision_form_again(request, who, child_id, 422, entered, problem)
-    try:
-        body = DecisionIn.model_validate(
-            {
-                "placements": [
-                    {"child_id": c, "home_id": home}
-                    | ({"moves_from": moves_from} if c == child_id and moves_from else {})
-                    for c in takes
-                ],
-                "participants": [{"role": r} for r in entered["participants"]],
-                "options_shown": [str(h) for h in form.getlist("options_shown")],
-                "reason": reason,
-                "icwa_good_cause": good_cause,
-                "started_on": started_on,
-            }
-        )
-        decided = record_decision(engine, snapshots, policy, who, body)
-    except (ValidationError, ServiceError) as exc:
-        if isinstance(exc, ServiceError):
-            status, detail = status_of(exc), str(exc)
-            fields = [str(e["loc"][-1]) for e in exc.errors]
-        else:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            status, detail, fields = 422, f"{where}: {first['msg']}", []
-        if fields[:1] == ["icwa_good_cause"]:
-            problem = translate("decide.icwa.missing", lang)  # the service's words are English
-        else:
-            message = "decide.conflict" if status == 409 else "decide.invalid"
-            problem = translate(message, lang, detail=detail)
-        return _decision_form_again(request, who, child_id, status, entered, problem)
-    homes = sorted({p["home_id"] for p in decided["placements"]})
-    with Session(engine) as session:
-        beds = free_beds(session, homes)
-    return render(request, "decided.html", who, 201, decided=decided, beds=beds)
-
-
-def _decision_form_again(
-    request: Request,
-    who: Principal,
-    child_id: str,
-    status: int,
-    entered: dict[str, Any],
-    problem: str,
-) -> Response:
-    """The child page again, with what was entered and why nothing was recorded."""
-    context = _child_context(request, who, child_id)
-    if context is None:
-        return render(request, "notfound.html", who, 404)
-    return render(request, "child.html", who, status, **context, form=entered, problem=problem)
+    return render(request, "child.html", who, **context, form={}, errors={})

@@ -2,8 +2,9 @@
 
 The matching engine says its reasons, near-miss details, suggestions and plan reasons as a
 key and values (:class:`matching.messages.Message`); the pages render them in the page's
-language with :func:`said`. Ids, community names, faiths and cultural tags come from the
-records and are shown as recorded.
+language with :func:`said`. Ids, community names and cultural tags come from the records and
+are shown as recorded; a faith recorded with one of the sample county's codes is named in the
+page's language (:data:`FAITHS`), any other as recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from matching.messages import ENGLISH, ENGLISH_WORDING, Wording, render
 
-__all__ = ["SPANISH", "WORDINGS", "language_name_in", "said"]
+__all__ = ["FAITHS", "SPANISH", "WORDINGS", "language_name_in", "said"]
 
 SPANISH: dict[str, str] = {
     # joining and who
@@ -58,14 +59,14 @@ SPANISH: dict[str, str] = {
     "siblings.elsewhere.many": "{siblings} viven en otro hogar ({home})",
     "siblings.elsewhere.homes": "{siblings} viven en otros hogares ({homes})",
     # factors: same community, distance
-    "distance.removal": "a {km:.1f} km del domicilio de retiro",
+    "distance.removal": "a {km:.1f} km del domicilio del que fue separado/a",
     "distance.beyond": "{distance}, fuera del radio de {radius:g} km (los familiares están "
     "exentos)",
-    "community.unknown": "{distance}; no consta la comunidad de retiro",
+    "community.unknown": "{distance}; no consta la comunidad del domicilio del que fue separado/a",
     "community.outside": "{distance}, fuera de las comunidades de la agencia",
     "community.same": "{distance}, misma comunidad: {name}",
     "community.neighbour": "{distance}, comunidad vecina: {name}",
-    "community.other": "{distance}, otra comunidad: {name} (retirado en {removed_in})",
+    "community.other": "{distance}, otra comunidad: {name} (separado/a en {removed_in})",
     # factor: school
     "school.none": "ninguno de los niños que acogería tiene escuela de origen registrada",
     "school.child": "a {km:.1f} km de la escuela de origen",
@@ -247,6 +248,19 @@ SPANISH: dict[str, str] = {
     "language.zh": "chino",
 }
 
+# the faiths as the records name them (the sample county's codes), said in each language
+FAITHS: dict[str, dict[str, str]] = {
+    "es": {
+        "buddhist": "budista",
+        "catholic": "católica",
+        "hindu": "hindú",
+        "jewish": "judía",
+        "muslim": "musulmana",
+        "orthodox": "ortodoxa",
+        "protestant": "protestante",
+    },
+}
+
 WORDINGS: dict[str, Wording] = {
     "en": ENGLISH_WORDING,
     "es": Wording(
@@ -269,7 +283,27 @@ def said(message: Mapping[str, Any] | None, lang: str, english: str | None = Non
     """
     if not message:
         return english or ""
-    return render(message, WORDINGS.get(lang, ENGLISH_WORDING))
+    return render(_faiths_in(message, FAITHS.get(lang, {})), WORDINGS.get(lang, ENGLISH_WORDING))
+
+
+def _faiths_in(value: Any, names: Mapping[str, str]) -> Any:
+    """``value`` (a message's JSON, or one of its arguments) with every ``faith`` argument
+    named in the language of ``names``; a faith not in ``names`` stays as recorded."""
+    if not names:
+        return value
+    if isinstance(value, list):
+        return [_faiths_in(v, names) for v in value]
+    if isinstance(value, Mapping) and "key" in value:
+        args = {
+            name: (
+                names.get(arg, arg)
+                if name == "faith" and isinstance(arg, str)
+                else _faiths_in(arg, names)
+            )
+            for name, arg in (value.get("args") or {}).items()
+        }
+        return {**value, "args": args}
+    return value
 
 
 def language_name_in(code: str, lang: str) -> str:

@@ -32,6 +32,10 @@ TEXT: dict[str, dict[str, str]] = {
     "lang.en": {"en": "English", "es": "English (inglés)"},
     "lang.es": {"en": "Español (Spanish)", "es": "Español"},
     "signed_in_as": {"en": "Signed in as {label} ({role})", "es": "Sesión de {label} ({role})"},
+    "signed_in_demo": {
+        "en": "Signed in with the demo key of the {role}",
+        "es": "Sesión con la clave de demostración de {role}",
+    },
     "role.admin": {"en": "administrator", "es": "administración"},
     "role.case_system": {"en": "case system", "es": "sistema de casos"},
     "role.monitor": {"en": "monitoring", "es": "monitoreo"},
@@ -116,13 +120,22 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "{shown} de {total} niños en espera",
     },
     "children.none": {"en": "No waiting child matches.", "es": "Ningún niño en espera coincide."},
+    "children.order": {
+        "en": "Longest waiting first: children who have waited longest for a family home come "
+        "first.",
+        "es": "Primero quien más espera: los niños que llevan más tiempo esperando un hogar de "
+        "familia aparecen primero.",
+    },
     "filter.legend": {"en": "Search and filters", "es": "Búsqueda y filtros"},
     "filter.q": {"en": "Child id", "es": "Identificador del niño"},
     "filter.age": {"en": "Age band", "es": "Franja de edad"},
     "filter.siblings": {"en": "Sibling group", "es": "Grupo de hermanos"},
     "filter.siblings.alone": {"en": "Alone", "es": "Sin hermanos"},
     "filter.siblings.group": {"en": "With siblings", "es": "Con hermanos"},
-    "filter.community": {"en": "Removal community", "es": "Comunidad de retiro"},
+    "filter.community": {
+        "en": "Removal community",
+        "es": "Comunidad del domicilio del que fue separado/a",
+    },
     "filter.setting": {"en": "Where now", "es": "Dónde está ahora"},
     "filter.days": {"en": "Waiting at least (days)", "es": "En espera al menos (días)"},
     "filter.any": {"en": "Any", "es": "Cualquiera"},
@@ -148,7 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
     "child.title": {"en": "Child {id}", "es": "Niño {id}"},
     "child.facts": {
         "en": "Age {age}; removed in {community} on {removed}.",
-        "es": "Edad {age}; retirado en {community} el {removed}.",
+        "es": "Edad {age}; separado/a de su domicilio en {community} el {removed}.",
     },
     "waiting.label": {"en": "Waiting", "es": "Espera"},
     "waiting.days": {
@@ -175,15 +188,94 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Matched together with: {ids}",
         "es": "Emparejado junto con: {ids}",
     },
+    "child.lives.title": {"en": "Where the child lives", "es": "Dónde vive"},
     "child.lives_in": {
-        "en": "Lives in home {home} since {since}: a decision here moves them out of it.",
-        "es": "Vive en el hogar {home} desde {since}: una decisión aquí lo traslada de allí.",
+        "en": "{child} lives in home {home} since {since} ({days} days): placed in a family "
+        "home, not waiting.",
+        "es": "{child} vive en el hogar {home} desde el {since} ({days} días): colocado/a en "
+        "un hogar de familia, no en espera.",
+    },
+    "child.lives_with": {
+        "en": "Placed together with their siblings {ids}, who live in home {home} too.",
+        "es": "Colocado/a junto con sus hermanos {ids}, que también viven en el hogar {home}.",
     },
     "child.capacity_waiver": {
         "en": "The home has {children} children in {beds} beds (capacity waiver: {reason}).",
         "es": "El hogar tiene {children} niños en {beds} camas (excepción de capacidad: {reason}).",
     },
     "child.homes": {"en": "Ranked homes", "es": "Hogares por orden"},
+    "child.homes.move": {
+        "en": "Ranked homes for a move",
+        "es": "Hogares por orden para un traslado",
+    },
+    "child.order.group": {
+        "en": "The order: kin homes of these children first, then homes that take the whole "
+        "sibling group, then the others; within each, the highest score first. So a home "
+        "that takes all the siblings can rank above one with a higher score that takes only "
+        "some of them.",
+        "es": "El orden: primero los hogares de familiares de estos niños, después los hogares "
+        "que acogen a todo el grupo de hermanos, después los demás; dentro de cada uno, la "
+        "puntuación más alta primero. Por eso un hogar que acoge a todos los hermanos puede "
+        "ir por delante de otro con más puntuación que solo acoge a algunos.",
+    },
+    "child.order.one": {
+        "en": "The order: kin homes of this child first, then the others; within each, the "
+        "highest score first.",
+        "es": "El orden: primero los hogares de familiares de este niño, después los demás; "
+        "dentro de cada uno, la puntuación más alta primero.",
+    },
+    "child.takes": {"en": "Takes {ids}.", "es": "Acoge a {ids}."},
+    "child.left": {"en": "Still waiting: {ids}.", "es": "Seguirían en espera: {ids}."},
+    # ICWA
+    "icwa.title": {"en": "ICWA applies", "es": "Se aplica la ICWA"},
+    "icwa.applies": {
+        "en": "The Indian Child Welfare Act applies to {ids}. Homes are proposed in its "
+        "placement preference order (25 U.S.C. 1915(b)): a lower tier only when no home of a "
+        "higher tier is available. The tiers:",
+        "es": "La Ley de Bienestar del Niño Indígena (ICWA) se aplica a {ids}. Los hogares se "
+        "proponen en su orden de preferencia de colocación (25 U.S.C. 1915(b)): un nivel "
+        "inferior solo cuando no hay ningún hogar disponible de un nivel superior. Los niveles:",
+    },
+    "icwa.tier1": {
+        "en": "Tier 1: a member of the child's extended family.",
+        "es": "Nivel 1: un miembro de la familia extensa del niño.",
+    },
+    "icwa.tier2": {
+        "en": "Tier 2: a foster home licensed, approved or specified by the child's tribe.",
+        "es": "Nivel 2: un hogar de acogida con licencia, aprobado o designado por la tribu "
+        "del niño.",
+    },
+    "icwa.tier3": {
+        "en": "Tier 3: an Indian foster home licensed or approved by a non-Indian licensing "
+        "authority.",
+        "es": "Nivel 3: un hogar de acogida indígena con licencia o aprobado por una autoridad "
+        "no indígena.",
+    },
+    "icwa.tier4": {
+        "en": "Tier 4: an institution for children approved by an Indian tribe or run by an "
+        "Indian organisation.",
+        "es": "Nivel 4: una institución para niños aprobada por una tribu indígena o dirigida "
+        "por una organización indígena.",
+    },
+    "icwa.engine": {
+        "en": "Here a family home in none of the first three tiers is shown as tier 4: below "
+        "every preference of the Act.",
+        "es": "Aquí un hogar de familia que no está en ninguno de los tres primeros niveles "
+        "aparece como nivel 4: por debajo de todas las preferencias de la ley.",
+    },
+    "icwa.good_cause": {
+        "en": "Good cause: the team may depart from this order only for good cause, found on "
+        "the record (25 CFR 23.132): the request of the parents, or of the child when old "
+        "enough; a sibling attachment that only this placement can keep; the child's "
+        "extraordinary physical, mental or emotional needs; or no suitable home of the "
+        "preferred tiers after a diligent search. The decision then records the good cause.",
+        "es": "Causa justificada: el equipo solo puede apartarse de este orden por una causa "
+        "justificada que conste en el expediente (25 CFR 23.132): la petición de los padres, o "
+        "del niño si tiene edad suficiente; un vínculo entre hermanos que solo esta colocación "
+        "puede mantener; necesidades físicas, mentales o emocionales extraordinarias del niño; "
+        "o que no haya ningún hogar adecuado de los niveles preferentes tras una búsqueda "
+        "diligente. La decisión registra entonces la causa justificada.",
+    },
     "child.eligible": {
         "en": "{eligible} homes qualify; the best {shown} are shown.",
         "es": "{eligible} hogares cumplen; se muestran los {shown} mejores.",
@@ -238,13 +330,18 @@ TEXT: dict[str, dict[str, str]] = {
     "rule.icwa_order": {"en": "ICWA order", "es": "Orden ICWA"},
     "map.title": {
         "en": "Removal community, its neighbours and the candidate homes",
-        "es": "Comunidad de retiro, sus vecinas y los hogares candidatos",
+        "es": "Comunidad del domicilio del que fue separado/a, sus vecinas y los hogares "
+        "candidatos",
     },
-    "map.removal": {"en": "removal community", "es": "comunidad de retiro"},
+    "map.removal": {
+        "en": "removal community",
+        "es": "comunidad del domicilio del que fue separado/a",
+    },
     "map.home": {"en": "Rank {rank}: home {home}", "es": "Puesto {rank}: hogar {home}"},
     "map.legend": {
         "en": "Dark outline: removal community. Numbers: candidate homes by rank.",
-        "es": "Contorno oscuro: comunidad de retiro. Números: hogares candidatos por puesto.",
+        "es": "Contorno oscuro: comunidad del domicilio del que fue separado/a. Números: "
+        "hogares candidatos por puesto.",
     },
     "map.none": {"en": "No map: no communities on record.", "es": "Sin mapa: no hay comunidades."},
     "near.title": {"en": "Nearest near misses", "es": "Los que casi cumplen"},
@@ -264,6 +361,132 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Home {home} (rank {rank})",
         "es": "Hogar {home} (puesto {rank})",
     },
+    "decide.home.places": {"en": "places {ids}", "es": "coloca a {ids}"},
+    "decide.home.waits": {"en": "still waiting: {ids}", "es": "seguirían en espera: {ids}"},
+    "decide.title.move": {
+        "en": "Move {child} to another home",
+        "es": "Trasladar a {child} a otro hogar",
+    },
+    "decide.move.intro": {
+        "en": "{child} is placed in home {home}. Recording a move ends that placement; the team "
+        "says why.",
+        "es": "{child} está colocado/a en el hogar {home}. Registrar un traslado pone fin a esa "
+        "colocación; el equipo indica el motivo.",
+    },
+    "decide.move.split": {
+        "en": "Moving {child} alone separates them from {ids}, placed together with them in "
+        "home {home} (since {since}). Say in the reason why the siblings must live apart.",
+        "es": "Trasladar solo a {child} lo/la separa de {ids}, colocados junto con él/ella en "
+        "el hogar {home} (desde el {since}). Indique en el motivo por qué los hermanos deben "
+        "vivir separados.",
+    },
+    "decide.reason.move": {
+        "en": "Reason for the move (required)",
+        "es": "Motivo del traslado (obligatorio)",
+    },
+    "decide.submit.move": {"en": "Record the move", "es": "Registrar el traslado"},
+    "decide.error.reason.rank": {
+        "en": "Not recorded: give a reason. Home {home} is not the first-ranked home "
+        "({top}), so the team says why it chose it.",
+        "es": "No se registró: indique un motivo. El hogar {home} no es el primero de la lista "
+        "({top}), así que el equipo indica por qué lo eligió.",
+    },
+    "decide.error.reason.move": {
+        "en": "Not recorded: give a reason. The decision moves {child} out of home {home}, "
+        "where they live now, so the team says why.",
+        "es": "No se registró: indique un motivo. La decisión traslada a {child} fuera del "
+        "hogar {home}, donde vive ahora, así que el equipo indica por qué.",
+    },
+    "decide.error.participants.caseworker": {
+        "en": "Not recorded: tick the caseworker. A team decision needs a caseworker among "
+        "those who took part.",
+        "es": "No se registró: marque al trabajador social. Una decisión del equipo necesita "
+        "un trabajador social entre los participantes.",
+    },
+    "decide.error.participants.invalid": {
+        "en": "Not recorded: tick who took part (at least the caseworker).",
+        "es": "No se registró: marque quién participó (al menos el trabajador social).",
+    },
+    "decide.error.home.invalid": {
+        "en": "Not recorded: the chosen home {home} cannot be used for this decision. Choose a "
+        "home from the list as it is now.",
+        "es": "No se registró: el hogar elegido {home} no puede usarse para esta decisión. "
+        "Elija un hogar de la lista tal como está ahora.",
+    },
+    "decide.error.home.unknown": {
+        "en": "Not recorded: home {home} is not among the homes shown on this page. Choose a "
+        "home from the list.",
+        "es": "No se registró: el hogar {home} no está entre los hogares que muestra esta "
+        "página. Elija un hogar de la lista.",
+    },
+    "decide.error.home.closed": {
+        "en": "Not recorded: home {home} is closed. Choose another home from the list.",
+        "es": "No se registró: el hogar {home} está cerrado. Elija otro hogar de la lista.",
+    },
+    "decide.error.home.inactive": {
+        "en": "Not recorded: home {home} takes no child now (it is not active). Choose another "
+        "home from the list.",
+        "es": "No se registró: el hogar {home} no acoge a ningún niño ahora (no está activo). "
+        "Elija otro hogar de la lista.",
+    },
+    "decide.error.home.taken": {
+        "en": "Not recorded: home {home} has {free} free beds now and this choice needs "
+        "{needed}; another decision took the bed after this page was shown. The list below is "
+        "up to date: choose again.",
+        "es": "No se registró: el hogar {home} tiene ahora {free} camas libres y esta elección "
+        "necesita {needed}; otra decisión ocupó la cama después de mostrarse esta página. La "
+        "lista de abajo está al día: elija de nuevo.",
+    },
+    "decide.error.home.moved": {
+        "en": "Not recorded: {child} was placed in home {home} after this page was shown. The "
+        "page below shows where {child} lives now.",
+        "es": "No se registró: {child} fue colocado/a en el hogar {home} después de mostrarse "
+        "esta página. La página de abajo muestra dónde vive ahora.",
+    },
+    "decide.error.home.moved_out": {
+        "en": "Not recorded: the child no longer lives in home {home}. The page below shows "
+        "where the child is now.",
+        "es": "No se registró: el niño ya no vive en el hogar {home}. La página de abajo "
+        "muestra dónde está ahora.",
+    },
+    "decide.error.home.same": {
+        "en": "Not recorded: {ids} already live(s) in home {home}. Choose another home.",
+        "es": "No se registró: {ids} ya vive(n) en el hogar {home}. Elija otro hogar.",
+    },
+    "decide.error.home.not_in_care": {
+        "en": "Not recorded: {ids} is no longer in care.",
+        "es": "No se registró: {ids} ya no está bajo cuidado.",
+    },
+    "decide.error.home.changed": {
+        "en": "Not recorded: the records changed while the decision was being written. The "
+        "page below is up to date: choose again.",
+        "es": "No se registró: los registros cambiaron mientras se escribía la decisión. La "
+        "página de abajo está al día: elija de nuevo.",
+    },
+    "decide.error.reason.invalid": {
+        "en": "Not recorded: the reason can have at most 2,000 characters of text.",
+        "es": "No se registró: el motivo puede tener como mucho 2.000 caracteres de texto.",
+    },
+    "decide.error.icwa_good_cause.invalid": {
+        "en": "Not recorded: the ICWA good cause can have at most 2,000 characters of text.",
+        "es": "No se registró: la causa justificada ICWA puede tener como mucho 2.000 "
+        "caracteres de texto.",
+    },
+    "decide.error.started_on.invalid": {
+        "en": "Not recorded: the start date is not a date the records can hold.",
+        "es": "No se registró: la fecha de inicio no es una fecha que los registros admitan.",
+    },
+    "decide.error.started_on.future": {
+        "en": "Not recorded: the start date is after today. A placement starts today or earlier.",
+        "es": "No se registró: la fecha de inicio es posterior a hoy. Una colocación empieza "
+        "hoy o antes.",
+    },
+    "decide.error.started_on.early": {
+        "en": "Not recorded: the start date is before the removal of {ids} or before the start "
+        "of where they are now. Choose a later day.",
+        "es": "No se registró: la fecha de inicio es anterior a la separación de {ids} o al "
+        "inicio de donde está ahora. Elija un día posterior.",
+    },
     "decide.reason": {
         "en": "Reason (required when the chosen home is not rank 1)",
         "es": "Motivo (obligatorio si el hogar elegido no es el puesto 1)",
@@ -277,14 +500,6 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Your role may not record decisions.",
         "es": "Su rol no puede registrar decisiones.",
     },
-    "decide.conflict": {
-        "en": "Not recorded: {detail}",
-        "es": "No se registró: {detail}",
-    },
-    "decide.invalid": {
-        "en": "Not recorded: {detail}",
-        "es": "No se registró: {detail}",
-    },
     "participant.caseworker": {"en": "Caseworker", "es": "Trabajador social"},
     "participant.birth_parent": {"en": "Birth parent", "es": "Madre o padre biológico"},
     "participant.youth": {"en": "Youth", "es": "Joven"},
@@ -297,13 +512,28 @@ TEXT: dict[str, dict[str, str]] = {
     "decided.title": {"en": "Decision recorded", "es": "Decisión registrada"},
     "decided.placed": {
         "en": "{child} is placed in home {home} from {day}.",
-        "es": "{child} queda colocado en el hogar {home} desde el {day}.",
+        "es": "{child} queda colocado/a en el hogar {home} desde el {day}.",
+    },
+    "decided.rank": {"en": "Rank {rank} of the ranking.", "es": "Puesto {rank} de la lista."},
+    "decided.top": {
+        "en": "The first-ranked home was {home}.",
+        "es": "El primer hogar de la lista era {home}.",
     },
     "decided.beds": {
         "en": "Home {home} now has {n} free beds.",
         "es": "El hogar {home} tiene ahora {n} camas libres.",
     },
+    "decided.still_waiting": {
+        "en": "Still waiting from the sibling group: {ids}.",
+        "es": "Siguen en espera del grupo de hermanos: {ids}.",
+    },
     "decided.number": {"en": "Decision number {id}.", "es": "Decisión número {id}."},
+    "decided.when": {"en": "Recorded on {day}.", "es": "Registrada el {day}."},
+    "decided.reason": {"en": "Reason", "es": "Motivo"},
+    "decided.none": {"en": "none given", "es": "ninguno"},
+    "decided.good_cause": {"en": "ICWA good cause", "es": "Causa justificada ICWA"},
+    "decided.options": {"en": "Homes shown to the team", "es": "Hogares mostrados al equipo"},
+    "decided.child": {"en": "Child {child}", "es": "Niño {child}"},
     "decided.back": {"en": "Back to the waiting children", "es": "Volver a los niños en espera"},
     # paging, start date, form token
     "children.rows": {

@@ -20,7 +20,7 @@ from api.pages import session as cookie
 from api.pages.engine_text import language_name_in, said
 from api.pages.i18n import LANGUAGES, TEXT, format_date, format_number, pick_language, translate
 from api.pages.origin import foreign_origin
-from api.services.keys import Principal
+from api.services.keys import DEMO_LABEL, Principal
 
 __all__ = [
     "LANG_COOKIE",
@@ -101,6 +101,8 @@ def render(
             "said": lambda message, english=None: said(message, lang, english),
             "language": lambda code: language_name_in(code, lang),  # "es" -> Spanish / español
             "who": who,
+            # a key of `fostermatch keys demo` is named by its role, in the page's language
+            "demo_key": who is not None and who.label == f"{DEMO_LABEL} {who.role}",
             "may": (lambda p: who is not None and who.may(p)),
             "here": here,
             # the hidden ``csrf`` input of every form that changes something

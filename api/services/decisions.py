@@ -36,8 +36,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from api.schemas import DecidedPlacement, DecisionIn
-from api.services.audit import write_audit
-from api.services.errors import Conflict, FieldError, Invalid
+from api.services.audit import audit_read, write_audit
+from api.services.errors import Conflict, FieldError, Invalid, NotFound
 from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from api.services.snapshots import SnapshotCache
@@ -49,7 +49,7 @@ from data.upsert import bump_change_counter
 from matching import Child, Context, HomeSnapshot, InputError, PlacementRequest, Policy, rank
 from matching.rules import IcwaOrder
 
-__all__ = ["decision_json", "record_decision"]
+__all__ = ["decision_json", "read_decision", "record_decision"]
 
 SETTING_OF_KIND = {"kin": "kin_home", "pre_adoptive": "pre_adoptive"}  # else foster_home
 
@@ -92,6 +92,15 @@ def _shape_checks(body: DecisionIn, today: date) -> list[FieldError]:
             )
     if body.started_on is not None and body.started_on > today:
         _field(errors, ["body", "started_on"], f"{body.started_on} is in the future")
+    moved = [p for p in body.placements if p.moves_from is not None]
+    if moved and body.reason is None:
+        # leaving a family home is never routine: the team says why, as for a lower rank
+        _field(
+            errors,
+            ["body", "reason"],
+            "a reason is required to move a child out of the family home they live in: "
+            + ", ".join(f"{p.child_id} (from {p.moves_from})" for p in moved),
+        )
     return errors
 
 
@@ -372,3 +381,32 @@ def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dic
         "reason": decision.reason,
         "icwa_good_cause": decision.icwa_good_cause,
     }
+
+
+def read_decision(engine: Engine, principal: Principal, decision_id: int) -> dict[str, Any]:
+    """A recorded decision's JSON; the read is audited (``read_decision``, its children).
+
+    Raises
+    ------
+    NotFound
+        No decision has this id.
+    """
+    with Session(engine) as session:
+        decision = session.get(Decision, decision_id)
+        if decision is None:
+            raise NotFound(f"no decision {decision_id}")
+        people = session.execute(
+            select(DecisionParticipant)
+            .where(col(DecisionParticipant.decision_id) == decision_id)
+            .order_by(col(DecisionParticipant.id))
+        ).scalars()
+        out = decision_json(decision, [{"role": p.role, "name": p.name} for p in people])
+    audit_read(
+        engine,
+        principal,
+        "read_decision",
+        "decision",
+        [p["child_id"] for p in out["placements"]],
+        f"decision {decision_id}",
+    )
+    return out

@@ -52,7 +52,7 @@ def test_spanish_reasons_read_as_spanish() -> None:
         "habla español e inglés, otro de los idiomas de C2 (el primero: somalí)"
     )
     distance = Message("distance.removal", km=12.345)
-    assert said(distance.to_json(), "es") == "a 12,3 km del domicilio de retiro"
+    assert said(distance.to_json(), "es") == "a 12,3 km del domicilio del que fue separado/a"
     assert said(distance.to_json(), "en") == "12.3 km from the removal address"
 
 
@@ -104,8 +104,8 @@ def test_the_child_page_says_the_reasons_in_spanish(
     assert cells, "the page shows reasons"
     for cell in cells:
         assert not re.search(r"\b(the|from|takes|speaks|home|km from)\b", cell), cell
-    assert " km del domicilio de retiro" in spanish
-    assert re.search(r"a \d+,\d km del domicilio de retiro", spanish)
+    assert " km del domicilio del que fue separado/a" in spanish
+    assert re.search(r"a \d+,\d km del domicilio del que fue separado/a", spanish)
 
 
 def test_the_plan_explanation_says_why_in_spanish(

@@ -233,7 +233,8 @@ def test_an_unknown_child_is_not_found(county: tuple[TestClient, dict[str, str]]
 def test_a_decision_through_the_page_takes_a_bed(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
-    """The top-ranked home needs no reason; the page shows the placement and one bed fewer."""
+    """The top-ranked home needs no reason; the post redirects (303) to the decision's page,
+    which shows the placement and one bed fewer."""
     client, keys = county
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
@@ -248,8 +249,12 @@ def test_a_decision_through_the_page_takes_a_bed(
             "options_shown": shown,
             **takes,
         },
+        follow_redirects=False,
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 303, answer.text
+    assert re.fullmatch(r"/pages/decisions/\d+", answer.headers["location"])
+    answer = client.get(answer.headers["location"])
+    assert answer.status_code == 200
     after = int(re.search(rf'data-home="{shown[0]}" data-free="(\d+)"', answer.text).group(1))  # type: ignore[union-attr]
     assert after == before - 1
     assert f"{child} is placed in home {shown[0]}" in answer.text
@@ -259,7 +264,8 @@ def test_a_decision_through_the_page_takes_a_bed(
 
 
 def test_a_decision_off_the_top_needs_a_reason(county: tuple[TestClient, dict[str, str]]) -> None:
-    """Choosing rank 2 without a reason is refused with 422 and the service's sentence."""
+    """Choosing rank 2 without a reason is refused with 422 and a sentence beside the reason
+    field naming the first-ranked home; the field is marked and has the focus."""
     client, keys = county
     sign_in(client, keys["coordinator"])
     child = a_waiting_child(client)
@@ -270,8 +276,19 @@ def test_a_decision_off_the_top_needs_a_reason(county: tuple[TestClient, dict[st
         data={"participant": "caseworker", "home": shown[1], "options_shown": shown, **takes},
     )
     assert answer.status_code == 422
-    assert "a reason is required" in answer.text
-    assert 'role="alert"' in answer.text
+    error = re.search(
+        r'<p class="field-error" role="alert" id="error-reason">(.*?)</p>', answer.text
+    )
+    assert error is not None
+    assert error.group(1) == (
+        f"Not recorded: give a reason. Home {shown[1]} is not the first-ranked home "
+        f"({shown[0]}), so the team says why it chose it."
+    )
+    # right above the reason box, which says it is invalid and takes the focus
+    box = answer.text[error.end() : answer.text.index("</textarea>", error.end())]
+    assert box.lstrip().startswith('<textarea id="reason"')
+    assert 'aria-invalid="true" aria-describedby="error-reason" autofocus' in box
+    assert "the decision was not recorded" not in answer.text  # no API text
 
 
 def test_a_bed_taken_meanwhile_answers_409_on_the_page(
@@ -288,7 +305,8 @@ def test_a_bed_taken_meanwhile_answers_409_on_the_page(
     home = free[0]
     reason = {"reason": "the team chose it"}
     data = {"participant": "caseworker", "home": home, "options_shown": shown, **takes, **reason}
-    assert client.post(f"/pages/children/{child}/decision", data=data).status_code == 201
+    taken = client.post(f"/pages/children/{child}/decision", data=data, follow_redirects=False)
+    assert taken.status_code == 303
     other = next(c for c in a_list_of_waiting(client) if c != child)
     again = {**data, f"children:{home}": other}
     answer = client.post(f"/pages/children/{other}/decision", data=again)
@@ -651,7 +669,7 @@ def test_the_chosen_start_date_reaches_the_placement(
         f"/pages/children/{child}/decision",
         data={**data, **reason, "started_on": day.isoformat()},
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 200, answer.text  # the decision's page, after the redirect
     assert f"{child} is placed in home {shown[0]} from {format_date(day, 'en')}." in answer.text
     with Session(engine_of(client)) as session:
         placed = session.execute(
@@ -681,13 +699,14 @@ def test_a_start_date_that_is_no_date_or_in_the_future_records_nothing(
     bad = client.post(path, data={**data, "started_on": "31/02/2026"})
     assert bad.status_code == 422
     assert "Not recorded: “31/02/2026” is not a date." in bad.text
-    assert 'value="31/02/2026"' in bad.text and 'role="alert"' in bad.text
+    assert 'value="31/02/2026"' in bad.text and 'id="error-started_on"' in bad.text
     spanish = client.post(f"{path}?lang=es", data={**data, "started_on": "mañana"})
     assert spanish.status_code == 422 and "«mañana» no es una fecha" in spanish.text
     later = (date.today() + timedelta(days=1)).isoformat()
-    future = client.post(path, data={**data, "started_on": later})
+    future = client.post(f"{path}?lang=en", data={**data, "started_on": later})
     assert future.status_code == 422
-    assert f"started_on: {later} is in the future" in future.text
+    assert "Not recorded: the start date is after today." in future.text
+    assert 'id="error-started_on"' in future.text
     assert (count_rows(client, Decision), count_rows(client, Placement)) == before
 
 
@@ -855,11 +874,12 @@ def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
     child, home = a_child_in_a_family_home(engine, "a <b>night</b> emergency")
     sign_in(client, keys["coordinator"])
     page = client.get(f"/pages/children/{child}").text
-    assert f"Lives in home {home} since" in page
+    assert f"{child} lives in home {home} since" in page
     assert "capacity waiver: a &lt;b&gt;night&lt;/b&gt; emergency" in page
     assert f'name="moves_from" value="{home}"' in page
     spanish = client.get(f"/pages/children/{child}?lang=es").text
-    assert f"Vive en el hogar {home} desde" in spanish and "excepción de capacidad" in spanish
+    assert f"{child} vive en el hogar {home} desde" in spanish
+    assert "excepción de capacidad" in spanish
     shown, takes = decision_form(page)
     answer = client.post(
         f"/pages/children/{child}/decision",
@@ -871,8 +891,9 @@ def test_a_child_in_a_family_home_shows_where_and_moves_on_purpose(
             "moves_from": home,
             **takes,
         },
+        follow_redirects=False,
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 303, answer.text
     with Session(engine) as session:
         open_homes = (
             session.execute(

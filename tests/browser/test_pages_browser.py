@@ -11,8 +11,8 @@ import pytest
 from tests.helpers.browser import SCREENSHOTS, shoot, sign_in
 from tests.helpers.pages import (
     a_child_in_a_family_home,
-    a_removal_and_the_homes_for_every_need,
     a_spanish_teen_turning_18,
+    icwa_siblings_split_by_a_kin_home,
 )
 
 pytestmark = pytest.mark.browser
@@ -163,7 +163,9 @@ def test_switch_to_spanish(page: Any, page_server: dict[str, Any]) -> None:
     page.locator("table.list tbody a").first.click()
     page.wait_for_load_state()
     reasons = page.locator("li.home-card").first.locator("td.reason").all_inner_texts()
-    assert any(re.fullmatch(r"a \d+,\d km del domicilio de retiro.*", r) for r in reasons)
+    assert any(
+        re.fullmatch(r"a \d+,\d km del domicilio del que fue separado/a.*", r) for r in reasons
+    )
     assert not any(" from the " in r or " km from " in r for r in reasons), reasons
     assert page.locator("#decide-h").inner_text() == "Decisión del equipo"
     shoot(page, "es-child")
@@ -188,83 +190,6 @@ def test_coordinator_sees_the_coming_18th_birthday_and_what_counts_against(
     shoot(page, "child-waiting-against")
 
 
-def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
-    """Records of this test's own (no sample child or home has this shape): two waiting
-    half-siblings, Ana (4, under ICWA, tribe "Test Nation") and Ben (12, not under ICWA), and
-    two homes. Home ZT has one bed, is licensed by Ana's tribe (ICWA tier 2 for her) and is
-    Ben's aunt's (kin of Ben only); home ZW has two beds, takes both and is of no tribe
-    (tier 4 for Ana). Ana is proposed ZT, her best tier (ICWA binds; kin first for Ben is
-    policy); ZW takes Ben; keeping both together in ZW is an alternative that needs good cause.
-
-    Both children need every capability, and the sample homes that offer them all are
-    excluded for them, so these two homes are their only options.
-    """
-    from datetime import date, timedelta
-
-    from data.db import session_scope
-    from data.formats import NEEDS
-    from data.models import Child, Episode, Home, SiblingGroup
-    from data.upsert import bump_change_counter
-
-    today = date.today()
-    ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}
-    with session_scope(engine) as session:
-        removal, capable = a_removal_and_the_homes_for_every_need(session)
-        place: dict[str, Any] = {
-            "latitude": removal.removal_latitude,
-            "longitude": removal.removal_longitude,
-            "community_id": removal.removal_community_id,
-        }
-        common: dict[str, Any] = {
-            "kind": "foster",
-            "status": "active",
-            "capacity": 1,
-            "capabilities": list(NEEDS),
-            "licensed_on": today - timedelta(days=400),
-            **place,
-        }
-        session.add(SiblingGroup(id="ZI-GROUP"))
-        session.add(
-            Home(
-                id=ids["tribal"],
-                age_min=0,
-                age_max=17,
-                tribe="Test Nation",
-                tribe_licensed=True,
-                kin_of=[ids["ben"]],
-                kin_relationship="paternal aunt",
-                **common,
-            )
-        )
-        session.add(Home(id=ids["other"], age_min=0, age_max=17, **{**common, "capacity": 2}))
-        session.flush()  # the group and the homes before the children who name them
-        for key, years, sex, icwa in (("ana", 4, "female", "yes"), ("ben", 12, "male", "no")):
-            session.add(
-                Child(
-                    id=ids[key],
-                    birth_date=today - timedelta(days=365 * years + 100),
-                    sex=sex,
-                    tribe="Test Nation" if icwa == "yes" else None,
-                    icwa=icwa,
-                    needs=list(NEEDS),
-                    sibling_group_id="ZI-GROUP",
-                    excluded_homes=capable,
-                )
-            )
-            session.flush()
-            session.add(
-                Episode(
-                    child_id=ids[key],
-                    removed_on=today - timedelta(days=30),
-                    removal_latitude=place["latitude"],
-                    removal_longitude=place["longitude"],
-                    removal_community_id=place["community_id"],
-                )
-            )
-        bump_change_counter(session)
-    return ids
-
-
 def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, Any]) -> None:
     """An ICWA child for whom the team prefers a home below the best ICWA tier: without good
     cause the page says so and no bed is taken; with it the decision is recorded."""
@@ -272,7 +197,7 @@ def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, A
     from urllib.request import Request, urlopen
 
     url = page_server["url"]
-    ids = _icwa_siblings_split_by_a_kin_home(page_server["engine"])
+    ids = icwa_siblings_split_by_a_kin_home(page_server["engine"])
     asked = Request(
         f"{url}/v1/matches",
         data=json.dumps({"child_id": ids["ana"]}).encode(),
@@ -297,12 +222,15 @@ def test_coordinator_records_icwa_good_cause(page: Any, page_server: dict[str, A
     assert "good cause" in page.locator(f"#together-{ids['other']}").inner_text()
     before = int(page.locator(f"#home-{ids['other']} .beds").get_attribute("data-free"))
     assert before == 2
+    assert page.locator("#icwa h2").inner_text() == "ICWA applies"
+    assert page.locator("#icwa ol.tiers li").count() == 4
+    page.locator("#icwa").screenshot(path=str(SCREENSHOTS / "icwa-section.png"))
     shoot(page, "icwa-child")
     page.check(f"#choose-together-{ids['other']}")
     page.fill("#reason", "Ana and Ben have never lived apart")
     page.click("section.decide button[type=submit]")
     page.wait_for_load_state()
-    problem = page.locator("#problem")
+    problem = page.locator("section.decide #error-icwa_good_cause")
     assert problem.inner_text().startswith("Not recorded: the chosen home departs from the ICWA")
     assert page.locator("h1").inner_text() == f"Child {ids['ana']}"
     beds = page.locator(f"#home-{ids['other']} .beds")
@@ -331,7 +259,7 @@ def test_coordinator_sees_a_child_placed_over_capacity(
     sign_in(page, url, page_server["keys"]["coordinator"])
     page.goto(f"{url}/pages/children/{child}")
     line = page.locator("#lives-in").inner_text()
-    assert f"Lives in home {home} since" in line
+    assert f"{child} lives in home {home} since" in line
     assert "(capacity waiver: a sibling arrived at night; the room is shared)" in line
     shoot(page, "child-lives-in-over-capacity")
     page.goto(f"{url}/pages/children/{child}?lang=es")

@@ -4,9 +4,11 @@ records that a page test adds to the sample county."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -18,6 +20,7 @@ from data.models import Child, Episode, Home, Placement
 from data.queries import waiting_children
 from data.upsert import bump_change_counter
 from tests.helpers.app import engine_of
+from tests.helpers.auth import bearer
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))
 
@@ -150,3 +153,113 @@ def a_child_in_a_family_home(engine: Engine, capacity_waiver: str) -> tuple[str,
         assert stay is not None and stay.home_id is not None
         stay.capacity_waiver = capacity_waiver
         return stay.child_id, stay.home_id
+
+
+def icwa_siblings_split_by_a_kin_home(engine: Engine) -> dict[str, str]:
+    """Records of this test's own (no sample child or home has this shape): two waiting
+    half-siblings, Ana (4, under ICWA, tribe "Test Nation") and Ben (12, not under ICWA), and
+    two homes. Home ZT has one bed, is licensed by Ana's tribe (ICWA tier 2 for her) and is
+    Ben's aunt's (kin of Ben only); home ZW has two beds, takes both and is of no tribe
+    (tier 4 for Ana). Ana is proposed ZT, her best tier (ICWA binds; kin first for Ben is
+    policy); ZW takes Ben; keeping both together in ZW is an alternative that needs good cause.
+
+    Both children need every capability, and the sample homes that offer them all are
+    excluded for them, so these two homes are their only options.
+    """
+    from data.models import SiblingGroup
+
+    today = date.today()
+    ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}
+    with session_scope(engine) as session:
+        removal, capable = a_removal_and_the_homes_for_every_need(session)
+        place: dict[str, Any] = {
+            "latitude": removal.removal_latitude,
+            "longitude": removal.removal_longitude,
+            "community_id": removal.removal_community_id,
+        }
+        common: dict[str, Any] = {
+            "kind": "foster",
+            "status": "active",
+            "capacity": 1,
+            "capabilities": list(NEEDS),
+            "licensed_on": today - timedelta(days=400),
+            **place,
+        }
+        session.add(SiblingGroup(id="ZI-GROUP"))
+        session.add(
+            Home(
+                id=ids["tribal"],
+                age_min=0,
+                age_max=17,
+                tribe="Test Nation",
+                tribe_licensed=True,
+                kin_of=[ids["ben"]],
+                kin_relationship="paternal aunt",
+                **common,
+            )
+        )
+        session.add(Home(id=ids["other"], age_min=0, age_max=17, **{**common, "capacity": 2}))
+        session.flush()  # the group and the homes before the children who name them
+        for key, years, sex, icwa in (("ana", 4, "female", "yes"), ("ben", 12, "male", "no")):
+            session.add(
+                Child(
+                    id=ids[key],
+                    birth_date=today - timedelta(days=365 * years + 100),
+                    sex=sex,
+                    tribe="Test Nation" if icwa == "yes" else None,
+                    icwa=icwa,
+                    needs=list(NEEDS),
+                    sibling_group_id="ZI-GROUP",
+                    excluded_homes=capable,
+                )
+            )
+            session.flush()
+            session.add(
+                Episode(
+                    child_id=ids[key],
+                    removed_on=today - timedelta(days=30),
+                    removal_latitude=place["latitude"],
+                    removal_longitude=place["longitude"],
+                    removal_community_id=place["community_id"],
+                )
+            )
+        bump_change_counter(session)
+    return ids
+
+
+def a_group_split_by_its_first_home(
+    engine: Engine, ranking: Callable[[str], dict[str, Any]]
+) -> dict[str, Any]:
+    """The ranking of a waiting sibling group whose first-ranked home takes two or more of
+    them but not all: the options differ in who goes and who waits. ``ranking`` answers
+    ``POST /v1/matches`` for a child id (through a test client, or over HTTP)."""
+    with Session(engine) as session:
+        ids = waiting_children(session)
+        groups = dict(
+            session.execute(
+                select(col(Child.id), col(Child.sibling_group_id)).where(col(Child.id).in_(ids))
+            ).all()
+        )
+    seen: set[str] = set()
+    for child in ids:
+        group = groups.get(child)
+        if group is None or group in seen:
+            continue
+        seen.add(group)
+        ranked = ranking(child)
+        first = ranked["candidates"][0] if ranked.get("candidates") else None
+        if first and not first["takes_all_siblings"] and len(first["children"]) >= 2:
+            return ranked
+    raise AssertionError("the sample county has a group whose first home takes only part")
+
+
+def ranking_through(client: TestClient, key: str) -> Callable[[str], dict[str, Any]]:
+    """``POST /v1/matches`` for a child id through the test client, with ``key``."""
+
+    def ranking(child_id: str) -> dict[str, Any]:
+        answer = client.post("/v1/matches", json={"child_id": child_id}, headers=bearer(key))
+        assert answer.status_code == 200, answer.text
+        ranked: dict[str, Any] = answer.json()
+        return ranked
+
+    return ranking

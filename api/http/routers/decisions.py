@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from sqlalchemy import select
-from sqlmodel import Session, col
 
 from api.http.auth import DecisionMaker
 from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
-from api.http.problems import Problem, problem_responses
+from api.http.problems import problem_responses
 from api.schemas import DecisionIn
-from api.services.audit import audit_read
-from api.services.decisions import decision_json, record_decision
-from data.models import Decision, DecisionParticipant
+from api.services.decisions import read_decision, record_decision
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
@@ -76,22 +72,4 @@ def post_decision(
 def get_decision(
     decision_id: Annotated[int, Path(ge=1, le=2**62)], engine: EngineDep, principal: DecisionMaker
 ) -> dict[str, Any]:
-    with Session(engine) as session:
-        decision = session.get(Decision, decision_id)
-        if decision is None:
-            raise Problem(404, f"no decision {decision_id}")
-        people = session.execute(
-            select(DecisionParticipant)
-            .where(col(DecisionParticipant.decision_id) == decision_id)
-            .order_by(col(DecisionParticipant.id))
-        ).scalars()
-        out = decision_json(decision, [{"role": p.role, "name": p.name} for p in people])
-    audit_read(
-        engine,
-        principal,
-        "read_decision",
-        "decision",
-        [p["child_id"] for p in out["placements"]],
-        f"decision {decision_id}",
-    )
-    return out
+    return read_decision(engine, principal, decision_id)
