@@ -7,6 +7,7 @@ import re
 from datetime import date, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -150,3 +151,29 @@ def a_child_in_a_family_home(engine: Engine, capacity_waiver: str) -> tuple[str,
         assert stay is not None and stay.home_id is not None
         stay.capacity_waiver = capacity_waiver
         return stay.child_id, stay.home_id
+
+
+def a_done_plan_for_half_the_waiting(engine: Engine) -> str:
+    """A finished cp-sat plan job, as of 2026-10-31, that places the first half of the waiting
+    children in home H0001 (2-4 km away) and leaves the rest unplaced; its baseline placed
+    the first ten. Returns the job's id."""
+    from api.services.plan_jobs import create_job
+
+    with Session(engine) as session:
+        waiting = waiting_children(session)
+    assignments = [
+        {"child_id": c, "home_id": "H0001", "score": 0.5, "distance_km": 2.0 + i % 3, "kin": False}
+        for i, c in enumerate(waiting[: len(waiting) // 2])
+    ]
+    result: dict[str, Any] = {
+        "method": "cp-sat",
+        "assignments": assignments,
+        "unplaced": [{"child_id": c, "reasons": []} for c in waiting[len(waiting) // 2 :]],
+        "summary": {},
+        "baseline_assignments": assignments[:10],
+    }
+    with session_scope(engine) as session:
+        job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
+        job.status = "done"
+        job.result = result
+        return job.id
