@@ -335,7 +335,7 @@ def latest_plan(session: Session) -> dict[str, Any] | None:
     jobs = session.execute(
         select(PlanJob)
         .where(col(PlanJob.status) == "done")
-        .order_by(col(PlanJob.finished_at).desc(), col(PlanJob.created_at).desc())
+        .order_by(col(PlanJob.finished_at).desc().nulls_last(), col(PlanJob.created_at).desc())
         .execution_options(yield_per=20)
     ).scalars()
     for job in jobs:

@@ -176,4 +176,5 @@ def a_done_plan_for_half_the_waiting(engine: Engine) -> str:
         job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
         job.status = "done"
         job.result = result
+        job.started_at = job.finished_at = job.created_at
         return job.id
