@@ -332,16 +332,15 @@ def latest_plan(session: Session) -> dict[str, Any] | None:
     from api.services.plan_jobs import job_json
     from data.models import PlanJob
 
-    jobs = session.execute(
-        select(PlanJob)
+    # ids and parameters only (small), newest first; the one job wanted is then read whole
+    rows = session.execute(
+        select(col(PlanJob.id), col(PlanJob.params))
         .where(col(PlanJob.status) == "done")
         .order_by(col(PlanJob.finished_at).desc().nulls_last(), col(PlanJob.created_at).desc())
-        .execution_options(yield_per=20)
-    ).scalars()
-    for job in jobs:
-        if not (job.params or {}).get("baseline"):
-            return job_json(job)
-    return None
+    ).all()
+    chosen = next((job_id for job_id, params in rows if not (params or {}).get("baseline")), None)
+    job = session.get(PlanJob, chosen) if chosen is not None else None
+    return job_json(job) if job is not None else None
 
 
 def _equity_chart(
