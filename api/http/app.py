@@ -136,6 +136,7 @@ def create_app(
     from api.pages import router as pages_router
     from api.services.gaps import GapCache
     from api.services.oidc import Provider, oidc_settings
+    from api.services.outcomes import OutcomeReportCache
     from api.services.plan_jobs import PlanRunner
     from api.services.plan_quota import PlanQuota
     from api.services.snapshots import SnapshotCache
@@ -172,6 +173,7 @@ def create_app(
     app.state.snapshots = SnapshotCache(app.state.engine)
     app.state.metrics = Metrics(app.state.engine, app.state.snapshots)
     app.state.gaps = GapCache(app.state.engine)
+    app.state.outcome_reports = OutcomeReportCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
     oidc = oidc_settings(settings)
     app.state.oidc = Provider(oidc) if oidc is not None else None  # the agency's, when set

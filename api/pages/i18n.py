@@ -25,6 +25,8 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.label": {"en": "Main", "es": "Principal"},
     "nav.children": {"en": "Waiting children", "es": "Niños en espera"},
     "nav.gaps": {"en": "Recruitment gaps", "es": "Déficit de familias"},
+    "nav.outcomes": {"en": "Outcomes", "es": "Resultados"},
+    "nav.equity": {"en": "Plan equity", "es": "Equidad del plan"},
     "nav.signout": {"en": "Sign out", "es": "Cerrar sesión"},
     "nav.signin": {"en": "Sign in", "es": "Iniciar sesión"},
     "lang.label": {"en": "Language", "es": "Idioma"},
@@ -851,6 +853,242 @@ TEXT: dict[str, dict[str, str]] = {
     "equity.group.6-12": {"en": "6 to 12", "es": "De 6 a 12"},
     "equity.group.13-17": {"en": "13 to 17", "es": "De 13 a 17"},
     "equity.group.18-21": {"en": "18 to 21", "es": "De 18 a 21"},
+    # outcomes and equity for supervisors (api/pages/outcomes.py)
+    "outcomes.title": {"en": "Outcomes and disparities", "es": "Resultados y disparidades"},
+    "outcomes.intro": {
+        "en": "How the agency's children fare, from the records: the measures of a period, their "
+        "trend year by year, and how they differ by race/ethnicity, sex and age band. Only counts "
+        "of groups are shown, never a child.",
+        "es": "Cómo les va a los niños de la agencia, según los registros: las medidas de un "
+        "periodo, su evolución año a año y cómo difieren por raza/etnia, sexo y grupo de edad. "
+        "Solo se muestran recuentos de grupos, nunca un niño.",
+    },
+    "outcomes.from": {"en": "From (YYYY-MM-DD)", "es": "Desde (AAAA-MM-DD)"},
+    "outcomes.to": {"en": "To (YYYY-MM-DD)", "es": "Hasta (AAAA-MM-DD)"},
+    "outcomes.year": {"en": "or a year", "es": "o un año"},
+    "outcomes.measure": {"en": "Measure", "es": "Medida"},
+    "outcomes.show": {"en": "Show", "es": "Mostrar"},
+    "outcomes.period.hint": {
+        "en": "Without dates: the 12 months ending a year before the latest record, so that every "
+        "12-month measure is complete.",
+        "es": "Sin fechas: los 12 meses que terminan un año antes del último registro, para que "
+        "todas las medidas a 12 meses estén completas.",
+    },
+    "outcomes.bad.title": {
+        "en": "Nothing is shown until this is corrected:",
+        "es": "No se muestra nada hasta corregir esto:",
+    },
+    "outcomes.bad.date": {
+        "en": "'{field}': '{value}' is not a date; write it as YYYY-MM-DD, e.g. 2025-01-31.",
+        "es": "'{field}': '{value}' no es una fecha; escríbala como AAAA-MM-DD, p. ej. 2025-01-31.",
+    },
+    "outcomes.bad.range": {
+        "en": "'{field}': {value} is outside the dates the records can hold ({first} to {last}).",
+        "es": "'{field}': {value} está fuera de las fechas que admiten los registros ({first} a "
+        "{last}).",
+    },
+    "outcomes.bad.year": {
+        "en": "'year': '{value}' is not a year; write four digits, e.g. 2024.",
+        "es": "'year': '{value}' no es un año; escriba cuatro cifras, p. ej. 2024.",
+    },
+    "outcomes.bad.both": {
+        "en": "Give either a year or a period ('from' and 'to'), not both.",
+        "es": "Indique un año o un periodo ('from' y 'to'), no ambos.",
+    },
+    "outcomes.bad.period": {
+        "en": "The period ends ('to' {end}) before it starts ('from' {start}).",
+        "es": "El periodo termina ('to' {end}) antes de empezar ('from' {start}).",
+    },
+    "outcomes.bad.measure": {
+        "en": "'measure': '{value}' is not one of the measures shown here ({choices}).",
+        "es": "'measure': '{value}' no es una de las medidas que se muestran aquí ({choices}).",
+    },
+    "outcomes.bad.unused": {
+        "en": "'{field}' does not apply here: the audit is of the latest plan, on its own date.",
+        "es": "'{field}' no se aplica aquí: la auditoría es del último plan, en su propia fecha.",
+    },
+    "outcomes.bad.records": {
+        "en": "The records cannot give these figures: {detail}",
+        "es": "Los registros no permiten estas cifras: {detail}",
+    },
+    "outcomes.period": {
+        "en": "Period {start} to {end}; records as of {as_of}.",
+        "es": "Periodo del {start} al {end}; registros a {as_of}.",
+    },
+    "outcomes.suppression": {
+        "en": "Counts from 1 to {last} are suppressed, and so is every rate, median and index "
+        "computed from them: the tables say so and the charts leave them out.",
+        "es": "Se omiten los recuentos de 1 a {last}, y también toda tasa, mediana o índice "
+        "calculado a partir de ellos: las tablas lo indican y los gráficos no los dibujan.",
+    },
+    "outcomes.measures": {"en": "Measures of the period", "es": "Medidas del periodo"},
+    "outcomes.measures.caption": {
+        "en": "Everyone in the period; the trend is the direction over the years below.",
+        "es": "Todos los niños del periodo; la tendencia es la dirección a lo largo de los años "
+        "de abajo.",
+    },
+    "outcomes.col.measure": {"en": "Measure", "es": "Medida"},
+    "outcomes.col.value": {"en": "Value", "es": "Valor"},
+    "outcomes.col.unit": {"en": "Unit", "es": "Unidad"},
+    "outcomes.col.numerator": {"en": "Counted", "es": "Contados"},
+    "outcomes.col.denominator": {"en": "Out of", "es": "De un total de"},
+    "outcomes.col.trend": {"en": "Trend", "es": "Tendencia"},
+    "outcomes.col.children": {"en": "Children", "es": "Niños"},
+    "outcomes.col.index": {"en": "Disparity index", "es": "Índice de disparidad"},
+    "outcomes.col.interval": {"en": "95% interval", "es": "Intervalo del 95 %"},
+    "outcomes.direction.up": {"en": "rising", "es": "en aumento"},
+    "outcomes.direction.down": {"en": "falling", "es": "en descenso"},
+    "outcomes.direction.flat": {"en": "steady", "es": "estable"},
+    "outcomes.direction.none": {"en": "—", "es": "—"},
+    "outcomes.unreliable": {"en": "(few children: unreliable)", "es": "(pocos niños: poco fiable)"},
+    "outcomes.suppressed": {"en": "suppressed (<{k})", "es": "omitido (<{k})"},
+    "outcomes.trends": {"en": "Year by year", "es": "Año a año"},
+    "outcomes.trends.none": {
+        "en": "The records hold no stay in care to draw a trend from.",
+        "es": "Los registros no contienen estancias en acogida con las que trazar una evolución.",
+    },
+    "outcomes.trends.caption": {
+        "en": "Everyone, by calendar year; the last year runs only to the date of the records.",
+        "es": "Todos los niños, por año natural; el último año llega solo hasta la fecha de los "
+        "registros.",
+    },
+    "outcomes.trend.percent": {
+        "en": "Placements and permanency, by year",
+        "es": "Colocaciones y permanencia, por año",
+    },
+    "outcomes.trend.days": {
+        "en": "Length of stay, by year",
+        "es": "Duración de la estancia, por año",
+    },
+    "outcomes.axis.year": {"en": "Year", "es": "Año"},
+    "outcomes.axis.percent": {"en": "% of children", "es": "% de niños"},
+    "outcomes.axis.days": {"en": "Days in care", "es": "Días en acogida"},
+    "outcomes.axis.index": {
+        "en": "Disparity index (1 = same as the reference group; log scale)",
+        "es": "Índice de disparidad (1 = igual que el grupo de referencia; escala logarítmica)",
+    },
+    "outcomes.leftout": {"en": "Not drawn: {items}.", "es": "No se dibuja: {items}."},
+    "outcomes.leftout.nothing": {
+        "en": "Every figure of the table is drawn.",
+        "es": "Se dibujan todas las cifras de la tabla.",
+    },
+    "outcomes.leftout.suppressed": {"en": "suppressed", "es": "omitido"},
+    "outcomes.leftout.noindex": {"en": "no index", "es": "sin índice"},
+    "outcomes.disparity": {"en": "Disparities by group", "es": "Disparidades por grupo"},
+    "outcomes.disparity.intro": {
+        "en": "The disparity index is a group's figure divided by the reference group's: 1 means "
+        "the same, 2 twice as often, 0.5 half as often. The line is the 95% interval; one that "
+        "crosses 1 does not show a difference the records can tell from chance.",
+        "es": "El índice de disparidad es la cifra de un grupo dividida por la del grupo de "
+        "referencia: 1 significa lo mismo, 2 el doble, 0,5 la mitad. La línea es el intervalo del "
+        "95 %; si cruza el 1, los registros no distinguen la diferencia del azar.",
+    },
+    "outcomes.disparity.chart": {
+        "en": "Disparity index: {measure}",
+        "es": "Índice de disparidad: {measure}",
+    },
+    "outcomes.disparity.references": {
+        "en": "Reference groups: {groups}",
+        "es": "Grupos de referencia: {groups}",
+    },
+    "outcomes.equity.link": {
+        "en": "The latest plan's equity audit",
+        "es": "La auditoría de equidad del último plan",
+    },
+    "outcomes.equity.title": {"en": "Equity of the latest plan", "es": "Equidad del último plan"},
+    "outcomes.equity.intro": {
+        "en": "The latest finished placement plan beside today's practice (the greedy baseline it "
+        "carries), by race/ethnicity, sex and age band. Matching never reads race: these figures "
+        "come from the records, afterwards.",
+        "es": "El último plan de colocación terminado junto a la práctica de hoy (la referencia "
+        "voraz que incluye), por raza/etnia, sexo y grupo de edad. La asignación nunca lee la "
+        "raza: estas cifras salen de los registros, después.",
+    },
+    "outcomes.equity.none": {
+        "en": "No placement plan has finished yet.",
+        "es": "Todavía no ha terminado ningún plan de colocación.",
+    },
+    "outcomes.equity.plan": {
+        "en": "Plan finished on {finished}, planned for {as_of}: {children} waiting children.",
+        "es": "Plan terminado el {finished}, planificado para el {as_of}: {children} niños en "
+        "espera.",
+    },
+    "outcomes.equity.open": {"en": "Open the plan", "es": "Abrir el plan"},
+    "outcomes.equity.chart": {
+        "en": "{measure}: plan and today, by group",
+        "es": "{measure}: plan y hoy, por grupo",
+    },
+    "outcomes.equity.caption": {
+        "en": "Filled dot: the plan; hollow dot: today's practice.",
+        "es": "Punto relleno: el plan; punto hueco: la práctica de hoy.",
+    },
+    "outcomes.unit.per 1,000 children": {"en": "per 1,000 children", "es": "por cada 1.000 niños"},
+    "outcomes.unit.%": {"en": "%", "es": "%"},
+    "outcomes.unit.days": {"en": "days", "es": "días"},
+    "outcomes.unit.km": {"en": "km", "es": "km"},
+    "outcomes.unit.per 1,000 days": {
+        "en": "per 1,000 days in care",
+        "es": "por cada 1.000 días en acogida",
+    },
+    "outcomes.m.entries_per_1000": {
+        "en": "Entries per 1,000 children",
+        "es": "Entradas por cada 1.000 niños",
+    },
+    "outcomes.m.own_community_first": {
+        "en": "First placement in own community",
+        "es": "Primera colocación en su comunidad",
+    },
+    "outcomes.m.distance_first_km": {
+        "en": "Median distance of first placement",
+        "es": "Distancia mediana de la primera colocación",
+    },
+    "outcomes.m.own_community_current": {
+        "en": "Current placement in own community",
+        "es": "Colocación actual en su comunidad",
+    },
+    "outcomes.m.distance_current_km": {
+        "en": "Median distance of current placement",
+        "es": "Distancia mediana de la colocación actual",
+    },
+    "outcomes.m.congregate_children": {
+        "en": "Children in congregate care",
+        "es": "Niños en acogimiento residencial",
+    },
+    "outcomes.m.congregate_days": {
+        "en": "Care days in congregate care",
+        "es": "Días en acogimiento residencial",
+    },
+    "outcomes.m.congregate_first": {
+        "en": "First placement congregate",
+        "es": "Primera colocación residencial",
+    },
+    "outcomes.m.congregate_point": {
+        "en": "In congregate care on the last day",
+        "es": "En acogimiento residencial el último día",
+    },
+    "outcomes.m.stay_median_days": {
+        "en": "Median length of stay",
+        "es": "Duración mediana de la estancia",
+    },
+    "outcomes.m.stay_restricted_mean_days": {
+        "en": "Restricted mean length of stay",
+        "es": "Duración media restringida de la estancia",
+    },
+    "outcomes.m.permanency_12m": {"en": "Permanency in 12 months", "es": "Permanencia en 12 meses"},
+    "outcomes.m.reunification_12m": {
+        "en": "Reunification in 12 months",
+        "es": "Reunificación en 12 meses",
+    },
+    "outcomes.m.reentry_12m": {"en": "Re-entry in 12 months", "es": "Reingreso en 12 meses"},
+    "outcomes.m.moves_per_1000_days": {
+        "en": "Placement moves per 1,000 days",
+        "es": "Cambios de colocación por cada 1.000 días",
+    },
+    "outcomes.m.siblings_all": {"en": "Placed with all siblings", "es": "Con todos sus hermanos"},
+    "outcomes.m.siblings_some": {
+        "en": "Placed with some siblings",
+        "es": "Con alguno de sus hermanos",
+    },
     "explain.title": {"en": "Explanation for {child}", "es": "Explicación para {child}"},
     "explain.placed": {
         "en": "Home {home}, score {score}, {km} km away.",

@@ -7,6 +7,8 @@ read for disparity monitoring only, never for matching.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -20,7 +22,13 @@ from data.models import Child, Community, Episode, Home, Placement
 from outcomes import OutcomeReport, OutcomeSettings, OutcomeTables, evaluate
 from outcomes.tables import COMMUNITY_COLUMNS, EPISODE_COLUMNS, PLACEMENT_COLUMNS, RACE_FLAGS
 
-__all__ = ["load_outcome_tables", "outcome_report", "read_children", "read_outcome_tables"]
+__all__ = [
+    "OutcomeReportCache",
+    "load_outcome_tables",
+    "outcome_report",
+    "read_children",
+    "read_outcome_tables",
+]
 
 
 def _frame(session: Session, statement: Any, columns: Sequence[str]) -> pd.DataFrame:
@@ -152,3 +160,61 @@ def outcome_report(
     """Load the records and evaluate the outcome measures (see :func:`outcomes.evaluate`)."""
     tables = load_outcome_tables(url, engine=engine)
     return evaluate(tables, start=start, end=end, by=by, settings=settings)
+
+
+class OutcomeReportCache:
+    """Reports by race, sex and age band over ``engine``'s records, kept until they change.
+
+    Reading the records and evaluating every measure with its yearly trend takes seconds on a
+    county; the pages ask for the same period again and again (another chart, the other
+    language). A report is keyed by the ``records`` change counter
+    (:func:`api.services.snapshots.records_version`, bumped by every write of records) and its
+    period, so a page never shows figures older than the last committed write.
+    """
+
+    BREAKDOWNS = ("race", "sex", "age")
+    SIZE = 4  # periods kept per worker
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.builds = 0  # how many reports this worker has computed (for tests)
+        self._kept: OrderedDict[tuple[object, ...], OutcomeReport] = OrderedDict()
+        self._lock = threading.Lock()  # guards _kept
+        self._build = threading.Lock()  # one evaluation at a time: a burst computes once
+
+    def report(self, start: date | None, end: date | None) -> OutcomeReport:
+        """The report for a period (None, None: the default period of the records).
+
+        Raises
+        ------
+        ValueError
+            As :func:`outcomes.evaluate` (a period that ends before it starts).
+        outcomes.OutcomeInputError
+            When the records cannot be read as the engine's tables.
+        """
+        from api.services.snapshots import records_version
+
+        with Session(self.engine) as session:
+            key = (records_version(session), start, end)
+            found = self._found(key)
+            if found is not None:
+                return found
+            with self._build:
+                found = self._found(key)  # another request may just have computed it
+                if found is not None:
+                    return found
+                tables = read_outcome_tables(session)
+                report = evaluate(tables, start=start, end=end, by=self.BREAKDOWNS)
+                self.builds += 1
+        with self._lock:
+            self._kept[key] = report
+            while len(self._kept) > self.SIZE:
+                self._kept.popitem(last=False)
+        return report
+
+    def _found(self, key: tuple[object, ...]) -> OutcomeReport | None:
+        with self._lock:
+            report = self._kept.get(key)
+            if report is not None:
+                self._kept.move_to_end(key)
+            return report

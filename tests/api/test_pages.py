@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.http.app import create_app
@@ -25,6 +25,7 @@ from tests.helpers.auth import bearer
 from tests.helpers.pages import (
     TEMPLATES,
     a_child_in_a_family_home,
+    a_done_plan_for_half_the_waiting,
     a_spanish_teen_turning_18,
     a_waiting_child,
     count_rows,
@@ -787,16 +788,6 @@ def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
         assert _listed(answer.text) == unfiltered, odd
 
 
-def _done_plan(engine: Engine, result: dict[str, Any]) -> str:
-    from api.services.plan_jobs import create_job
-
-    with session_scope(engine) as session:
-        job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
-        job.status = "done"
-        job.result = result
-        return job.id
-
-
 def test_plan_page_shows_equity_to_supervisors_only(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
@@ -804,20 +795,7 @@ def test_plan_page_shows_equity_to_supervisors_only(
     the read audit-logged); a case system sees the plan without it."""
     client, keys = county
     engine = engine_of(client)
-    with Session(engine) as session:
-        waiting = waiting_children(session)
-    assignments = [
-        {"child_id": c, "home_id": "H0001", "score": 0.5, "distance_km": 2.0 + i % 3, "kin": False}
-        for i, c in enumerate(waiting[: len(waiting) // 2])
-    ]
-    result: dict[str, Any] = {
-        "method": "cp-sat",
-        "assignments": assignments,
-        "unplaced": [{"child_id": c, "reasons": []} for c in waiting[len(waiting) // 2 :]],
-        "summary": {},
-        "baseline_assignments": assignments[:10],
-    }
-    job_id = _done_plan(engine, result)
+    job_id = a_done_plan_for_half_the_waiting(engine)
     for role in ("admin", "coordinator"):
         sign_in(client, keys[role])
         page = client.get(f"/pages/plans/{job_id}")

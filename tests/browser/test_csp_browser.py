@@ -8,40 +8,9 @@ from typing import Any
 
 import pytest
 
-from api.http.headers import PAGE_CSP
-from tests.helpers.browser import shoot, sign_in
+from tests.helpers.browser import shoot, sign_in, visit_within_policy, watch_policy
 
 pytestmark = pytest.mark.browser
-
-# what the browser reports when the policy blocks something (console, or the DOM event)
-WATCH_VIOLATIONS = """() => {
-  window.__violations = [];
-  document.addEventListener('securitypolicyviolation',
-    e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
-}"""
-
-
-def _visit(page: Any, url: str, complaints: list[str]) -> None:
-    """Open ``url``; check its policy header and that the browser blocked nothing there."""
-    response = page.goto(url)
-    assert response is not None and response.ok, url
-    assert response.headers["content-security-policy"] == PAGE_CSP, url
-    violations = page.evaluate("() => window.__violations || []")
-    assert violations == [], (url, violations)
-    assert complaints == [], (url, complaints)
-
-
-def _watch(page: Any) -> list[str]:
-    """Collect the console's messages about the Content Security Policy."""
-    complaints: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            complaints.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    page.add_init_script(f"({WATCH_VIOLATIONS})()")
-    return complaints
 
 
 def test_the_main_pages_break_no_rule_of_their_policy(
@@ -51,17 +20,17 @@ def test_the_main_pages_break_no_rule_of_their_policy(
     community, as a coordinator and a recruiter: the stylesheet applies and no violation is
     reported."""
     url = page_server["url"]
-    complaints = _watch(page)
-    _visit(page, f"{url}/", complaints)
+    complaints = watch_policy(page)
+    visit_within_policy(page, f"{url}/", complaints)
     # the home page's styles come from the stylesheet now: its width is bounded by them
     assert page.evaluate("() => getComputedStyle(document.body).maxWidth") != "none"
     sign_in(page, url, page_server["keys"]["coordinator"])
     for path in ("/pages/children", "/pages/plans", "/pages/gaps"):
-        _visit(page, f"{url}{path}", complaints)
+        visit_within_policy(page, f"{url}{path}", complaints)
     first_child = page.goto(f"{url}/pages/children")
     assert first_child is not None
     href = page.locator("table.list tbody th a").first.get_attribute("href")
-    _visit(page, f"{url}{href}", complaints)
+    visit_within_policy(page, f"{url}{href}", complaints)
     bar = page.locator(".home-card svg.bar rect").first
     assert float(bar.get_attribute("width")) >= 0  # a factor bar drawn without inline style
     assert page.evaluate(
@@ -69,7 +38,7 @@ def test_the_main_pages_break_no_rule_of_their_policy(
     ) not in ("", "none")
     shoot(page, "csp-child")
     community = page_server["url"] + "/pages/communities/51"
-    _visit(page, community, complaints)
+    visit_within_policy(page, community, complaints)
 
 
 def test_a_form_posted_from_another_origin_gets_a_readable_refusal(

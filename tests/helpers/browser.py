@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from api.http.headers import PAGE_CSP
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # every input, select and textarea that a person fills must have a label
@@ -29,3 +31,34 @@ def sign_in(page: Any, url: str, key: str) -> None:
     page.fill("#api-key", key)
     page.click("form.stack button[type=submit]")
     page.wait_for_load_state()
+
+
+# what the browser reports when the policy blocks something (console, or the DOM event)
+WATCH_VIOLATIONS = """() => {
+  window.__violations = [];
+  document.addEventListener('securitypolicyviolation',
+    e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));
+}"""
+
+
+def visit_within_policy(page: Any, url: str, complaints: list[str]) -> None:
+    """Open ``url``; check its policy header and that the browser blocked nothing there."""
+    response = page.goto(url)
+    assert response is not None and response.ok, url
+    assert response.headers["content-security-policy"] == PAGE_CSP, url
+    violations = page.evaluate("() => window.__violations || []")
+    assert violations == [], (url, violations)
+    assert complaints == [], (url, complaints)
+
+
+def watch_policy(page: Any) -> list[str]:
+    """Collect the console's messages about the Content Security Policy."""
+    complaints: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            complaints.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.add_init_script(f"({WATCH_VIOLATIONS})()")
+    return complaints

@@ -263,3 +263,30 @@ def ranking_through(client: TestClient, key: str) -> Callable[[str], dict[str, A
         return ranked
 
     return ranking
+
+
+def a_done_plan_for_half_the_waiting(engine: Engine) -> str:
+    """A finished cp-sat plan job, as of 2026-10-31, that places the first half of the waiting
+    children in home H0001 (2-4 km away) and leaves the rest unplaced; its baseline placed
+    the first ten. Returns the job's id."""
+    from api.services.plan_jobs import create_job
+
+    with Session(engine) as session:
+        waiting = waiting_children(session)
+    assignments = [
+        {"child_id": c, "home_id": "H0001", "score": 0.5, "distance_km": 2.0 + i % 3, "kin": False}
+        for i, c in enumerate(waiting[: len(waiting) // 2])
+    ]
+    result: dict[str, Any] = {
+        "method": "cp-sat",
+        "assignments": assignments,
+        "unplaced": [{"child_id": c, "reasons": []} for c in waiting[len(waiting) // 2 :]],
+        "summary": {},
+        "baseline_assignments": assignments[:10],
+    }
+    with session_scope(engine) as session:
+        job = create_job(session, {"time_limit_s": 1, "as_of": "2026-10-31"}, None)
+        job.status = "done"
+        job.result = result
+        job.started_at = job.finished_at = job.created_at
+        return job.id
