@@ -20,7 +20,7 @@ plans                x         x            x
 equity               x                      x
 decisions            x         x            x
 gaps                 x                      x            x
-outcomes             x                                   x
+outcomes             x                      x            x
 audit                x
 metrics              x                                              x
 =================  =====  ===========  ===========  =========  =======
@@ -79,7 +79,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "equity": frozenset({"admin", "coordinator"}),
     "decisions": frozenset({"admin", "case_system", "coordinator"}),
     "gaps": frozenset({"admin", "coordinator", "recruiter"}),
-    "outcomes": frozenset({"admin", "recruiter"}),
+    # aggregates with small cells suppressed: for recruiters, and for coordinators' supervisors
+    "outcomes": frozenset({"admin", "coordinator", "recruiter"}),
     "audit": frozenset({"admin"}),
     # Prometheus' scrape: counts and timings only, never a record (api/http/metrics.py)
     "metrics": frozenset({"admin", "monitor"}),

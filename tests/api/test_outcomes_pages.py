@@ -29,18 +29,18 @@ def _svg(page: str, chart_id: str) -> ElementTree.Element:
     return ElementTree.fromstring(found.group(0))
 
 
-def test_recruiters_and_admins_read_outcomes_others_are_refused(
+def test_recruiters_supervisors_and_admins_read_outcomes_others_are_refused(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
     """The page needs the API's ``outcomes`` permission; the navigation links it for them."""
     client, keys = county
-    for role in ("recruiter", "admin"):
+    for role in ("recruiter", "coordinator", "admin"):
         sign_in(client, keys[role])
         page = client.get("/pages/outcomes?lang=en")
         assert page.status_code == 200, role
         assert '<a href="/pages/outcomes">Outcomes</a>' in page.text
         assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg"') == 3
-    for role in ("coordinator", "case_system"):
+    for role in ("case_system", "monitor"):
         sign_in(client, keys[role])
         assert client.get("/pages/outcomes").status_code == 403, role
         assert 'href="/pages/outcomes"' not in client.get("/pages/").text
