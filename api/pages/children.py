@@ -65,9 +65,10 @@ def children_page(
     if setting:
         rows = [r for r in rows if (r.setting or "none") == setting]
     # ASCII digits only: "²".isdigit() is true but int("²") fails
-    min_days = int(days) if days.isascii() and days.isdigit() and len(days) < 7 else None
-    if min_days is not None:
-        rows = [r for r in rows if r.days_waiting >= min_days]
+    days = days.strip()
+    days_ok = not days or (days.isascii() and days.isdigit() and len(days) < 7)
+    if days and days_ok:
+        rows = [r for r in rows if r.days_waiting >= int(days)]
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     number = _page_number(page, pages)
     first = (number - 1) * PAGE_SIZE
@@ -86,6 +87,8 @@ def children_page(
         request,
         "children.html",
         who,
+        200 if days_ok else 422,
+        days_error=not days_ok,
         rows=shown,
         total=len(everyone),
         matching=len(rows),

@@ -140,6 +140,12 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "filter.setting": {"en": "Where now", "es": "Dónde está ahora"},
     "filter.days": {"en": "Waiting at least (days)", "es": "En espera al menos (días)"},
+    "filter.days.bad": {
+        "en": "“{value}” is not a number of days: enter a whole number (0 or more); "
+        "the list below is not filtered by days",
+        "es": "«{value}» no es un número de días: escriba un número entero (0 o más); "
+        "la lista no está filtrada por días",
+    },
     "filter.any": {"en": "Any", "es": "Cualquiera"},
     "filter.apply": {"en": "Apply", "es": "Aplicar"},
     "filter.reset": {"en": "Clear", "es": "Borrar"},

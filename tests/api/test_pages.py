@@ -207,6 +207,23 @@ def test_the_waiting_list_filters(county: tuple[TestClient, dict[str, str]]) -> 
     assert re.findall(r'href="/pages/children/(C\d+)"', found) == [child]
 
 
+def test_a_days_filter_that_is_no_number_is_said_beside_it(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    """``days=abc`` is not silently ignored: 422, the list unfiltered by days, and a sentence
+    beside the field in the page's language."""
+    client, keys = county
+    sign_in(client, keys["coordinator"])
+    everyone = len(re.findall(r'href="/pages/children/C', client.get("/pages/children").text))
+    for lang, words in (("en", "is not a number of days"), ("es", "no es un número de días")):
+        page = client.get(f"/pages/children?days=abc&lang={lang}")
+        assert page.status_code == 422
+        assert 'id="error-days"' in page.text and words in page.text
+        assert "“abc”" in page.text or "«abc»" in page.text
+        assert len(re.findall(r'href="/pages/children/C', page.text)) == everyone
+        assert 'aria-invalid="true"' in page.text
+
+
 def test_the_child_page_is_audited_like_the_api(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
