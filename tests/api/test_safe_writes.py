@@ -359,3 +359,18 @@ def test_concurrent_retries_with_one_key(engine: Engine, tmp_path: Path) -> None
     assert later[0] == 201 and ids == {later[2]["id"]}
     assert later[1]["idempotent-replayed"] == "true"
     assert table_rows(engine, Decision) == 1
+
+
+def test_communities_take_conditions_too(client: TestClient, keys: dict[str, str]) -> None:
+    """A community (written as the whole collection) honours If-Match like any record."""
+    writer = bearer(keys["case_system"])
+    read = client.get("/v1/communities/1", headers=writer)
+    assert read.status_code == 200 and read.headers["etag"] == '"v1"'
+    body = {k: v for k, v in read.json().items() if k not in ("id", "version")}
+    renamed = {**body, "name": "Renamed"}
+    stale = client.put("/v1/communities/1", json=renamed, headers={**writer, "If-Match": '"v0"'})
+    assert stale.status_code == 412 and stale.json()["current_etag"] == '"v1"'
+    assert client.get("/v1/communities/1", headers=writer).json()["name"] == body["name"]
+    done = client.put("/v1/communities/1", json=renamed, headers={**writer, "If-Match": '"v1"'})
+    assert done.status_code == 200, done.text
+    assert done.headers["etag"] == '"v2"' and done.json()["name"] == "Renamed"
