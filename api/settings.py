@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     plan_jobs_per_role: int = Field(
         default=4, description="plans queued or running at once per role"
     )
+    require_if_match: bool = Field(
+        default=True,
+        description="a case_system key's PUT of an existing record must send If-Match (428)",
+    )
+    idempotency_key_hours: int = Field(
+        default=24, description="hours an Idempotency-Key's answer is kept for a retry"
+    )
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str | None = None
@@ -50,12 +57,12 @@ class Settings(BaseSettings):
     @classmethod
     def _whole_number(cls, value: Any) -> Any:
         # "3.0", "+3" or "3e0" would pass pydantic's int: a count of plans is digits only
-        if isinstance(value, str):
-            text = value.strip()
-            if not text.isascii() or not text.isdigit() or int(text) < 1:
-                raise ValueError(f"must be a whole number of plans, 1 or more; it is {value!r}")
-            return int(text)
-        return value
+        return _positive(value, "plans")
+
+    @field_validator("idempotency_key_hours", mode="before")
+    @classmethod
+    def _whole_hours(cls, value: Any) -> Any:
+        return _positive(value, "hours")
 
     @property
     def cors_origin_list(self) -> list[str]:
@@ -66,6 +73,16 @@ class Settings(BaseSettings):
     def public_origin_list(self) -> list[str]:
         """The addresses of ``FOSTERMATCH_PUBLIC_ORIGIN``, blanks dropped."""
         return [o for o in self.public_origin.split(",") if o.strip()]
+
+
+def _positive(value: Any, unit: str) -> Any:
+    """A whole number 1 or more written as digits only (pydantic's int takes "3.0", "3e0")."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise ValueError(f"must be a whole number of {unit}, 1 or more; it is {value!r}")
+        return int(text)
+    return value
 
 
 class _GivenEnvironment(EnvSettingsSource):

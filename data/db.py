@@ -19,7 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -35,6 +35,7 @@ __all__ = [
     "schema_revision",
     "session_scope",
     "upgrade",
+    "write_lock",
 ]
 
 DATABASE_URL_ENV = "FOSTERMATCH_DATABASE_URL"
@@ -115,6 +116,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose work is one transaction: committed on success, rolled back on error."""
     with Session(engine) as session, session.begin():
         yield session
+
+
+def write_lock(session: Session) -> None:
+    """On SQLite, as the first statement of a transaction: take the database's write lock now
+    (``BEGIN IMMEDIATE``), so what the transaction reads stays true until it commits; one
+    writer at a time. PostgreSQL's callers lock the rows they read (``FOR UPDATE``) instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
 
 
 def alembic_config() -> Config:

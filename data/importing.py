@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import Engine, select
-from sqlalchemy import text as sql_text
 from sqlmodel import Session
 
 from data.capacity import Overfull, capacity_checks, lock_children_and_homes
 from data.checks import World, check_rows, read_rows, record_scope
-from data.db import session_scope
+from data.db import session_scope, write_lock
 from data.formats import CHILDREN, COMMUNITIES_FILE, CSV_FILES, HOMES, PLACEMENTS, FileSpec
 from data.models import Community
 from data.parsing import ParsedFile, Row, parse_communities
@@ -86,6 +85,7 @@ def import_folder(
     *,
     progress: Progress | None = None,
     before_commit: Callable[[Session, ImportReport], None] | None = None,
+    before_write: BeforeWrite | None = None,
 ) -> ImportReport:
     """Import a folder of the folder format in one transaction; raise ``ImportFailed`` on problems.
 
@@ -101,6 +101,9 @@ def import_folder(
     before_commit
         Called with the session and the report once everything is written, inside the
         import's transaction (the audit log's entries are written there).
+    before_write
+        Called first in the transaction, after the write lock (see :func:`import_record`);
+        it may refuse the import by raising.
 
     Raises
     ------
@@ -141,6 +144,9 @@ def import_folder(
 
     report = ImportReport()
     with session_scope(engine) as session:
+        if before_write is not None:
+            write_lock(session)
+            before_write(session)
         index = communities.index if communities else community_index(session)
         if index is None and COMMUNITIES_FILE not in present:
             problems.add(
@@ -229,10 +235,16 @@ def import_zip(
 
 
 OnWrite = Callable[[Session, Row | None, Row], None]
+BeforeWrite = Callable[[Session], None]
 
 
 def import_record(
-    engine: Engine, spec: FileSpec, text: str, *, on_write: OnWrite | None = None
+    engine: Engine,
+    spec: FileSpec,
+    text: str,
+    *,
+    on_write: OnWrite | None = None,
+    before_write: BeforeWrite | None = None,
 ) -> FileCounts:
     """Write the one row of ``text`` (a file of ``spec`` with a header) as an import would.
 
@@ -244,6 +256,10 @@ def import_record(
 
     ``on_write`` is called in the transaction with the stored row (None: a new record) and
     the row written, when the record was inserted or changed (the audit log writes there).
+    ``before_write`` is called first in the transaction, once the write lock is held (on
+    SQLite the whole database's, on PostgreSQL the rows the caller locks in it): a condition
+    it checks, such as the record's version, still holds when the transaction commits. It
+    refuses the write by raising.
 
     Raises
     ------
@@ -261,8 +277,14 @@ def import_record(
         raise problems.failed()
     row = parsed.rows[0]
     with session_scope(engine) as session:
+        if spec is PLACEMENTS or before_write is not None:
+            write_lock(session)
         if spec is PLACEMENTS:
-            _lock_for_placement(session, row)
+            lock_children_and_homes(
+                session, [row["child_id"]], [row["home_id"]] if row["home_id"] else []
+            )
+        if before_write is not None:
+            before_write(session)
         index = community_index(session)
         if index is None:
             problems.add(
@@ -286,10 +308,3 @@ def import_record(
             if on_write is not None:
                 on_write(session, old, row)
     return counts
-
-
-def _lock_for_placement(session: Session, row: Row) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        # the first statement of the transaction: one writer at a time from the first read
-        session.execute(sql_text("BEGIN IMMEDIATE"))
-    lock_children_and_homes(session, [row["child_id"]], [row["home_id"]] if row["home_id"] else [])

@@ -28,6 +28,7 @@ __all__ = [
     "DecisionParticipant",
     "Episode",
     "Home",
+    "IdempotencyKey",
     "Partner",
     "Placement",
     "PlanJob",
@@ -37,6 +38,12 @@ __all__ = [
 
 def _list_column() -> Any:
     return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+def _version() -> Any:
+    # a record's version: 1 when written first, one more on every change (data/upsert.py);
+    # the API's ETag and If-Match compare it
+    return Field(default=1, sa_column_kwargs={"server_default": "1", "nullable": False})
 
 
 class Community(SQLModel, table=True):
@@ -49,6 +56,7 @@ class Community(SQLModel, table=True):
     child_population: int | None = None
     # the GeoJSON geometry object, serialised; repaired with make_valid when it was invalid
     geometry: str = Field(sa_column=Column(Text, nullable=False))
+    version: int = _version()
 
 
 class SiblingGroup(SQLModel, table=True):
@@ -86,6 +94,7 @@ class Home(SQLModel, table=True):
     licensed_on: date | None = None
     closed_on: date | None = None
     closed_reason: str | None = Field(default=None, max_length=100)
+    version: int = _version()
 
 
 class Child(SQLModel, table=True):
@@ -110,6 +119,7 @@ class Child(SQLModel, table=True):
     school_latitude: float | None = None
     school_longitude: float | None = None
     school_community_id: str | None = Field(default=None, foreign_key="communities.id")
+    version: int = _version()
 
 
 class Episode(SQLModel, table=True):
@@ -126,6 +136,7 @@ class Episode(SQLModel, table=True):
     removal_community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
     discharged_on: date | None = Field(default=None, index=True)
     discharge_reason: str | None = Field(default=None, max_length=20)
+    version: int = _version()
 
 
 # An open family placement: not ended, in a family home (pre-adoptive, kin or foster; the
@@ -165,6 +176,7 @@ class Placement(SQLModel, table=True):
     ended_on: date | None = Field(default=None, index=True)
     end_reason: str | None = Field(default=None, max_length=100)
     capacity_waiver: str | None = Field(default=None, max_length=500)
+    version: int = _version()
 
 
 class Applicant(SQLModel, table=True):
@@ -180,6 +192,7 @@ class Applicant(SQLModel, table=True):
     community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
     interests: list[str] = _list_column()
     languages: list[str] = _list_column()
+    version: int = _version()
 
 
 class Partner(SQLModel, table=True):
@@ -195,6 +208,7 @@ class Partner(SQLModel, table=True):
     community_id: str | None = Field(default=None, foreign_key="communities.id", index=True)
     languages: list[str] = _list_column()
     contact: str | None = Field(default=None, max_length=200)
+    version: int = _version()
 
 
 class ChangeCounter(SQLModel, table=True):
@@ -304,3 +318,29 @@ class PlanJob(SQLModel, table=True):
     created_at: datetime = _timestamp(nullable=False)
     started_at: datetime | None = _timestamp(nullable=True)
     finished_at: datetime | None = _timestamp(nullable=True)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A POST's ``Idempotency-Key`` and the answer it got, so a retry gets the same answer.
+
+    ``status`` is None while the first request is still being answered (a retry meanwhile is
+    refused); the stored answer is written in the transaction of the work it reports.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("caller", "key", name="uq_idempotency_keys_caller_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # who sent it: "key:<api key id>" or "oidc:<subject>"; one caller's keys never answer another
+    caller: str = Field(max_length=200)
+    key: str = Field(max_length=255)
+    method: str = Field(max_length=10)
+    path: str = Field(max_length=500)
+    request_hash: str = Field(max_length=64)  # SHA-256 of the request body, hex
+    # one more each time a retry takes over a claim whose request died: only the request
+    # holding the current attempt may store the answer
+    attempt: int = 1
+    status: int | None = None
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _timestamp(nullable=False, index=True)

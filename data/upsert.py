@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from data.formats import CSV_FILES, FileSpec
@@ -24,6 +24,7 @@ __all__ = [
     "natural_key",
     "rederive_all",
     "table_of",
+    "update_rows",
     "upsert",
 ]
 
@@ -74,10 +75,34 @@ def upsert(
     table = table_of(model)
     if inserts:
         session.execute(insert(table), inserts)
-    if updates:
-        session.execute(update(model), updates)
+    update_rows(session, model, updates)
     counts.inserted, counts.updated = len(inserts), len(updates)
     return counts
+
+
+def update_rows(session: Session, model: type[SQLModel], rows: list[Row]) -> None:
+    """Update stored rows by primary key with the columns each row gives, one more version each.
+
+    The version is incremented by the database (``version = version + 1``), not computed from
+    a value read earlier: two writers changing one record end two versions further on.
+    """
+    if not rows:
+        return
+    table = table_of(model)
+    pk = next(iter(table.primary_key.columns)).name
+    shapes: dict[tuple[str, ...], list[Row]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(k for k in row if k not in (pk, "version"))), []).append(row)
+    for columns, same in shapes.items():
+        # the bound names differ from the columns': SQLAlchemy reserves those for SET
+        statement = (
+            update(table)
+            .where(table.c[pk] == bindparam("b__pk"))
+            .values({**{c: bindparam(f"b_{c}") for c in columns}, "version": table.c.version + 1})
+        )
+        session.execute(
+            statement, [{"b__pk": r[pk], **{f"b_{c}": r[c] for c in columns}} for r in same]
+        )
 
 
 def add_sibling_groups(session: Session, children: Iterable[Row]) -> None:
@@ -107,8 +132,7 @@ def rederive_all(session: Session, index: CommunityIndex) -> None:
                 [np.nan if r[2] is None else r[2] for r in rows],
             )
             changed = [{pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c]
-            if changed:
-                session.execute(update(spec.model), changed)
+            update_rows(session, spec.model, changed)
 
 
 def bump_change_counter(session: Session, name: str = "records") -> None:

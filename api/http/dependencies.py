@@ -19,6 +19,7 @@ from api.services.oidc import Provider
 from api.services.plan_jobs import PlanRunner
 from api.services.plan_quota import PlanQuota
 from api.services.snapshots import SnapshotCache
+from api.settings import Settings
 from matching import Policy
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "PlanRunnerDep",
     "PolicyDep",
     "SessionDep",
+    "SettingsDep",
     "SnapshotsDep",
     "get_session",
 ]
@@ -82,7 +84,14 @@ def get_identity_provider(request: Request) -> Provider | None:
     return provider
 
 
+def get_settings(request: Request) -> Settings:
+    """The deployment's settings, read when the application was built."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 PolicyDep = Annotated[Policy, Depends(get_policy)]
 SnapshotsDep = Annotated[SnapshotCache, Depends(get_snapshots)]

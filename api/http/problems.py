@@ -29,6 +29,8 @@ from api.services.errors import (
     FieldError,
     Invalid,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     ServiceError,
     TooLarge,
     TooMany,
@@ -57,16 +59,25 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     414: "URI too long",
     415: "Unsupported media type",
     422: "Invalid request",
+    428: "Precondition required",
     429: "Too many requests",
     431: "Request header fields too large",
     500: "Internal error",
     503: "Service unavailable",
 }
-_TYPES = {422: "validation", 401: "unauthenticated", 403: "forbidden", 409: "conflict"}
+_TYPES = {
+    422: "validation",
+    401: "unauthenticated",
+    403: "forbidden",
+    409: "conflict",
+    412: "precondition-failed",
+    428: "precondition-required",
+}
 MAX_ERRORS = 100  # field errors listed in one answer; ``errors_total`` then gives them all
 MAX_INSTANCE = 200  # characters of the path echoed as ``instance`` (a 414's path is huge)
 
@@ -75,6 +86,8 @@ _STATUS_OF_ERROR: dict[type[ServiceError], int] = {
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,
+    PreconditionFailed: 412,
+    PreconditionRequired: 428,
     TooLarge: 413,
     TooMany: 429,
     Unavailable: 503,
@@ -124,15 +137,23 @@ def status_of(error: ServiceError) -> int:
 
 def service_error_response(request: Request, error: ServiceError) -> JSONResponse:
     """The problem+json response for a service's domain ``error``."""
-    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else None
-    total = {"errors_total": error.errors_total} if error.errors_total is not None else None
+    headers = {"Retry-After": str(error.retry_after_s)} if error.retry_after_s else {}
+    extensions: dict[str, Any] = {}
+    if error.errors_total is not None:
+        extensions["errors_total"] = error.errors_total
+    if isinstance(error, PreconditionFailed | PreconditionRequired):
+        # RFC 9110: the answer names the current representation's tag, so a client can
+        # read it again (GET) before deciding what to send
+        extensions["current_etag"] = error.current_etag
+        if error.current_etag is not None:
+            headers["ETag"] = error.current_etag
     return problem_response(
         request,
         status_of(error),
         error.detail,
         errors=error.errors,
-        headers=headers,
-        extensions=total,
+        headers=headers or None,
+        extensions=extensions or None,
     )
 
 

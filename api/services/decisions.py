@@ -25,7 +25,7 @@ shelter, group home or institution is stepped down without ``moves_from``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
@@ -227,8 +227,12 @@ def record_decision(
     policy: Policy,
     principal: Principal,
     body: DecisionIn,
+    before_commit: Callable[[Session, dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Check and record a decision; returns its JSON.
+
+    ``before_commit`` is called in the decision's transaction, just before it commits, with
+    the JSON about to be returned (an idempotency key's answer is stored there).
 
     Raises
     ------
@@ -309,6 +313,7 @@ def record_decision(
                 else:
                     stay.ended_on = started_on
                     stay.end_reason = "moved by a team decision"
+                    stay.version += 1
                     ended.append(
                         {
                             "child_id": p.child_id,
@@ -360,9 +365,12 @@ def record_decision(
             f"decision {decision.id}",
             record_id=str(decision.id),
         )
-        session.commit()
         participants = [{"role": p.role, "name": p.name} for p in body.participants]
-        return {**decision_json(decision, participants), "ended": ended}
+        out = {**decision_json(decision, participants), "ended": ended}
+        if before_commit is not None:
+            before_commit(session, out)
+        session.commit()
+        return out
 
 
 def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,8 @@
      ├── NotFound       a record asked for is not in the records
      ├── Conflict       the records forbid it now: a bed taken, a record still referred to
      ├── Invalid        the request itself is wrong: ``errors`` names each field
+     ├── PreconditionFailed    a condition of the request (If-Match, If-None-Match) is false
+     ├── PreconditionRequired  an update that must say which version it replaces did not
      ├── TooLarge       more than a limit allows (an upload's size, its count of problems)
      ├── TooMany        a limit on work at once reached; ``retry_after_s`` says when to retry
      └── Unavailable    something the service needs is down; ``retry_after_s`` as above
@@ -24,6 +26,8 @@ __all__ = [
     "FieldError",
     "Invalid",
     "NotFound",
+    "PreconditionFailed",
+    "PreconditionRequired",
     "ServiceError",
     "TooLarge",
     "TooMany",
@@ -75,6 +79,26 @@ class Conflict(ServiceError):
 
 class Invalid(ServiceError):
     """The request is wrong in itself: ``errors`` names each field at fault."""
+
+
+class PreconditionFailed(ServiceError):
+    """A condition of the request is false now: the record changed since the caller read it
+    (a stale or unknown ``If-Match``), or exists where ``If-None-Match: *`` asked it not to.
+
+    ``current_etag`` is the record's entity tag now (None when there is no record).
+    """
+
+    def __init__(self, detail: str, *, current_etag: str | None) -> None:
+        super().__init__(detail)
+        self.current_etag = current_etag
+
+
+class PreconditionRequired(ServiceError):
+    """An update of an existing record that does not say which version it replaces."""
+
+    def __init__(self, detail: str, *, current_etag: str) -> None:
+        super().__init__(detail)
+        self.current_etag = current_etag
 
 
 class TooLarge(ServiceError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,14 +20,16 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, String, cast, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from api.services.audit import Actor, audit_import, write_audit
 from api.services.errors import Conflict, FieldError, Invalid, NotFound, TooLarge
+from api.services.preconditions import Preconditions
 from core.csv_cells import CsvWriter
 from data import importing
 from data.capacity import OverCapacity, Overfull
-from data.db import session_scope
+from data.db import session_scope, write_lock
 from data.formats import (
     CHILDREN,
     COMMUNITIES_FILE,
@@ -50,7 +52,7 @@ from data.models import (
 )
 from data.problems import ImportFailed
 from data.queries import in_care, waiting_children
-from data.upsert import bump_change_counter
+from data.upsert import bump_change_counter, table_of
 
 __all__ = [
     "KINDS",
@@ -61,6 +63,7 @@ __all__ = [
     "list_records",
     "put_record",
     "record_json",
+    "record_version",
 ]
 
 
@@ -110,13 +113,15 @@ MONITORING_ONLY = ("race", "hispanic")
 
 
 def record_json(kind: Kind, row: Any, *, monitoring: bool = True) -> dict[str, Any]:
-    """A record with the folder's column names, its derived communities and surrogate id."""
+    """A record with the folder's column names, its derived communities and surrogate id,
+    and its ``version`` (the ETag's)."""
     if kind.spec is None:
         return {
             "id": row.id,
             "name": row.name,
             "child_population": row.child_population,
             "geometry": json.loads(row.geometry),
+            "version": row.version,
         }
     out: dict[str, Any] = {}
     if kind.key != ("id",):
@@ -128,6 +133,7 @@ def record_json(kind: Kind, row: Any, *, monitoring: bool = True) -> dict[str, A
         out[column.name] = value.isoformat() if isinstance(value, date) else value
     for _, _, target in kind.spec.points:
         out[target] = getattr(row, target)
+    out["version"] = row.version
     return out
 
 
@@ -141,6 +147,31 @@ def get_record(session: Session, kind: Kind, key: Mapping[str, Any]) -> Any:
     if row is None:
         raise NotFound(f"no {kind.singular} {_describe(key)} in the records")
     return row
+
+
+def record_version(session: Session, kind: Kind, key: Mapping[str, Any]) -> int | None:
+    """The stored version of the record with this key (None: there is none), locked until the
+    transaction ends on PostgreSQL (``FOR UPDATE``; SQLite's callers hold the write lock)."""
+    statement = select(table_of(kind.model).c.version).where(*_where(kind, key))
+    if session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    found: int | None = session.execute(statement).scalars().first()
+    return found
+
+
+def _guard(
+    kind: Kind, key: Mapping[str, Any], conditions: Preconditions | None
+) -> Callable[[Session], None] | None:
+    """The check of ``conditions`` run first in a write's transaction (None: no check)."""
+    if conditions is None:
+        return None
+
+    def check(session: Session) -> None:
+        conditions.check(
+            f"the {kind.singular} {_describe(key)}", record_version(session, kind, key)
+        )
+
+    return check
 
 
 def _record_id(key: Mapping[str, Any]) -> str:
@@ -313,12 +344,19 @@ def _community_fields(stored: Community | None, body: BaseModel) -> list[str]:
 
 
 def put_record(
-    engine: Engine, kind: Kind, key: Mapping[str, Any], body: BaseModel, principal: Actor
+    engine: Engine,
+    kind: Kind,
+    key: Mapping[str, Any],
+    body: BaseModel,
+    principal: Actor,
+    conditions: Preconditions | None = None,
 ) -> tuple[str, Any]:
     """Create or replace one record; returns ``inserted``/``updated``/``unchanged`` and the row.
 
     A record inserted or changed is audited (``upsert``, with the names of the fields
-    written) in the write's transaction; an unchanged one writes nothing.
+    written) in the write's transaction; an unchanged one writes nothing. ``conditions``
+    (If-Match, If-None-Match) are checked against the stored version in that transaction,
+    under its lock.
 
     Raises
     ------
@@ -327,6 +365,8 @@ def put_record(
     Conflict
         For a placement whose home differs from the stored one (the home is part of a
         placement's identity).
+    PreconditionFailed, PreconditionRequired
+        When ``conditions`` are not met; nothing is written.
     """
     fields: list[str] = []  # a community's fields written (the importer compares the others)
     with Session(engine) as session:
@@ -357,20 +397,34 @@ def put_record(
         if counts.inserted or counts.updated:
             _audit_write(session, principal, kind, key, "upsert", fields)
 
+    guard = _guard(kind, key, conditions)
     try:
         if kind.spec is None:
             # the communities are imported as a whole collection: every record's community
             # is derived again when a polygon changed
             with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
                 (Path(tmp) / COMMUNITIES_FILE).write_text(text, encoding="utf-8")
-                report = import_folder(engine, tmp, before_commit=audit_community)
+                report = import_folder(
+                    engine, tmp, before_commit=audit_community, before_write=guard
+                )
                 counts = report.files[COMMUNITIES_FILE]
         else:
-            counts = import_record(engine, kind.spec, text, on_write=audit)
+            counts = import_record(engine, kind.spec, text, on_write=audit, before_write=guard)
     except ImportFailed as failed:
         raise _import_problem(failed, kind.key, zip_file=False) from None
     except Overfull as refused:
         raise _overfull_problem(refused.over) from None
+    except IntegrityError:
+        # another request created the same record between this one's check and its insert
+        # (a missing row cannot be locked): its write stands, this one wrote nothing
+        if conditions is not None and conditions.if_none_match is not None:
+            with Session(engine) as session:
+                version = record_version(session, kind, key)
+            conditions.check(f"the {kind.singular} {_describe(key)}", version)
+        raise Conflict(
+            f"the {kind.singular} {_describe(key)} was created by another request at the "
+            "same moment; read it (GET) and send this change with its ETag as If-Match"
+        ) from None
     outcome = "inserted" if counts.inserted else "updated" if counts.updated else "unchanged"
     with Session(engine) as session:
         return outcome, get_record(session, kind, key)
@@ -441,15 +495,27 @@ def _blockers(session: Session, kind: Kind, row: Any) -> list[str]:
     return found
 
 
-def delete_record(engine: Engine, kind: Kind, key: Mapping[str, Any], principal: Actor) -> bool:
+def delete_record(
+    engine: Engine,
+    kind: Kind,
+    key: Mapping[str, Any],
+    principal: Actor,
+    conditions: Preconditions | None = None,
+) -> bool:
     """Delete a record in one transaction, audited in it; False when there was none.
 
     Raises
     ------
     Conflict
         When other records still refer to it (named in the message).
+    PreconditionFailed
+        When ``conditions`` (If-Match) are not met; nothing is deleted.
     """
     with session_scope(engine) as session:
+        guard = _guard(kind, key, conditions)
+        if guard is not None:
+            write_lock(session)  # the version read stays the version until the delete
+            guard(session)
         row = session.execute(select(kind.model).where(*_where(kind, key))).scalars().first()
         if row is None:
             return False
@@ -515,11 +581,18 @@ def list_records(
 # -- a folder as a zip file -------------------------------------------------------------------
 
 
-def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportReport:
+def import_zip(
+    engine: Engine,
+    source: BinaryIO,
+    principal: Actor,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
+) -> ImportReport:
     """Import a zipped folder (docs/data-format.md), all or nothing, in bounded
     memory; audited, one entry per file.
 
-    The files may sit at the top of the zip or in one folder inside it.
+    The files may sit at the top of the zip or in one folder inside it. ``before_commit`` is
+    called in the import's transaction with its report, before the audit entries (an
+    idempotency key's answer is stored there).
 
     Raises
     ------
@@ -529,7 +602,14 @@ def import_zip(engine: Engine, source: BinaryIO, principal: Actor) -> ImportRepo
         Otherwise, with the first problems found (``loc: ["body", "file", FILE, LINE,
         COLUMN]``) and ``errors_total`` counting all.
     """
+    audit = audit_import(principal)
+
+    def finish(session: Session, report: ImportReport) -> None:
+        if before_commit is not None:
+            before_commit(session, report)
+        audit(session, report)  # the audit entries last: each holds the chain until the commit
+
     try:
-        return importing.import_zip(engine, source, before_commit=audit_import(principal))
+        return importing.import_zip(engine, source, before_commit=finish)
     except ImportFailed as failed:
         raise _import_problem(failed, (), zip_file=True) from None

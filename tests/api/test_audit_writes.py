@@ -86,11 +86,14 @@ def test_put_and_delete_of_a_child_are_audited(
 
     before = _last_id(api_engine)
     changed = {**CHILD, "sex": "female"}
-    assert client.put("/v1/children/C9", json=changed, headers=writer).status_code == 200
+    # the case system names the version it replaces (If-Match), as it must for an update
+    update = {**writer, "If-Match": '"v1"'}
+    assert client.put("/v1/children/C9", json=changed, headers=update).status_code == 200
     assert _one(api_engine, before)["fields"] == ["sex"]
 
     before = _last_id(api_engine)
-    assert client.put("/v1/children/C9", json=changed, headers=writer).status_code == 200
+    update = {**writer, "If-Match": '"v2"'}
+    assert client.put("/v1/children/C9", json=changed, headers=update).status_code == 200
     assert _entries(api_engine, before) == []  # nothing written, nothing to audit
 
     assert client.delete("/v1/children/C9", headers=writer).status_code == 204
@@ -142,10 +145,14 @@ def test_put_and_delete_of_episodes_and_placements_are_audited(
         ("delete", "/v1/placements/C9/2025-01-01/foster_home", None, "delete", "placement", []),
         ("delete", "/v1/episodes/C9/2025-01-01", None, "delete", "episode", []),
     ]
+    tags: dict[str, str] = {}  # each record's ETag, sent back as If-Match on its next write
     for method, path, body, action, resource, fields in steps:
         before = _last_id(api_engine)
-        answer = client.request(method, path, json=body, headers=writer)
+        condition = {"If-Match": tags[path]} if path in tags else {}
+        answer = client.request(method, path, json=body, headers={**writer, **condition})
         assert answer.status_code in (200, 201, 204), answer.text
+        if "etag" in answer.headers:
+            tags[path] = answer.headers["etag"]
         entry = _one(api_engine, before)
         record_id = path.split("/", 3)[3]
         assert (entry["action"], entry["resource"], entry["record_id"]) == (

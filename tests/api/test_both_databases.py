@@ -25,8 +25,10 @@ def test_a_coordinators_day(engine: Engine, tmp_path: Path) -> None:
     writer, coordinator, admin = (bearer(keys[r]) for r in ("case_system", "coordinator", "admin"))
     with TestClient(create_app(engine)) as client:
         child = {"birth_date": "2016-02-03", "sex": "male", "separate_from": ["C1"]}
-        assert client.put("/v1/children/C9", json=child, headers=writer).status_code == 201
-        assert client.put("/v1/children/C9", json=child, headers=writer).status_code == 200
+        created = client.put("/v1/children/C9", json=child, headers=writer)
+        assert created.status_code == 201
+        update = {**writer, "If-Match": created.headers["etag"]}  # the version it replaces
+        assert client.put("/v1/children/C9", json=child, headers=update).status_code == 200
         refused = client.delete("/v1/children/C1", headers=writer)
         assert refused.status_code == 409 and "kept apart" in refused.json()["detail"]
         waiting = client.get("/v1/children?waiting=true", headers=coordinator).json()["items"]

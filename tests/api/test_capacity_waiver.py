@@ -81,7 +81,7 @@ def test_a_full_home_needs_a_capacity_waiver(
     again = client.put(
         "/v1/placements/C8/2024-02-01/foster_home",
         json={"home_id": "H1", "capacity_waiver": WAIVER},
-        headers=bearer(writer),
+        headers={**bearer(writer), "If-Match": waived.headers["etag"]},
     )
     assert again.status_code == 200  # idempotent, and audited once
     with Session(api_engine) as session:

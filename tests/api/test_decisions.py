@@ -22,6 +22,7 @@ from data.importing import import_folder
 from data.models import AuditEntry, Decision, DecisionParticipant, Placement
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import SMALL_FILES, write_small_folder
+from tests.helpers.server import at_once
 
 
 def _decision(child: str = "C2", home: str = "H2", **extra: Any) -> dict[str, Any]:
@@ -99,20 +100,24 @@ def test_a_lower_ranked_home_needs_a_reason(
 def test_icwa_departure_needs_good_cause(client: TestClient, keys: dict[str, str]) -> None:
     """Under ICWA, a tier-4 home while a home of the child's tribe is eligible needs good cause."""
     writer = bearer(keys["case_system"])
-    child = client.get("/v1/children/C2", headers=writer).json()
-    fields = {k: v for k, v in child.items() if k not in ("id", "school_community_id")}
+    read = client.get("/v1/children/C2", headers=writer)
+    fields = {
+        k: v for k, v in read.json().items() if k not in ("id", "school_community_id", "version")
+    }
     tribe = "Ho-Chunk Nation"
+    update = {**writer, "If-Match": read.headers["etag"]}  # the version read
     assert (
         client.put(
-            "/v1/children/C2", json={**fields, "icwa": "yes", "tribe": tribe}, headers=writer
+            "/v1/children/C2", json={**fields, "icwa": "yes", "tribe": tribe}, headers=update
         ).status_code
         == 200
     )
-    home = client.get("/v1/homes/H1", headers=writer).json()
-    fields = {k: v for k, v in home.items() if k not in ("id", "community_id")}
+    read = client.get("/v1/homes/H1", headers=writer)
+    fields = {k: v for k, v in read.json().items() if k not in ("id", "community_id", "version")}
+    update = {**writer, "If-Match": read.headers["etag"]}
     assert (
         client.put(
-            "/v1/homes/H1", json={**fields, "tribe": tribe, "tribe_licensed": True}, headers=writer
+            "/v1/homes/H1", json={**fields, "tribe": tribe, "tribe_licensed": True}, headers=update
         ).status_code
         == 200
     )
@@ -363,21 +368,13 @@ def _race_round(
     base: str, key: str, child: str, homes: tuple[str, str]
 ) -> dict[str, tuple[int, dict[str, Any]]]:
     """Two decisions for ``child`` at the same moment, one per home; the answers by home."""
-    start = threading.Barrier(len(homes))
-    answers: dict[str, tuple[int, dict[str, Any]]] = {}
 
-    def decide(home: str) -> None:
-        body = _decision(child=child, home=home, reason="both homes are near the school")
+    def decide(i: int) -> tuple[int, dict[str, Any]]:
+        body = _decision(child=child, home=homes[i], reason="both homes are near the school")
         body["options_shown"] = list(homes)
-        start.wait()
-        answers[home] = _post_decision(base, key, body)
+        return _post_decision(base, key, body)
 
-    threads = [threading.Thread(target=decide, args=(h,)) for h in homes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
+    return dict(zip(homes, at_once(len(homes), decide), strict=True))
 
 
 def test_one_child_two_homes_race(engine: Engine, tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ import io
 import zipfile
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine
 
 from data.models import Child, Home
 from tests.helpers.auth import bearer
+from tests.helpers.database import table_rows
 from tests.helpers.records import SMALL_FILES, small_zip
 
 
@@ -20,11 +20,6 @@ def _zip(files: dict[str, str], folder: str = "") -> bytes:
         for name, text in files.items():
             archive.writestr(folder + name, text)
     return buffer.getvalue()
-
-
-def count_rows(engine: Engine, model: type) -> int:
-    with Session(engine) as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def test_import_of_the_same_folder_changes_nothing(
@@ -52,7 +47,7 @@ def test_import_in_a_subfolder_adds_records(
     )
     assert response.status_code == 200, response.text
     assert response.json()["files"]["homes.csv"]["inserted"] == 1
-    assert count_rows(api_engine, Home) == 4
+    assert table_rows(api_engine, Home) == 4
 
 
 def test_a_bad_row_imports_nothing(
@@ -67,7 +62,7 @@ def test_a_bad_row_imports_nothing(
     homes = (
         SMALL_FILES["homes.csv"] + "H4,foster,active,41.92,-87.66,2,,,,,,en,,,,,,,2024-01-02,,\n"
     )
-    before = (count_rows(api_engine, Child), count_rows(api_engine, Home))
+    before = (table_rows(api_engine, Child), table_rows(api_engine, Home))
     response = client.post(
         "/v1/imports",
         files={"file": ("f.zip", _zip({"children.csv": children, "homes.csv": homes}))},
@@ -78,7 +73,7 @@ def test_a_bad_row_imports_nothing(
     assert problem["errors"][0]["loc"] == ["body", "file", "children.csv", 6, "sex"]
     assert "children.csv:6: column sex" in problem["detail"]
     assert "the format and its checks: docs/data-format.md" in problem["detail"]
-    assert (count_rows(api_engine, Child), count_rows(api_engine, Home)) == before
+    assert (table_rows(api_engine, Child), table_rows(api_engine, Home)) == before
 
 
 def test_not_a_zip_is_a_field_error(client: TestClient, keys: dict[str, str]) -> None:

@@ -37,13 +37,16 @@ def test_put_creates_then_is_idempotent(
     assert first.status_code == 201, first.text
     assert first.json()["community_id"] == "1"  # derived, as on import
     assert _version(api_engine) == before + 1
-    again = client.put("/v1/homes/H9", json=HOME, headers=headers)
+    # an update names the version it replaces (If-Match), as a case system must
+    current = {**headers, "If-Match": first.headers["etag"]}
+    again = client.put("/v1/homes/H9", json=HOME, headers=current)
     assert again.status_code == 200
     assert again.headers["x-record-outcome"] == "unchanged"
-    assert again.json() == first.json()
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
     assert _version(api_engine) == before + 1
-    changed = client.put("/v1/homes/H9", json={**HOME, "capacity": 3}, headers=headers)
+    changed = client.put("/v1/homes/H9", json={**HOME, "capacity": 3}, headers=current)
     assert changed.status_code == 200 and changed.headers["x-record-outcome"] == "updated"
+    assert changed.headers["etag"] == '"v2"' and changed.json()["version"] == 2
     assert _version(api_engine) == before + 2
     assert client.get("/v1/homes/H9", headers=headers).json()["capacity"] == 3
 

@@ -85,3 +85,28 @@ def test_postgres_url_uses_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
     """A plain postgresql:// URL is given the psycopg 3 driver."""
     monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://u@db/x")
     assert database_url() == "postgresql+psycopg://u@db/x"
+
+
+def test_record_versions_migrate_up_and_down(engine: Engine, small_folder: Path) -> None:
+    """Revision 0008 gives the stored records version 1 and the idempotency_keys table; its
+    downgrade takes both away and keeps the records; upgrading again restores them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from data.db import alembic_config
+    from data.importing import import_folder
+
+    import_folder(engine, small_folder)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    inspector = inspect(engine)
+    assert "idempotency_keys" not in inspector.get_table_names()
+    assert "version" not in {c["name"] for c in inspector.get_columns("homes")}
+    upgrade(engine)
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT DISTINCT version FROM children")).scalars()
+        assert list(versions) == [1]
+        homes = connection.execute(text("SELECT count(*) FROM homes")).scalar_one()
+    assert homes == 3 and is_current(engine)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, SQLModel
 
 from data.db import make_engine, upgrade
 from data.exporting import export_folder
@@ -26,6 +26,12 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = connection.execute(select(*columns)).all()
             out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
+
+
+def table_rows(engine: Engine, model: type) -> int:
+    """How many rows the table of ``model`` holds."""
+    with Session(engine) as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def fresh_sqlite(path: Path) -> Engine:

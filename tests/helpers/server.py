@@ -9,10 +9,12 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -85,3 +87,22 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def at_once(count: int, run: Callable[[int], T]) -> list[T]:
+    """``run(i)`` in ``count`` threads released together; their results in order."""
+    start = threading.Barrier(count)
+    results: list[T | None] = [None] * count
+
+    def go(i: int) -> None:
+        start.wait()
+        results[i] = run(i)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    done = [r for r in results if r is not None]
+    assert len(done) == count, f"{count - len(done)} of {count} threads gave no result"
+    return done

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from api.http.auth import Planner
-from api.http.dependencies import EngineDep, PlanQuotaDep, PlanRunnerDep
+from api.http.dependencies import EngineDep, PlanQuotaDep, PlanRunnerDep, SettingsDep
+from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once, json_body_hash
 from api.http.problems import Problem, problem_responses
 from api.schemas import PlanRequest
 from api.services.audit import audit_read, write_audit
+from api.services.idempotency import Answer
 from api.services.plan_jobs import create_job, fail_job, job_json, read_job
 from api.services.plan_quota import admitting, time_cap
 
@@ -71,28 +74,40 @@ def plan_job_json(session: Session, plan_id: str) -> dict[str, Any]:
 )
 def start_plan(
     body: PlanRequest,
-    response: Response,
+    request: Request,
     principal: Planner,
     engine: EngineDep,
+    settings: SettingsDep,
     quota: PlanQuotaDep,
     runner: PlanRunnerDep,
-) -> dict[str, Any]:
-    """Limits (429, or 422 over the time cap): :mod:`api.services.plan_quota`."""
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Limits (429, or 422 over the time cap): :mod:`api.services.plan_quota`.
+
+    With an ``Idempotency-Key``, a retry gets the first job (its id and ``Location``), not a
+    second plan; the key's answer is stored in the job's transaction.
+    """
     time_cap(principal, body.time_limit_s)
     params = body.model_dump(mode="json")
-    with Session(engine) as session, admitting(session, principal, quota, 1):
-        job = create_job(session, params, principal)
-        write_audit(session, principal, "plan_start", "plan", record_id=job.id)
-        session.commit()
-        job_id = job.id
-        out = job_json(job)
-    try:
-        runner.submit(job_id)
-    except RuntimeError:
-        fail_job(engine, job_id, "this worker does not run plans")
-        raise Problem(503, "this worker does not run plans; try another worker") from None
-    response.headers["Location"] = f"/v1/plans/{job_id}"
-    return out
+
+    def work(store: Store | None) -> Answer:
+        with Session(engine) as session, admitting(session, principal, quota, 1):
+            job = create_job(session, params, principal)
+            write_audit(session, principal, "plan_start", "plan", record_id=job.id)
+            job_id = job.id
+            answer = Answer(202, job_json(job), {"Location": f"/v1/plans/{job_id}"})
+            if store is not None:
+                store(session, answer)
+            session.commit()
+        try:
+            runner.submit(job_id)
+        except RuntimeError:
+            fail_job(engine, job_id, "this worker does not run plans")
+            raise Problem(503, "this worker does not run plans; try another worker") from None
+        return answer
+
+    key_hash = json_body_hash(body)
+    return answer_once(request, engine, settings, principal, idempotency_key, key_hash, work)
 
 
 @router.get(

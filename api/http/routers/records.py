@@ -5,21 +5,41 @@ child and removal date; placements by child, start date and setting (the keys of
 format). A ``PUT`` answers ``201`` when it created the record, ``200`` when it replaced or
 already held it; ``DELETE`` answers ``204`` whether or not the record was there (a retried
 delete is harmless) and ``409`` while other records refer to it.
+
+Each record has a version; ``GET`` and ``PUT`` answer its ``ETag`` (``"v<version>"``).
+``PUT`` and ``DELETE`` honour ``If-Match`` (``412`` when the record changed since) and ``PUT``
+``If-None-Match: *`` (create only); a ``case_system`` key's ``PUT`` of an existing record
+without ``If-Match`` is refused with ``428`` (``FOSTERMATCH_REQUIRE_IF_MATCH``). ``GET``
+honours ``If-None-Match`` with ``304``.
 """
 
 # no `from __future__ import annotations`: the route factories below annotate parameters with
 # classes held in variables, which FastAPI must see as objects, not as strings
 
+import hashlib
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Header,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.http.auth import RecordsWriter, require
-from api.http.dependencies import EngineDep
+from api.http.dependencies import EngineDep, SettingsDep
+from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once
 from api.http.problems import problem_responses
 from api.schemas import (
     FIRST_DAY,
@@ -34,7 +54,9 @@ from api.schemas import (
     Setting,
 )
 from api.services.audit import audit_read
+from api.services.idempotency import Answer
 from api.services.keys import Principal
+from api.services.preconditions import Preconditions, etag, matches_any
 from api.services.records import (
     KINDS,
     Kind,
@@ -45,7 +67,9 @@ from api.services.records import (
     put_record,
     record_json,
 )
+from api.settings import Settings
 from data.formats import PLACEMENT_SETTINGS
+from data.importing import ImportReport
 
 router = APIRouter(prefix="/v1", tags=["records"])
 
@@ -55,8 +79,26 @@ Limit = Annotated[int, Query(ge=1, le=500, description="records per page (100)")
 After = Annotated[
     str | None, Query(max_length=64, description="the `next` value of the previous page")
 ]
-_READ_ERRORS = problem_responses(401, 403, 404)
-_WRITE_ERRORS = problem_responses(401, 403, 409, 413, 422)
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description='the ETag of the version this write replaces (`"v3"`), or `*`: it exists; '
+        "412 when the record is not at that version"
+    ),
+]
+IfNoneMatchPut = Annotated[
+    str | None, Header(description="`*`: create only (412 when the record exists)")
+]
+IfNoneMatchGet = Annotated[
+    str | None, Header(description="the ETag the caller holds: 304 while it is current")
+]
+_READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the record; its `ETag` header is its version's"},
+    304: {"description": "the record is still at the version `If-None-Match` names"},
+    **problem_responses(401, 403, 404),
+}
+_WRITE_ERRORS = problem_responses(401, 403, 409, 412, 413, 422, 428)
+_DELETE_ERRORS = problem_responses(401, 403, 409, 412)
 
 
 def _page(kind: Kind, rows: list[Any], after: str | None, principal: Principal) -> dict[str, Any]:
@@ -71,9 +113,51 @@ def _child_ids(kind: Kind, rows: list[Any]) -> list[str]:
     return [r.id if kind.name == "children" else r.child_id for r in rows]
 
 
-def _written(response: Response, outcome: str) -> None:
+def _conditions(
+    principal: Principal, settings: Settings, if_match: str | None, if_none_match: str | None
+) -> Preconditions:
+    """The write's conditions; a case system must name the version it replaces when the
+    setting says so (the pages and the command line do not write through here)."""
+    return Preconditions(
+        if_match=if_match,
+        if_none_match=if_none_match,
+        require_if_match=settings.require_if_match and principal.role == "case_system",
+    )
+
+
+def _put(
+    kind: Kind,
+    key: dict[str, Any],
+    body: BaseModel,
+    engine: Engine,
+    response: Response,
+    principal: Principal,
+    conditions: Preconditions,
+) -> dict[str, Any]:
+    outcome, row = put_record(engine, kind, key, body, principal, conditions)
     response.status_code = status.HTTP_201_CREATED if outcome == "inserted" else 200
     response.headers["X-Record-Outcome"] = outcome
+    response.headers["ETag"] = etag(row.version)
+    return record_json(kind, row)
+
+
+def _get(
+    kind: Kind,
+    key: dict[str, Any],
+    engine: Engine,
+    principal: Principal,
+    if_none_match: str | None,
+) -> Response:
+    """The record with its ETag, or ``304`` while the caller's copy is current (the read is
+    audited either way: the answer confirms what the caller holds)."""
+    with Session(engine) as session:
+        row = get_record(session, kind, key)
+    _audit(engine, principal, kind, f"read_{kind.singular}", [row])
+    tag = etag(row.version)
+    if if_none_match is not None and matches_any(if_none_match, tag, weak=True):
+        return Response(status_code=304, headers={"ETag": tag})
+    body = record_json(kind, row, monitoring=principal.role != "coordinator")
+    return JSONResponse(body, headers={"ETag": tag})
 
 
 def _audit(
@@ -110,12 +194,14 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         record_id: IdPath,
         body: body_model,  # type: ignore[valid-type]
         engine: EngineDep,
+        settings: SettingsDep,
         response: Response,
         principal: RecordsWriter,
+        if_match: IfMatch = None,
+        if_none_match: IfNoneMatchPut = None,
     ) -> dict[str, Any]:
-        outcome, row = put_record(engine, kind, {"id": record_id}, body, principal)
-        _written(response, outcome)
-        return record_json(kind, row)
+        conditions = _conditions(principal, settings, if_match, if_none_match)
+        return _put(kind, {"id": record_id}, body, engine, response, principal, conditions)
 
     @router.get(
         f"/{kind.name}/{{record_id}}",
@@ -123,21 +209,25 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         responses=_READ_ERRORS,
         name=f"get_{one}",
     )
-    def get(record_id: IdPath, engine: EngineDep, principal: reader) -> dict[str, Any]:
-        with Session(engine) as session:
-            row = get_record(session, kind, {"id": record_id})
-        _audit(engine, principal, kind, f"read_{one}", [row])
-        return record_json(kind, row, monitoring=principal.role != "coordinator")
+    def get(
+        record_id: IdPath,
+        engine: EngineDep,
+        principal: reader,
+        if_none_match: IfNoneMatchGet = None,
+    ) -> Response:
+        return _get(kind, {"id": record_id}, engine, principal, if_none_match)
 
     @router.delete(
         f"/{kind.name}/{{record_id}}",
         summary=f"Delete a {one}",
         status_code=204,
-        responses=problem_responses(401, 403, 409),
+        responses=_DELETE_ERRORS,
         name=f"delete_{one}",
     )
-    def remove(record_id: IdPath, engine: EngineDep, principal: RecordsWriter) -> Response:
-        delete_record(engine, kind, {"id": record_id}, principal)
+    def remove(
+        record_id: IdPath, engine: EngineDep, principal: RecordsWriter, if_match: IfMatch = None
+    ) -> Response:
+        delete_record(engine, kind, {"id": record_id}, principal, Preconditions(if_match))
         return Response(status_code=204)
 
     del put, get, remove
@@ -166,36 +256,44 @@ def put_episode(
     removed_on: PathDay,
     body: EpisodeIn,
     engine: EngineDep,
+    settings: SettingsDep,
     response: Response,
     principal: RecordsWriter,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatchPut = None,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "removed_on": removed_on}
-    outcome, row = put_record(engine, _EPISODES, key, body, principal)
-    _written(response, outcome)
-    return record_json(_EPISODES, row)
+    conditions = _conditions(principal, settings, if_match, if_none_match)
+    return _put(_EPISODES, key, body, engine, response, principal, conditions)
 
 
 @router.get("/episodes/{child_id}/{removed_on}", summary="Read an episode", responses=_READ_ERRORS)
 def get_episode(
-    child_id: IdPath, removed_on: PathDay, engine: EngineDep, principal: EpisodeReader
-) -> dict[str, Any]:
-    with Session(engine) as session:
-        row = get_record(session, _EPISODES, {"child_id": child_id, "removed_on": removed_on})
-    _audit(engine, principal, _EPISODES, "read_episode", [row])
-    return record_json(_EPISODES, row)
+    child_id: IdPath,
+    removed_on: PathDay,
+    engine: EngineDep,
+    principal: EpisodeReader,
+    if_none_match: IfNoneMatchGet = None,
+) -> Response:
+    key = {"child_id": child_id, "removed_on": removed_on}
+    return _get(_EPISODES, key, engine, principal, if_none_match)
 
 
 @router.delete(
     "/episodes/{child_id}/{removed_on}",
     summary="Delete an episode",
     status_code=204,
-    responses=problem_responses(401, 403, 409),
+    responses=_DELETE_ERRORS,
 )
 def delete_episode(
-    child_id: IdPath, removed_on: PathDay, engine: EngineDep, principal: RecordsWriter
+    child_id: IdPath,
+    removed_on: PathDay,
+    engine: EngineDep,
+    principal: RecordsWriter,
+    if_match: IfMatch = None,
 ) -> Response:
     key = {"child_id": child_id, "removed_on": removed_on}
-    delete_record(engine, _EPISODES, key, principal)
+    delete_record(engine, _EPISODES, key, principal, Preconditions(if_match))
     return Response(status_code=204)
 
 
@@ -213,13 +311,15 @@ def put_placement(
     setting: Setting,
     body: PlacementIn,
     engine: EngineDep,
+    settings: SettingsDep,
     response: Response,
     principal: RecordsWriter,
+    if_match: IfMatch = None,
+    if_none_match: IfNoneMatchPut = None,
 ) -> dict[str, Any]:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    outcome, row = put_record(engine, _PLACEMENTS, key, body, principal)
-    _written(response, outcome)
-    return record_json(_PLACEMENTS, row)
+    conditions = _conditions(principal, settings, if_match, if_none_match)
+    return _put(_PLACEMENTS, key, body, engine, response, principal, conditions)
 
 
 @router.get(
@@ -233,19 +333,17 @@ def get_placement(
     setting: Setting,
     engine: EngineDep,
     principal: EpisodeReader,
-) -> dict[str, Any]:
+    if_none_match: IfNoneMatchGet = None,
+) -> Response:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    with Session(engine) as session:
-        row = get_record(session, _PLACEMENTS, key)
-    _audit(engine, principal, _PLACEMENTS, "read_placement", [row])
-    return record_json(_PLACEMENTS, row)
+    return _get(_PLACEMENTS, key, engine, principal, if_none_match)
 
 
 @router.delete(
     "/placements/{child_id}/{started_on}/{setting}",
     summary="Delete a placement",
     status_code=204,
-    responses=problem_responses(401, 403, 409),
+    responses=_DELETE_ERRORS,
 )
 def delete_placement(
     child_id: IdPath,
@@ -253,9 +351,10 @@ def delete_placement(
     setting: Setting,
     engine: EngineDep,
     principal: RecordsWriter,
+    if_match: IfMatch = None,
 ) -> Response:
     key = {"child_id": child_id, "started_on": started_on, "setting": setting}
-    delete_record(engine, _PLACEMENTS, key, principal)
+    delete_record(engine, _PLACEMENTS, key, principal, Preconditions(if_match))
     return Response(status_code=204)
 
 
@@ -393,12 +492,35 @@ def list_communities(
     responses=_WRITE_ERRORS,
 )
 def import_records(
+    request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     principal: RecordsWriter,
     file: Annotated[
         UploadFile,
         File(description="a .zip of the folder: communities.geojson, homes.csv, children.csv, ..."),
     ],
-) -> dict[str, Any]:
-    report = import_zip(engine, file.file, principal)
-    return {"imported": True, **report.to_json()}
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """With an ``Idempotency-Key``, a retry of the same zip gets the first import's report
+    (``Idempotent-Replayed: true``) and imports nothing again."""
+
+    def work(store: Store | None) -> Answer:
+        def before_commit(session: Session, report: ImportReport) -> None:
+            if store is not None:
+                store(session, Answer(200, {"imported": True, **report.to_json()}))
+
+        report = import_zip(engine, file.file, principal, before_commit)
+        return Answer(200, {"imported": True, **report.to_json()})
+
+    key_hash = _file_hash(file.file) if idempotency_key is not None else ""
+    return answer_once(request, engine, settings, principal, idempotency_key, key_hash, work)
+
+
+def _file_hash(source: BinaryIO) -> str:
+    """The SHA-256 of an upload (read in blocks), the file left at its start for the import."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: source.read(1 << 20), b""):
+        digest.update(block)
+    source.seek(0)
+    return digest.hexdigest()
