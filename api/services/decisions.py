@@ -1,11 +1,13 @@
 """Recording a team decision: the placements, the bed, the record of who decided and why.
 
-:func:`record_decision` checks the decision against the ranked matches (a reason when the
-chosen home is not the top-ranked one; ICWA good cause when the ICWA order is departed from),
-then writes in **one transaction**: it locks the chosen homes, counts their open placements,
-refuses with ``409`` when a bed is gone, ends each child's current placement, creates the new
-ones, stores the decision with its participants, bumps the change counter and writes the audit
-entry. Two decisions racing for the last bed: one is written, the other gets ``409``.
+:func:`record_decision` checks the decision against the ranked matches (a reason when the chosen
+home is not the top-ranked one; ICWA good cause when the ICWA order is departed from), then
+writes in **one transaction**: it locks the chosen homes, counts their open placements, refuses
+with ``409`` when a bed is gone, ends each child's current placement, creates the new ones,
+stores the decision with its participants, logs ``decision.recorded`` in the change log (which
+the changes feed and the webhooks read) and writes the audit entry. The API and the pages both
+record decisions here, so both reach the case system the same way. Two decisions racing for the
+last bed: one is written, the other gets ``409``.
 
 Locking: on PostgreSQL ``SELECT ... FOR UPDATE`` on the children, then on the homes, each in
 id order (one global order: no deadlock between two decisions), then the reads, which under
@@ -42,10 +44,10 @@ from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from api.services.snapshots import SnapshotCache
 from data.capacity import lock_children_and_homes
+from data.changes import Change, append_changes
 from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Home, Placement
 from data.queries import open_episodes
-from data.upsert import bump_change_counter
 from matching import Child, Context, HomeSnapshot, InputError, PlacementRequest, Policy, rank
 from matching.rules import IcwaOrder
 
@@ -260,6 +262,7 @@ def record_decision(
                 )
         created: list[Placement] = []
         ended: list[dict[str, Any]] = []
+        left: set[str] = set()  # the homes whose placements ended: a bed there is free again
         errors = []
         for i, p in enumerate(body.placements):
             episode = open_episodes(session, [p.child_id]).get(p.child_id)
@@ -307,6 +310,8 @@ def record_decision(
                             "started_on": stay.started_on.isoformat(),
                         }
                     )
+                    if stay.home_id is not None:
+                        left.add(stay.home_id)
             setting = SETTING_OF_KIND.get(homes[p.home_id].kind, "foster_home")
             placement = Placement(
                 child_id=p.child_id, setting=setting, home_id=p.home_id, started_on=started_on
@@ -341,7 +346,7 @@ def record_decision(
             session.add(
                 DecisionParticipant(decision_id=decision.id, role=person.role, name=person.name)
             )
-        bump_change_counter(session)
+        append_changes(session, [_decision_change(decision, ended, left)])
         write_audit(
             session,
             principal,
@@ -354,6 +359,26 @@ def record_decision(
         session.commit()
         participants = [{"role": p.role, "name": p.name} for p in body.participants]
         return {**decision_json(decision, participants), "ended": ended}
+
+
+def _decision_change(decision: Decision, ended: list[dict[str, Any]], left: set[str]) -> Change:
+    """The change log's entry of a decision: the placements made and ended, by id."""
+    made = [
+        {"child_id": p["child_id"], "home_id": p["home_id"], "placement_id": p["placement_id"]}
+        for p in decision.placements
+    ]
+    return Change(
+        "decision.recorded",
+        "decision",
+        str(decision.id),
+        {
+            "decision_id": decision.id,
+            "placements": made,
+            "ended": ended,
+            "children": sorted({p["child_id"] for p in made}),
+            "homes": sorted({p["home_id"] for p in made} | left),
+        },
+    )
 
 
 def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dict[str, Any]:

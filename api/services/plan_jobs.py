@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.services.keys import Principal
+from data.changes import Change, append_changes
 from data.db import session_scope
 from data.models import PlanJob
 from matching import Policy
@@ -206,6 +207,14 @@ class PlanRunner:
             if job is not None:
                 for name, value in values.items():
                     setattr(job, name, value)
+                if values.get("status") in ("done", "failed"):
+                    # a plan changes no record: the matching snapshots stay valid
+                    summary = (job.result or {}).get("summary", {})
+                    payload = {"status": job.status, "placed": summary.get("placed")}
+                    append_changes(
+                        session,
+                        [Change(f"plan.{job.status}", "plan", job_id, payload, records=False)],
+                    )
 
     def run(self, job_id: str) -> None:
         """Compute a job's plan and store its result (or why it failed)."""

@@ -201,10 +201,10 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
     """
     from datetime import date, timedelta
 
+    from data.changes import Change, append_changes
     from data.db import session_scope
     from data.formats import NEEDS
     from data.models import Child, Episode, Home, SiblingGroup
-    from data.upsert import bump_change_counter
 
     today = date.today()
     ids = {"ana": "ZI-ANA", "ben": "ZI-BEN", "tribal": "ZT-KIN-TRIBE", "other": "ZW-TOGETHER"}
@@ -261,7 +261,7 @@ def _icwa_siblings_split_by_a_kin_home(engine: Any) -> dict[str, str]:
                     removal_community_id=place["community_id"],
                 )
             )
-        bump_change_counter(session)
+        append_changes(session, [Change("child.created", "child", i) for i in sorted(ids.values())])
     return ids
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from core.codes import NEEDS
+from data.changes import Change, append_changes
 from data.db import session_scope
 from data.models import Child, Episode, Home, Placement
 from data.queries import waiting_children
-from data.upsert import bump_change_counter
 from tests.helpers.app import engine_of
 
 TEMPLATES = Path(str(files("api") / "templates" / "pages"))
@@ -125,7 +125,7 @@ def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
                 removal_community_id=removal.removal_community_id,
             )
         )
-        bump_change_counter(session)
+        append_changes(session, [Change("child.created", "child", i) for i in sorted(ids.values())])
     return ids
 
 
