@@ -30,6 +30,7 @@ from api.services.keys import (
 __all__ = [
     "ApplicantReader",
     "Auditor",
+    "ChangesReader",
     "ChildReader",
     "DecisionMaker",
     "EquityReader",
@@ -40,6 +41,7 @@ __all__ = [
     "PartnerReader",
     "Planner",
     "RecordsWriter",
+    "WebhookAdmin",
     "authenticated",
     "bearer_scheme",
     "require",
@@ -135,3 +137,5 @@ DecisionMaker = Annotated[Principal, Depends(require("decisions"))]
 GapReader = Annotated[Principal, Depends(require("gaps"))]
 OutcomeReader = Annotated[Principal, Depends(require("outcomes"))]
 Auditor = Annotated[Principal, Depends(require("audit"))]
+ChangesReader = Annotated[Principal, Depends(require("changes"))]
+WebhookAdmin = Annotated[Principal, Depends(require("webhooks"))]

@@ -47,11 +47,11 @@ from data.capacity import lock_children_and_homes
 from data.changes import Change, append_changes
 from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Home, Placement
-from data.queries import open_episodes
+from data.queries import mentions, open_episodes
 from matching import Child, Context, HomeSnapshot, InputError, PlacementRequest, Policy, rank
 from matching.rules import IcwaOrder
 
-__all__ = ["decision_json", "record_decision"]
+__all__ = ["decision_json", "list_decisions", "record_decision"]
 
 SETTING_OF_KIND = {"kin": "kin_home", "pre_adoptive": "pre_adoptive"}  # else foster_home
 
@@ -397,3 +397,46 @@ def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dic
         "reason": decision.reason,
         "icwa_good_cause": decision.icwa_good_cause,
     }
+
+
+def list_decisions(
+    session: Session,
+    *,
+    child_id: str | None = None,
+    home_id: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of decisions, oldest first (those placing ``child_id`` or in ``home_id`` when
+    given), and the ``after`` of the next page (None: this was the last)."""
+    statement = select(Decision).order_by(col(Decision.id))
+    if after is not None:
+        statement = statement.where(col(Decision.id) > after)
+    for value in (child_id, home_id):
+        if value is not None:
+            statement = statement.where(mentions(Decision.placements, value))
+    found: list[Decision] = []
+    rows = session.execute(statement.execution_options(yield_per=500)).scalars()
+    for decision in rows:
+        placed = decision.placements
+        if child_id is not None and all(p["child_id"] != child_id for p in placed):
+            continue  # the id was only mentioned (e.g. as a home's id)
+        if home_id is not None and all(p["home_id"] != home_id for p in placed):
+            continue
+        found.append(decision)
+        if len(found) > limit:
+            break
+    rows.close()
+    more = len(found) > limit
+    found = found[:limit]
+    people: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if found:
+        ids = [d.id for d in found]
+        for person in session.execute(
+            select(DecisionParticipant)
+            .where(col(DecisionParticipant.decision_id).in_(ids))
+            .order_by(col(DecisionParticipant.id))
+        ).scalars():
+            people[person.decision_id].append({"role": person.role, "name": person.name})
+    items = [decision_json(d, people[d.id or 0]) for d in found]
+    return items, (found[-1].id if more and found else None)

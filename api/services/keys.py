@@ -19,9 +19,11 @@ matches              x         x            x
 plans                x         x            x
 equity               x                      x
 decisions            x         x            x
+changes              x         x            x
 gaps                 x                      x            x
 outcomes             x                                   x
 audit                x
+webhooks             x
 =================  =====  ===========  ===========  =========
 
 The dependencies that check a request's key and role are in :mod:`api.http.auth`.
@@ -80,6 +82,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "gaps": frozenset({"admin", "coordinator", "recruiter"}),
     "outcomes": frozenset({"admin", "recruiter"}),
     "audit": frozenset({"admin"}),
+    # the changes feed: ids of what changed (children included), for those who read records
+    "changes": frozenset({"admin", "case_system", "coordinator"}),
+    # webhooks send the changes elsewhere, signed with secrets: the agency's administrators
+    "webhooks": frozenset({"admin"}),
 }
 
 DEMO_LABEL = "demo"  # the label of the keys `fostermatch keys demo` makes (and revokes)

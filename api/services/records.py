@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, String, cast, delete, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from api.services.audit import Actor, audit_import, write_audit
@@ -50,7 +50,7 @@ from data.models import (
     Placement,
 )
 from data.problems import ImportFailed
-from data.queries import in_care, waiting_children
+from data.queries import in_care, mentions, waiting_children
 from data.upsert import table_of
 
 __all__ = [
@@ -378,13 +378,7 @@ def put_record(
 
 
 def _json_mentions(session: Session, column: Any, value: str) -> int:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f'%"{escaped}"%'
-    return int(
-        session.execute(
-            select(func.count()).where(cast(column, String).like(needle, escape="\\"))
-        ).scalar_one()
-    )
+    return int(session.execute(select(func.count()).where(mentions(column, value))).scalar_one())
 
 
 def _blockers(session: Session, kind: Kind, row: Any) -> list[str]:

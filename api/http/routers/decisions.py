@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.http.auth import DecisionMaker
-from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
+from api.http.dependencies import EngineDep, PolicyDep, SessionDep, SnapshotsDep
 from api.http.problems import Problem, problem_responses
 from api.schemas import DecisionIn
 from api.services.audit import audit_read
-from api.services.decisions import decision_json, record_decision
+from api.services.decisions import decision_json, list_decisions, record_decision
 from data.models import Decision, DecisionParticipant
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -63,6 +63,37 @@ def post_decision(
     policy: PolicyDep,
 ) -> dict[str, Any]:
     return record_decision(engine, snapshots, policy, principal, body)
+
+
+@router.get(
+    "/decisions",
+    summary="The recorded decisions, oldest first (paged; by child or home)",
+    description=(
+        "Each decision as `GET /v1/decisions/{id}` answers it. `child_id`: the decisions "
+        "that placed that child; `home_id`: those placing a child in that home; `after`: the "
+        "`next` of the previous page. Audit-logged with the children named."
+    ),
+    responses={
+        200: {"content": {"application/json": {"example": {"items": [_EXAMPLE], "next": None}}}},
+        **problem_responses(401, 403, 422),
+    },
+)
+def get_decisions(
+    session: SessionDep,
+    engine: EngineDep,
+    principal: DecisionMaker,
+    child_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    home_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62, description="last id seen")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    items, following = list_decisions(
+        session, child_id=child_id, home_id=home_id, after=after, limit=limit
+    )
+    children = sorted({p["child_id"] for d in items for p in d["placements"]})
+    if children:
+        audit_read(engine, principal, "list_decisions", "decision", children)
+    return {"items": items, "next": following}
 
 
 @router.get(
