@@ -437,6 +437,6 @@ class WebhookIn(BaseModel):
 class WebhookRotation(BaseModel):
     """A new secret for a webhook; the old one keeps signing for ``grace_hours`` (0-168)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"grace_hours": 24}]})
 
     grace_hours: Annotated[float, Field(ge=0, le=168, allow_inf_nan=False)] = 24

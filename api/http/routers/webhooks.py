@@ -86,9 +86,9 @@ def remove_webhook(webhook_id: WebhookId, engine: EngineDep, principal: WebhookA
     "/webhooks/{webhook_id}/rotate",
     summary="Give a webhook a new secret; the old one also signs for a grace period",
     description=(
-        "The new `secret` is shown this once. Until `previous_secret_valid_until` each "
-        "delivery carries two `v1` signatures, one per secret, so the receiver can switch "
-        "when it is ready. Audited."
+        "`{}` keeps the old secret for 24 hours. The new `secret` is shown this once. Until "
+        "`previous_secret_valid_until` each delivery carries two `v1` signatures, one per "
+        "secret, so the receiver can switch when it is ready. Audited."
     ),
     responses={
         200: {"content": {"application/json": {"example": {**_WEBHOOK, "secret": "whsec_..."}}}},
@@ -99,9 +99,9 @@ def rotate_webhook_secret(
     webhook_id: WebhookId,
     engine: EngineDep,
     principal: WebhookAdmin,
-    body: WebhookRotation | None = None,
+    body: WebhookRotation,
 ) -> dict[str, Any]:
-    grace = timedelta(hours=(body or WebhookRotation()).grace_hours)
+    grace = timedelta(hours=body.grace_hours)
     return rotate_secret(engine, principal, webhook_id, grace)
 
 
