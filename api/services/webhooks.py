@@ -459,14 +459,17 @@ class Deliverer:
         """One pass over the webhooks that are due; how many attempts were made."""
         now = self.clock()
         with Session(self.engine) as session:
+            last = _last_seq(session)
+            # only webhooks with changes after their cursor: an idle pass writes nothing
             due = list(
                 session.execute(
                     select(col(Webhook.id))
                     .where(
+                        col(Webhook.delivered_through) < last,
                         or_(
                             col(Webhook.next_attempt_at).is_(None),
                             col(Webhook.next_attempt_at) <= now,
-                        )
+                        ),
                     )
                     .order_by(col(Webhook.id))
                 ).scalars()
