@@ -121,3 +121,27 @@ def test_decisions_are_listed_and_filtered(client: TestClient, keys: dict[str, s
     assert recorded[0]["payload"]["children"] == ["C2"]
     assert homes[0] in recorded[0]["payload"]["homes"]
     assert client.get("/v1/decisions", headers=bearer(keys["recruiter"])).status_code == 403
+
+
+def test_a_plan_that_fails_is_logged_without_staling_snapshots(
+    client: TestClient, keys: dict[str, str], api_engine: Engine
+) -> None:
+    """A job failed (here: by its worker) appears as plan.failed; the records version stays."""
+    from datetime import UTC, datetime
+
+    from api.services.plan_jobs import fail_job
+    from api.services.snapshots import records_version
+    from data.db import session_scope
+    from data.models import PlanJob
+
+    with session_scope(api_engine) as session:
+        session.add(PlanJob(id="j1", status="queued", worker="h:1", created_at=datetime.now(UTC)))
+    with Session(api_engine) as session:
+        before = records_version(session)
+    fail_job(api_engine, "j1", "the solver ran out of memory")
+    items = client.get("/v1/changes?limit=1000", headers=bearer(keys["case_system"])).json()
+    last = items["items"][-1]
+    assert (last["kind"], last["entity_id"]) == ("plan.failed", "j1")
+    assert last["payload"] == {"status": "failed", "placed": None}
+    with Session(api_engine) as session:
+        assert records_version(session) == before
