@@ -45,6 +45,8 @@ __all__ = [
     "PartnerIn",
     "PlacementIn",
     "PlanRequest",
+    "WebhookIn",
+    "WebhookRotation",
 ]
 
 # Literal types built from the codes of data.formats, so the two never drift apart
@@ -406,3 +408,35 @@ class DecisionIn(BaseModel):
     started_on: Day | None = Field(
         default=None, description="the day the placements start; default today"
     )
+
+
+class WebhookIn(BaseModel):
+    """A webhook to register: where to POST the changes, which kinds (none: every kind)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://cases.example.org/fostermatch/events",
+                    "events": ["decision.recorded", "placement.*"],
+                    "description": "case system, placements desk",
+                }
+            ]
+        },
+    )
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    events: Annotated[list[Text100], Field(max_length=100)] = []
+    description: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
+
+
+class WebhookRotation(BaseModel):
+    """A new secret for a webhook; the old one keeps signing for ``grace_hours`` (0-168)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"grace_hours": 24}]})
+
+    grace_hours: Annotated[float, Field(ge=0, le=168, allow_inf_nan=False)] = 24

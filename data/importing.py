@@ -12,7 +12,7 @@ checks (:mod:`data.checks`) over the rows it can touch.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from data.capacity import Overfull, capacity_checks, lock_children_and_homes
+from data.changes import ENTITY_OF_FILE, Change, append_changes, changed_fields, record_change
 from data.checks import World, check_rows, read_rows, record_scope
 from data.db import session_scope, write_lock
 from data.formats import CHILDREN, COMMUNITIES_FILE, CSV_FILES, HOMES, PLACEMENTS, FileSpec
@@ -32,16 +33,16 @@ from data.reading import Refused, extract_zip, release_memory
 from data.upsert import (
     FileCounts,
     add_sibling_groups,
-    bump_change_counter,
     natural_key,
     rederive_all,
     table_of,
     upsert,
 )
 
-__all__ = ["ImportReport", "import_folder", "import_record", "import_zip"]
+__all__ = ["ImportReport", "import_changes", "import_folder", "import_record", "import_zip"]
 
 Progress = Callable[[str], None]
+Changes = Callable[["ImportReport"], Sequence[Change]]
 
 
 @dataclass
@@ -64,6 +65,12 @@ class ImportReport:
         lines += [f"repaired: {r}" for r in self.repairs]
         return "\n".join(lines)
 
+    @property
+    def rederived(self) -> bool:
+        """Whether a community polygon changed, so every record's community was derived again."""
+        counts = self.files.get(COMMUNITIES_FILE)
+        return counts is not None and counts.updated > 0
+
     def to_json(self) -> dict[str, Any]:
         return {
             "files": {
@@ -79,6 +86,30 @@ class ImportReport:
         }
 
 
+def import_changes(report: ImportReport) -> list[Change]:
+    """The change an import logs: one ``import.completed`` with the counts of each file."""
+    return [
+        Change(
+            "import.completed",
+            "import",
+            None,
+            {
+                "files": {
+                    name: {"inserted": c.inserted, "updated": c.updated, "unchanged": c.unchanged}
+                    for name, c in report.files.items()
+                },
+                "entities": sorted(
+                    ENTITY_OF_FILE[name]
+                    for name, c in report.files.items()
+                    if c.inserted or c.updated
+                ),
+                # every record's community may have moved: a snapshot is rebuilt, not patched
+                "rederived": report.rederived,
+            },
+        )
+    ]
+
+
 def import_folder(
     engine: Engine,
     folder: str | Path,
@@ -86,6 +117,7 @@ def import_folder(
     progress: Progress | None = None,
     before_commit: Callable[[Session, ImportReport], None] | None = None,
     before_write: BeforeWrite | None = None,
+    changes: Changes = import_changes,
 ) -> ImportReport:
     """Import a folder of the folder format in one transaction; raise ``ImportFailed`` on problems.
 
@@ -104,6 +136,9 @@ def import_folder(
     before_write
         Called first in the transaction, after the write lock (see :func:`import_record`);
         it may refuse the import by raising.
+    changes
+        What to log in the change log when anything changed (default: one
+        ``import.completed``), in the import's transaction.
 
     Raises
     ------
@@ -193,11 +228,11 @@ def import_folder(
                 report.files[spec.name] = upsert(
                     session, spec.model, spec.key, files[spec.name].rows, world.existing[spec.name]
                 )
-        if communities is not None and report.files[COMMUNITIES_FILE].updated:
+        if communities is not None and report.rederived:
             say("recomputing the community of every record")
             rederive_all(session, communities.index)
         if report.changed:
-            bump_change_counter(session)
+            append_changes(session, changes(report))
         if before_commit is not None:
             before_commit(session, report)
     return report
@@ -249,10 +284,10 @@ def import_record(
     """Write the one row of ``text`` (a file of ``spec`` with a header) as an import would.
 
     The checks are the folder import's, over the stored rows the record can touch
-    (:func:`~data.checks.record_scope`); then the upsert by key, the change counter, all in
-    one transaction. A placement is checked against its home's beds: the child's and the
-    home's rows are locked first (the order every placement write takes), so the beds
-    counted are still the beds when the transaction commits.
+    (:func:`~data.checks.record_scope`); then the upsert by key and its entry in the change log
+    (:func:`data.changes.record_change`), all in one transaction. A placement is checked against
+    its home's beds: the child's and the home's rows are locked first (the order every placement
+    write takes), so the beds counted are still the beds when the transaction commits.
 
     ``on_write`` is called in the transaction with the stored row (None: a new record) and
     the row written, when the record was inserted or changed (the audit log writes there).
@@ -304,7 +339,9 @@ def import_record(
         old = stored.get(natural_key(spec, row))
         counts = upsert(session, spec.model, spec.key, parsed.rows, stored)
         if counts.inserted or counts.updated:
-            bump_change_counter(session)
+            entity = ENTITY_OF_FILE[spec.name]
+            fields = changed_fields(spec.key, old, row)
+            append_changes(session, [record_change(entity, old, row, fields)])
             if on_write is not None:
                 on_write(session, old, row)
     return counts

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Applicant",
     "AuditEntry",
     "ChangeCounter",
+    "ChangeEntry",
     "Child",
     "Community",
     "Decision",
@@ -33,6 +34,8 @@ __all__ = [
     "Placement",
     "PlanJob",
     "SiblingGroup",
+    "Webhook",
+    "WebhookDelivery",
 ]
 
 
@@ -344,3 +347,69 @@ class IdempotencyKey(SQLModel, table=True):
     headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _timestamp(nullable=False, index=True)
+
+
+# -- the change log and the webhooks fed from it (data/changes.py, api/services/webhooks.py) ---
+
+
+class ChangeEntry(SQLModel, table=True):
+    """One committed change: its place in commit order, its kind, the entity and what changed.
+
+    ``seq`` is allocated from the ``changes`` counter in the change's own transaction, which
+    holds that counter's row until it commits: sequence order is commit order (data/changes.py).
+    The payload holds ids and field names, never a record's values.
+    """
+
+    __tablename__ = "changes"
+
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    at: datetime = _timestamp(nullable=False)
+    kind: str = Field(max_length=50, index=True)  # child.updated, decision.recorded, ...
+    entity: str = Field(max_length=30)  # child, home, ..., decision, import, plan
+    entity_id: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Webhook(SQLModel, table=True):
+    """A receiver of the changes: where to POST, which kinds, and how far delivery has got.
+
+    The secret is kept as it was given out (the deliverer signs with it; a hash would not do).
+    ``delivered_through`` is the last change handled (delivered, or not of a kind asked for):
+    the next delivery is the first matching change after it, so each webhook gets its changes
+    in order, and a receiver that fails holds its own queue only.
+    """
+
+    __tablename__ = "webhooks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    events: list[str] = _list_column()  # change kinds (or "decision.*", "*"); empty: every kind
+    description: str | None = Field(default=None, max_length=500)
+    secret: str = Field(max_length=100)
+    previous_secret: str | None = Field(default=None, max_length=100)
+    previous_secret_until: datetime | None = _timestamp(nullable=True)
+    key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    created_at: datetime = _timestamp(nullable=False)
+    delivered_through: int = 0
+    failures: int = 0  # failed attempts at the next change (the backoff counts them)
+    next_attempt_at: datetime | None = _timestamp(nullable=True)
+    # a deliverer holds a webhook while it posts; another deliverer skips it until then
+    lease_until: datetime | None = _timestamp(nullable=True)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One attempt to deliver one change to one webhook: when, the answer, or the error."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhooks.id", index=True)
+    seq: int
+    event_id: str = Field(max_length=40)
+    kind: str = Field(max_length=50)
+    attempt: int  # 1 for the first attempt at this change
+    at: datetime = _timestamp(nullable=False)
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int | None = None
+    delivered: bool = False

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from shapely.geometry import shape
-from sqlalchemy import and_, exists, func, select, true
+from sqlalchemy import String, and_, cast, exists, func, select, true
 from sqlmodel import Session, col
 
 from data.formats import CONGREGATE_SETTINGS
@@ -31,11 +31,22 @@ __all__ = [
     "community_index",
     "free_beds",
     "in_care",
+    "mentions",
     "open_episodes",
     "waiting_children",
 ]
 
 OPEN_HOME_STATUSES = ("active", "on_hold")
+
+
+def mentions(column: Any, value: str) -> Any:
+    """A condition: the JSON text of ``column`` holds ``value`` as a quoted string.
+
+    Works on both databases (the JSON is compared as text); a prefilter when the value may
+    also stand in another key of the JSON.
+    """
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return cast(column, String).like(f'%"{escaped}"%', escape="\\")
 
 
 def free_beds(session: Session, home_ids: list[str] | None = None) -> dict[str, int]:

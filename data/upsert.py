@@ -1,5 +1,6 @@
-"""Writing checked rows: upsert by id (or natural key), sibling groups, derived communities,
-and the change counter that tells cached snapshots they are stale."""
+"""Writing checked rows: upsert by id (or natural key), sibling groups, derived communities.
+
+(What a write changed is logged by :mod:`data.changes`.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlmodel import Session, SQLModel, col
 
 from data.formats import CSV_FILES, FileSpec
-from data.models import ChangeCounter, SiblingGroup
+from data.models import SiblingGroup
 from data.parsing import Row
 from data.queries import among
 from geo import CommunityIndex
@@ -20,7 +21,6 @@ from geo import CommunityIndex
 __all__ = [
     "FileCounts",
     "add_sibling_groups",
-    "bump_change_counter",
     "natural_key",
     "rederive_all",
     "table_of",
@@ -133,13 +133,3 @@ def rederive_all(session: Session, index: CommunityIndex) -> None:
             )
             changed = [{pk: r[0], target: c} for r, c in zip(rows, found, strict=True) if r[3] != c]
             update_rows(session, spec.model, changed)
-
-
-def bump_change_counter(session: Session, name: str = "records") -> None:
-    """Add one to the change counter, so that cached snapshots are known to be stale."""
-    counter = session.get(ChangeCounter, name)
-    if counter is None:
-        session.add(ChangeCounter(name=name, value=1))
-    else:
-        counter.value += 1
-    session.flush()

@@ -103,7 +103,11 @@ async def _no_body() -> Message:
 
 
 def create_app(
-    engine: Engine | None = None, *, run_plan_jobs: bool = True, settings: Settings | None = None
+    engine: Engine | None = None,
+    *,
+    run_plan_jobs: bool = True,
+    run_webhooks: bool | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
     """Build the application over ``engine`` (default: the database of the settings).
 
@@ -116,6 +120,9 @@ def create_app(
     run_plan_jobs
         Start the background runner of plan jobs in this process (and mark jobs left by a
         dead worker failed at start-up).
+    run_webhooks
+        Deliver the webhooks from a thread of this process; by default with SQLite only
+        (with PostgreSQL, ``fostermatch webhooks deliver`` runs as its own process).
     """
     from api.http.apidocs import add_docs
     from api.http.auth_first import AuthenticateFirst
@@ -125,6 +132,7 @@ def create_app(
     from api.http.problems import install_problem_handlers
     from api.http.routers import (
         audit,
+        changes,
         decisions,
         equity,
         matches,
@@ -132,6 +140,7 @@ def create_app(
         plans,
         records,
         recruitment,
+        webhooks,
     )
     from api.pages import router as pages_router
     from api.services.gaps import GapCache
@@ -140,14 +149,23 @@ def create_app(
     from api.services.plan_jobs import PlanRunner
     from api.services.plan_quota import PlanQuota
     from api.services.snapshots import SnapshotCache
+    from api.services.webhooks import Deliverer
     from matching import load_policy
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner: PlanRunner = app.state.plan_runner
+        deliverer: Deliverer = app.state.deliverer
         if run_plan_jobs:
             runner.start()
+        delivering = (
+            run_webhooks if run_webhooks is not None else app.state.engine.dialect.name == "sqlite"
+        )
+        if delivering:
+            deliverer.start()
         yield
+        if delivering:
+            deliverer.stop()
         if run_plan_jobs:  # a runner never started has no jobs (and needs no database) to end
             runner.stop()
         app.state.engine.dispose()
@@ -175,11 +193,13 @@ def create_app(
     app.state.gaps = GapCache(app.state.engine)
     app.state.outcome_reports = OutcomeReportCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
+    app.state.deliverer = Deliverer(app.state.engine)
     oidc = oidc_settings(settings)
     app.state.oidc = Provider(oidc) if oidc is not None else None  # the agency's, when set
     app.state.plan_quota = PlanQuota(settings.plan_jobs_per_key, settings.plan_jobs_per_role)
     install_problem_handlers(app)
-    for module in (records, matches, plans, equity, decisions, recruitment, outcomes, audit):
+    routers = (records, matches, plans, equity, decisions, recruitment, outcomes, audit)
+    for module in (*routers, changes, webhooks):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages
     add_docs(app)

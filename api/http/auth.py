@@ -30,6 +30,7 @@ from api.services.keys import (
 __all__ = [
     "ApplicantReader",
     "Auditor",
+    "ChangesReader",
     "ChildReader",
     "DecisionMaker",
     "EquityReader",
@@ -41,6 +42,7 @@ __all__ = [
     "PartnerReader",
     "Planner",
     "RecordsWriter",
+    "WebhookAdmin",
     "authenticated",
     "bearer_scheme",
     "require",
@@ -137,3 +139,5 @@ GapReader = Annotated[Principal, Depends(require("gaps"))]
 OutcomeReader = Annotated[Principal, Depends(require("outcomes"))]
 Auditor = Annotated[Principal, Depends(require("audit"))]
 Monitor = Annotated[Principal, Depends(require("metrics"))]
+ChangesReader = Annotated[Principal, Depends(require("changes"))]
+WebhookAdmin = Annotated[Principal, Depends(require("webhooks"))]

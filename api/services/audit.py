@@ -26,8 +26,8 @@ from sqlalchemy import Engine, String, cast, select, text
 from sqlmodel import Session, col
 
 from data.audit_chain import GENESIS, entry_hash
+from data.changes import ENTITY_OF_FILE
 from data.db import session_scope
-from data.formats import COMMUNITIES_FILE
 from data.importing import ImportReport
 from data.models import AuditEntry
 
@@ -137,18 +137,6 @@ def write_audit(
     return entry
 
 
-# the singular kind of each file's records, as entries name it
-_RESOURCE_OF_FILE = {
-    COMMUNITIES_FILE: "community",
-    "homes.csv": "home",
-    "children.csv": "child",
-    "episodes.csv": "episode",
-    "placements.csv": "placement",
-    "applicants.csv": "applicant",
-    "partners.csv": "partner",
-}
-
-
 def audit_import(principal: Actor) -> Callable[[Session, ImportReport], None]:
     """The import's ``before_commit``: one ``import`` entry per file, with its counts."""
 
@@ -158,7 +146,7 @@ def audit_import(principal: Actor) -> Callable[[Session, ImportReport], None]:
                 session,
                 principal,
                 "import",
-                _RESOURCE_OF_FILE.get(name, name),
+                ENTITY_OF_FILE.get(name, name),
                 detail=f"{name}: {counts.inserted} inserted, {counts.updated} updated, "
                 f"{counts.unchanged} unchanged",
             )

@@ -1,11 +1,13 @@
 """Recording a team decision: the placements, the bed, the record of who decided and why.
 
-:func:`record_decision` checks the decision against the ranked matches (a reason when the
-chosen home is not the top-ranked one; ICWA good cause when the ICWA order is departed from),
-then writes in **one transaction**: it locks the chosen homes, counts their open placements,
-refuses with ``409`` when a bed is gone, ends each child's current placement, creates the new
-ones, stores the decision with its participants, bumps the change counter and writes the audit
-entry. Two decisions racing for the last bed: one is written, the other gets ``409``.
+:func:`record_decision` checks the decision against the ranked matches (a reason when the chosen
+home is not the top-ranked one; ICWA good cause when the ICWA order is departed from), then
+writes in **one transaction**: it locks the chosen homes, counts their open placements, refuses
+with ``409`` when a bed is gone, ends each child's current placement, creates the new ones,
+stores the decision with its participants, logs ``decision.recorded`` in the change log (which
+the changes feed and the webhooks read) and writes the audit entry. The API and the pages both
+record decisions here, so both reach the case system the same way. Two decisions racing for the
+last bed: one is written, the other gets ``409``.
 
 Locking: on PostgreSQL ``SELECT ... FOR UPDATE`` on the children, then on the homes, each in
 id order (one global order: no deadlock between two decisions), then the reads, which under
@@ -42,14 +44,14 @@ from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from api.services.snapshots import SnapshotCache
 from data.capacity import lock_children_and_homes
+from data.changes import Change, append_changes
 from data.formats import FAMILY_SETTINGS
 from data.models import Decision, DecisionParticipant, Home, Placement
-from data.queries import open_episodes
-from data.upsert import bump_change_counter
+from data.queries import mentions, open_episodes
 from matching import Child, Context, HomeSnapshot, InputError, PlacementRequest, Policy, rank
 from matching.rules import IcwaOrder
 
-__all__ = ["decision_json", "read_decision", "record_decision"]
+__all__ = ["decision_json", "list_decisions", "read_decision", "record_decision"]
 
 SETTING_OF_KIND = {"kin": "kin_home", "pre_adoptive": "pre_adoptive"}  # else foster_home
 
@@ -273,6 +275,7 @@ def record_decision(
                 )
         created: list[Placement] = []
         ended: list[dict[str, Any]] = []
+        left: set[str] = set()  # the homes whose placements ended: a bed there is free again
         errors = []
         for i, p in enumerate(body.placements):
             episode = open_episodes(session, [p.child_id]).get(p.child_id)
@@ -321,6 +324,8 @@ def record_decision(
                             "started_on": stay.started_on.isoformat(),
                         }
                     )
+                    if stay.home_id is not None:
+                        left.add(stay.home_id)
             setting = SETTING_OF_KIND.get(homes[p.home_id].kind, "foster_home")
             placement = Placement(
                 child_id=p.child_id, setting=setting, home_id=p.home_id, started_on=started_on
@@ -355,7 +360,7 @@ def record_decision(
             session.add(
                 DecisionParticipant(decision_id=decision.id, role=person.role, name=person.name)
             )
-        bump_change_counter(session)
+        append_changes(session, [_decision_change(decision, ended, left)])
         write_audit(
             session,
             principal,
@@ -371,6 +376,26 @@ def record_decision(
             before_commit(session, out)
         session.commit()
         return out
+
+
+def _decision_change(decision: Decision, ended: list[dict[str, Any]], left: set[str]) -> Change:
+    """The change log's entry of a decision: the placements made and ended, by id."""
+    made = [
+        {"child_id": p["child_id"], "home_id": p["home_id"], "placement_id": p["placement_id"]}
+        for p in decision.placements
+    ]
+    return Change(
+        "decision.recorded",
+        "decision",
+        str(decision.id),
+        {
+            "decision_id": decision.id,
+            "placements": made,
+            "ended": ended,
+            "children": sorted({p["child_id"] for p in made}),
+            "homes": sorted({p["home_id"] for p in made} | left),
+        },
+    )
 
 
 def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -418,3 +443,46 @@ def read_decision(engine: Engine, principal: Principal, decision_id: int) -> dic
         f"decision {decision_id}",
     )
     return out
+
+
+def list_decisions(
+    session: Session,
+    *,
+    child_id: str | None = None,
+    home_id: str | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of decisions, oldest first (those placing ``child_id`` or in ``home_id`` when
+    given), and the ``after`` of the next page (None: this was the last)."""
+    statement = select(Decision).order_by(col(Decision.id))
+    if after is not None:
+        statement = statement.where(col(Decision.id) > after)
+    for value in (child_id, home_id):
+        if value is not None:
+            statement = statement.where(mentions(Decision.placements, value))
+    found: list[Decision] = []
+    rows = session.execute(statement.execution_options(yield_per=500)).scalars()
+    for decision in rows:
+        placed = decision.placements
+        if child_id is not None and all(p["child_id"] != child_id for p in placed):
+            continue  # the id was only mentioned (e.g. as a home's id)
+        if home_id is not None and all(p["home_id"] != home_id for p in placed):
+            continue
+        found.append(decision)
+        if len(found) > limit:
+            break
+    rows.close()
+    more = len(found) > limit
+    found = found[:limit]
+    people: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if found:
+        ids = [d.id for d in found]
+        for person in session.execute(
+            select(DecisionParticipant)
+            .where(col(DecisionParticipant.decision_id).in_(ids))
+            .order_by(col(DecisionParticipant.id))
+        ).scalars():
+            people[person.decision_id].append({"role": person.role, "name": person.name})
+    items = [decision_json(d, people[d.id or 0]) for d in found]
+    return items, (found[-1].id if more and found else None)

@@ -19,10 +19,12 @@ matches              x         x            x
 plans                x         x            x
 equity               x                      x
 decisions            x         x            x
+changes              x         x            x
 gaps                 x                      x            x
 outcomes             x                      x            x
 audit                x
 metrics              x                                              x
+webhooks             x
 =================  =====  ===========  ===========  =========  =======
 
 The dependencies that check a request's key and role are in :mod:`api.http.auth`.
@@ -84,6 +86,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     # Prometheus' scrape: counts and timings only, never a record (api/http/metrics.py)
     "metrics": frozenset({"admin", "monitor"}),
+    # the changes feed: ids of what changed (children included), for those who read records
+    "changes": frozenset({"admin", "case_system", "coordinator"}),
+    # webhooks send the changes elsewhere, signed with secrets: the agency's administrators
+    "webhooks": frozenset({"admin"}),
 }
 
 DEMO_LABEL = "demo"  # the label of the keys `fostermatch keys demo` makes (and revokes)

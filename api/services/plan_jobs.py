@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from api.services.keys import Principal
+from data.changes import Change, append_changes
 from data.db import session_scope
 from data.models import PlanJob
 from matching import Policy
@@ -96,10 +97,21 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _log_finished(session: Session, jobs: list[PlanJob]) -> None:
+    """Log each job that just finished as ``plan.done`` or ``plan.failed``, in the caller's
+    transaction (a plan changes no record: the matching snapshots stay valid)."""
+    changes = []
+    for job in jobs:
+        summary = (job.result or {}).get("summary", {}) if job.status == "done" else {}
+        payload = {"status": job.status, "placed": summary.get("placed")}
+        changes.append(Change(f"plan.{job.status}", "plan", job.id, payload, records=False))
+    append_changes(session, changes)
+
+
 def fail_stale_jobs(engine: Engine) -> int:
     """Mark failed the unfinished jobs whose worker is gone; returns how many."""
     host, own = socket.gethostname(), os.getpid()
-    failed = 0
+    failed: list[PlanJob] = []
     with session_scope(engine) as session:
         jobs = session.execute(select(PlanJob).where(col(PlanJob.status).in_(UNFINISHED))).scalars()
         for job in jobs:
@@ -112,8 +124,9 @@ def fail_stale_jobs(engine: Engine) -> int:
                 job.status = "failed"
                 job.error = "the worker process running this plan stopped before it finished"
                 job.finished_at = _now()
-                failed += 1
-    return failed
+                failed.append(job)
+        _log_finished(session, failed)
+    return len(failed)
 
 
 def fail_job(engine: Engine, job_id: str, error: str) -> None:
@@ -124,6 +137,7 @@ def fail_job(engine: Engine, job_id: str, error: str) -> None:
             job.status = "failed"
             job.error = error
             job.finished_at = _now()
+            _log_finished(session, [job])
 
 
 def read_job(session: Session, job_id: str) -> PlanJob | None:
@@ -133,6 +147,7 @@ def read_job(session: Session, job_id: str) -> PlanJob | None:
         job.status = "failed"
         job.error = "the plan did not finish in its time limit plus grace: its worker is gone"
         job.finished_at = _now()
+        _log_finished(session, [job])
         session.commit()
         session.refresh(job)
     return job
@@ -184,14 +199,16 @@ class PlanRunner:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         with session_scope(self.engine) as session:
-            for job in session.execute(
+            queued = session.execute(
                 select(PlanJob).where(
                     col(PlanJob.status) == "queued", col(PlanJob.worker) == _worker()
                 )
-            ).scalars():
+            ).scalars()
+            for job in (stopped := list(queued)):
                 job.status = "failed"
                 job.error = "the service stopped before this plan started"
                 job.finished_at = _now()
+            _log_finished(session, stopped)
 
     def submit(self, job_id: str) -> None:
         """Run a stored job in the background."""
@@ -206,6 +223,8 @@ class PlanRunner:
             if job is not None:
                 for name, value in values.items():
                     setattr(job, name, value)
+                if values.get("status") in ("done", "failed"):
+                    _log_finished(session, [job])
 
     def run(self, job_id: str) -> None:
         """Compute a job's plan and store its result (or why it failed)."""

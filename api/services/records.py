@@ -2,9 +2,9 @@
 
 A record sent by ``PUT`` is written as a one-row file of the folder format and imported with
 :func:`data.importing.import_record`: the same checks as a bulk import (codes, references,
-timelines, the community of every point, beds), the same upsert by id, one transaction, and
-the change counter bumped when anything changed. The importer's problems come back as field
-errors: ``homes.csv:2: column capacity: ...`` becomes ``loc: ["body", "capacity"]``.
+timelines, the community of every point, beds), the same upsert by id, one transaction, and its
+change logged (data/changes.py) when anything changed. The importer's problems come back as
+field errors: ``homes.csv:2: column capacity: ...`` becomes ``loc: ["body", "capacity"]``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, String, cast, delete, func, or_, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
@@ -29,6 +29,7 @@ from api.services.preconditions import Preconditions
 from core.csv_cells import CsvWriter
 from data import importing
 from data.capacity import OverCapacity, Overfull
+from data.changes import Change, append_changes, changed_fields, entity_id, record_change
 from data.db import session_scope, write_lock
 from data.formats import (
     CHILDREN,
@@ -51,8 +52,8 @@ from data.models import (
     Placement,
 )
 from data.problems import ImportFailed
-from data.queries import in_care, waiting_children
-from data.upsert import bump_change_counter, table_of
+from data.queries import in_care, mentions, waiting_children
+from data.upsert import table_of
 
 __all__ = [
     "KINDS",
@@ -174,11 +175,6 @@ def _guard(
     return check
 
 
-def _record_id(key: Mapping[str, Any]) -> str:
-    """The id an audit entry names a record by: its key's values joined by ``/``."""
-    return "/".join(str(value) for value in key.values())
-
-
 def _audit_write(
     session: Session,
     principal: Actor,
@@ -195,17 +191,9 @@ def _audit_write(
         action,
         kind.singular,
         [str(child_id)] if kind.child_level and child_id is not None else [],
-        record_id=_record_id(key),
+        record_id=entity_id(kind.singular, key),
         fields=fields,
     )
-
-
-def _changed_fields(kind: Kind, old: Mapping[str, Any] | None, row: Mapping[str, Any]) -> list[str]:
-    """The columns an upsert of ``row`` over ``old`` sets (a new record: those not empty,
-    besides the key its path names)."""
-    if old is None:
-        return [k for k, v in row.items() if k not in kind.key and v not in (None, [], "")]
-    return [k for k, v in row.items() if old.get(k) != v]
 
 
 def _describe(key: Mapping[str, Any]) -> str:
@@ -389,8 +377,22 @@ def put_record(
         # the audit entries last: each holds the audit chain until the commit
         if kind.spec is not None and _waiver_recorded(kind.spec, old, row):
             _audit_waiver(session, principal, row)
-        written = _changed_fields(kind, old, row)
+        written = changed_fields(kind.key, old, row)
         _audit_write(session, principal, kind, key, "upsert", written)
+
+    def community_changes(report: ImportReport) -> list[Change]:
+        counts = report.files[COMMUNITIES_FILE]
+        if not (counts.inserted or counts.updated):
+            return []  # another community of the collection cannot have changed: same rows
+        change = record_change("community", None if counts.inserted else key, key, fields)
+        return [
+            Change(
+                change.kind,
+                change.entity,
+                change.entity_id,
+                {**change.payload, "rederived": report.rederived},
+            )
+        ]
 
     def audit_community(session: Session, report: ImportReport) -> None:
         counts = report.files[COMMUNITIES_FILE]
@@ -405,7 +407,11 @@ def put_record(
             with tempfile.TemporaryDirectory(prefix="fostermatch-put-") as tmp:
                 (Path(tmp) / COMMUNITIES_FILE).write_text(text, encoding="utf-8")
                 report = import_folder(
-                    engine, tmp, before_commit=audit_community, before_write=guard
+                    engine,
+                    tmp,
+                    before_commit=audit_community,
+                    before_write=guard,
+                    changes=community_changes,
                 )
                 counts = report.files[COMMUNITIES_FILE]
         else:
@@ -434,13 +440,7 @@ def put_record(
 
 
 def _json_mentions(session: Session, column: Any, value: str) -> int:
-    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    needle = f'%"{escaped}"%'
-    return int(
-        session.execute(
-            select(func.count()).where(cast(column, String).like(needle, escape="\\"))
-        ).scalar_one()
-    )
+    return int(session.execute(select(func.count()).where(mentions(column, value))).scalar_one())
 
 
 def _blockers(session: Session, kind: Kind, row: Any) -> list[str]:
@@ -526,8 +526,9 @@ def delete_record(
                 + "; ".join(blockers)
                 + ": change or delete those first",
             )
+        old = {c.name: getattr(row, c.name) for c in table_of(kind.model).columns}
         session.execute(delete(kind.model).where(*_where(kind, key)))
-        bump_change_counter(session)
+        append_changes(session, [record_change(kind.singular, old, None)])
         _audit_write(session, principal, kind, key, "delete")
     return True
 

@@ -1,7 +1,7 @@
 """One journey through the API on SQLite and on PostgreSQL (CI): the SQL differs, not the answers.
 
 Records written and read, the JSON-list lookups (audit by child, delete refusals), a match,
-a decision, a plan job and the audit log, on each database of the ``engine`` fixture.
+a decision, a plan job, the audit log, the decisions list and the changes feed, on each database of the ``engine`` fixture.
 """
 
 from __future__ import annotations
@@ -63,4 +63,13 @@ def test_a_coordinators_day(engine: Engine, tmp_path: Path) -> None:
             "match",
             "decision",
             "read_decision",
+        ]
+        listed = client.get("/v1/decisions?child_id=C2&home_id=H1", headers=coordinator).json()
+        assert [d["id"] for d in listed["items"]] == [made.json()["id"]]
+        feed = client.get("/v1/changes?limit=1000", headers=writer).json()
+        assert [c["kind"] for c in feed["items"]] == [
+            "import.completed",
+            "child.created",
+            "decision.recorded",
+            "plan.done",
         ]

@@ -12,9 +12,9 @@ from sqlmodel import Session
 from api.pages.outcomes import latest_plan
 from api.services.outcomes import OutcomeReportCache
 from api.services.plan_jobs import create_job
+from data.changes import Change, append_changes
 from data.db import session_scope
 from data.importing import import_folder
-from data.upsert import bump_change_counter
 from tests.helpers.records import write_small_folder
 
 
@@ -57,7 +57,7 @@ def test_a_report_is_kept_until_the_records_change(sqlite_engine: Engine, tmp_pa
     first = reports.report(None, None)
     assert reports.report(None, None) is first and reports.builds == 1
     with session_scope(sqlite_engine) as session:
-        bump_change_counter(session)
+        append_changes(session, [Change("home.updated", "home", "H0001")])
     again = reports.report(None, None)
     assert again is not first and reports.builds == 2
     assert again.to_json() == first.to_json()  # nothing changed but the counter

@@ -29,6 +29,9 @@ def test_migrations_create_every_table(engine: Engine) -> None:
         "decisions",
         "decision_participants",
         "plan_jobs",
+        "changes",
+        "webhooks",
+        "webhook_deliveries",
     }
 
 
@@ -110,3 +113,31 @@ def test_record_versions_migrate_up_and_down(engine: Engine, small_folder: Path)
         assert list(versions) == [1]
         homes = connection.execute(text("SELECT count(*) FROM homes")).scalar_one()
     assert homes == 3 and is_current(engine)
+
+
+def test_the_change_log_downgrades_and_upgrades(engine: Engine, small_folder: Path) -> None:
+    """Revision 0007 downgrades to 0006 (the change log and webhooks go, the records and the
+    snapshot's counter stay) and upgrades again, numbering on from the records counter."""
+    from alembic import command
+    from sqlmodel import Session
+
+    from data.changes import Change, append_changes
+    from data.db import alembic_config, session_scope
+    from data.importing import import_folder
+    from data.models import ChangeCounter
+
+    import_folder(engine, small_folder)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    tables = set(inspect(engine).get_table_names())
+    assert not tables & {"changes", "webhooks", "webhook_deliveries"} and "homes" in tables
+    with Session(engine) as session:
+        assert session.get(ChangeCounter, "changes") is None
+        records = session.get(ChangeCounter, "records")
+        assert records is not None and records.value == 1
+    upgrade(engine)
+    assert is_current(engine)
+    with session_scope(engine) as session:
+        assert append_changes(session, [Change("home.updated", "home", "H1")]) == [2]

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from core.codes import NEEDS
+from data.changes import Change, append_changes
 from data.db import session_scope
 from data.models import Child, Episode, Home, Placement
 from data.queries import waiting_children
-from data.upsert import bump_change_counter
 from tests.helpers.app import engine_of
 from tests.helpers.auth import bearer
 
@@ -128,7 +128,7 @@ def a_spanish_teen_turning_18(engine: Engine) -> dict[str, str]:
                 removal_community_id=removal.removal_community_id,
             )
         )
-        bump_change_counter(session)
+        append_changes(session, [Change("child.created", "child", i) for i in sorted(ids.values())])
     return ids
 
 
@@ -223,7 +223,9 @@ def icwa_siblings_split_by_a_kin_home(engine: Engine) -> dict[str, str]:
                     removal_community_id=place["community_id"],
                 )
             )
-        bump_change_counter(session)
+        append_changes(
+            session, [Change("child.created", "child", i) for i in (ids["ana"], ids["ben"])]
+        )
     return ids
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from api.http.auth import DecisionMaker
-from api.http.dependencies import EngineDep, PolicyDep, SettingsDep, SnapshotsDep
+from api.http.dependencies import EngineDep, PolicyDep, SessionDep, SettingsDep, SnapshotsDep
 from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once, json_body_hash
 from api.http.problems import problem_responses
 from api.schemas import DecisionIn
-from api.services.decisions import read_decision, record_decision
+from api.services.audit import audit_read
+from api.services.decisions import list_decisions, read_decision, record_decision
 from api.services.idempotency import Answer
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -82,6 +83,37 @@ def post_decision(
 
     key_hash = json_body_hash(body)
     return answer_once(request, engine, settings, principal, idempotency_key, key_hash, work)
+
+
+@router.get(
+    "/decisions",
+    summary="The recorded decisions, oldest first (paged; by child or home)",
+    description=(
+        "Each decision as `GET /v1/decisions/{id}` answers it. `child_id`: the decisions "
+        "that placed that child; `home_id`: those placing a child in that home; `after`: the "
+        "`next` of the previous page. Audit-logged with the children named."
+    ),
+    responses={
+        200: {"content": {"application/json": {"example": {"items": [_EXAMPLE], "next": None}}}},
+        **problem_responses(401, 403, 422),
+    },
+)
+def get_decisions(
+    session: SessionDep,
+    engine: EngineDep,
+    principal: DecisionMaker,
+    child_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    home_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62, description="last id seen")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    items, following = list_decisions(
+        session, child_id=child_id, home_id=home_id, after=after, limit=limit
+    )
+    children = sorted({p["child_id"] for d in items for p in d["placements"]})
+    if children:
+        audit_read(engine, principal, "list_decisions", "decision", children)
+    return {"items": items, "next": following}
 
 
 @router.get(

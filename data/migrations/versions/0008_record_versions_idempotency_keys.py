@@ -1,7 +1,7 @@
 """records.version and idempotency_keys: conditional updates and safe retries
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03 19:00:00
 
 Written by hand; mirrors data/models.py. Every kind of record the API writes gets a version
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
