@@ -438,16 +438,16 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "de {low} a {high} hogares de sobra",
     },
     "gapmap.class.even": {
-        "en": "about even (within {high})",
-        "es": "casi en equilibrio (margen de {high})",
+        "en": "about even (0 homes short)",
+        "es": "en equilibrio (faltan 0 hogares)",
     },
     "gapmap.class.short": {
         "en": "{low} to {high} homes short",
         "es": "faltan de {low} a {high} hogares",
     },
     "gapmap.class.short_many": {
-        "en": "more than {low} homes short",
-        "es": "faltan más de {low} hogares",
+        "en": "{low} or more homes short",
+        "es": "faltan {low} o más hogares",
     },
     "gapmap.suppressed": {"en": "suppressed", "es": "omitido"},
     "gapmap.notes": {  # one line of the narrow legend per \n
