@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     plan_jobs_per_role: int = Field(
         default=4, description="plans queued or running at once per role"
     )
+    tile_url: str = Field(
+        default="", description="a tile server's URL template for the map's base layer"
+    )
+    tile_attribution: str = Field(default="", description="the tiles' attribution")
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str | None = None
@@ -56,6 +61,31 @@ class Settings(BaseSettings):
                 raise ValueError(f"must be a whole number of plans, 1 or more; it is {value!r}")
             return int(text)
         return value
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        # the browser loads the tiles: an https (or http) address with {z}, {x} and {y}
+        value = value.strip()
+        if not value:
+            return value
+        missing = [f"{{{k}}}" for k in ("z", "x", "y") if f"{{{k}}}" not in value]
+        if urlsplit(value).scheme not in ("https", "http") or not urlsplit(value).netloc:
+            raise ValueError(f"must be an http(s) URL template; it is {value!r}")
+        if missing:
+            raise ValueError(
+                f"must hold {', '.join(missing)} (a tile URL template); it is {value!r}"
+            )
+        return value
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The scheme and host of ``FOSTERMATCH_TILE_URL`` (None: no tiles)."""
+        if not self.tile_url:
+            return None
+        parts = urlsplit(self.tile_url)
+        # "{s}.tiles.example.org" names several hosts: the policy allows them all
+        return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -97,13 +97,20 @@ def test_coordinator_reads_the_equity_of_a_plan(page: Any, page_server: dict[str
     section.screenshot(path=str(SCREENSHOTS / "es-plan-equity.png"))
 
 
-def test_recruiter_reads_the_gap_map_and_no_child(page: Any, page_server: dict[str, Any]) -> None:
-    """Sign in as a recruiter, switch segment, read a tooltip, reach that community with Tab
-    (its link is named with its figures) and open it with Enter; child pages answer 403."""
+def test_recruiter_reads_the_gap_map_and_no_child(
+    page_without_javascript: Any, page_server: dict[str, Any]
+) -> None:
+    """Without JavaScript (the server's SVG map; the interactive one has its own tests): sign
+    in as a recruiter, switch segment, read a tooltip, reach that community with Tab (its link
+    is named with its figures) and open it with Enter; child pages answer 403."""
     from playwright.sync_api import expect
 
+    page = page_without_javascript
     url = page_server["url"]
     sign_in(page, url, page_server["keys"]["recruiter"])
+    assert page.locator(".gapmap svg").is_visible()
+    assert not page.locator("#gapmap").is_visible()  # no empty interactive map
+    assert not page.locator("#gapmap-legend").is_visible()
     assert page.url.endswith("/pages/gaps")
     assert page.locator("nav a", has_text="Waiting children").count() == 0
     shoot(page, "recruiter-gaps")
