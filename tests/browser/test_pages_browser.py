@@ -35,6 +35,15 @@ def test_coordinator_places_a_waiting_child(page: Any, page_server: dict[str, An
     assert first.locator("td.reason").first.inner_text().strip()  # a plain-language reason
     assert first.locator(".bar").count() >= 1  # a bar per factor
     assert page.locator("svg.childmap path.removal").count() == 1
+    # every ranked home is on the map: near ones where they are, far ones as an edge arrow
+    # listed below with its distance
+    far = page.locator("svg.childmap g.home.far")
+    assert page.locator("svg.childmap g.home").count() == cards.count()
+    assert far.count() == page.locator("ul.far-homes li").count()
+    assert page.locator("svg.childmap g.home:not(.far)").count() >= min(3, cards.count())
+    page.locator("section[aria-labelledby=map-h]").screenshot(
+        path=str(SCREENSHOTS / "coordinator-child-map.png")
+    )
     assert re.search(
         r"waiting \d[\d,]* days|no waiting time", page.locator("#waiting").inner_text()
     )
