@@ -138,7 +138,12 @@
       if (!path) { return; }
       path.setAttribute("tabindex", "0");
       path.setAttribute("role", "button");
-      path.setAttribute("aria-label", (config.communities[feature.id] || { lines: [feature.properties.name] }).lines[0]);
+      // its name and class, as the legend says it; Enter gives the figures
+      var heading = (config.communities[feature.id] || { lines: [feature.properties.name] }).lines[0];
+      var kind = feature.properties.gap_class;
+      var said = kind !== null && kind !== undefined ? config.classes[kind].label
+        : feature.properties.suppressed ? config.words.suppressed : "";
+      path.setAttribute("aria-label", said ? heading + ": " + said : heading);
       path.dataset.id = feature.id;
       path.addEventListener("keydown", function (event) {
         if (event.key === "Enter" || event.key === " ") {
