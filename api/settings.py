@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
@@ -44,6 +45,10 @@ class Settings(BaseSettings):
     idempotency_key_hours: int = Field(
         default=24, description="hours an Idempotency-Key's answer is kept for a retry"
     )
+    tile_url: str = Field(
+        default="", description="a tile server's URL template for the map's base layer"
+    )
+    tile_attribution: str = Field(default="", description="the tiles' attribution")
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str | None = None
@@ -63,6 +68,31 @@ class Settings(BaseSettings):
     @classmethod
     def _whole_hours(cls, value: Any) -> Any:
         return _positive(value, "hours")
+
+    @field_validator("tile_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        # the browser loads the tiles: an https (or http) address with {z}, {x} and {y}
+        value = value.strip()
+        if not value:
+            return value
+        missing = [f"{{{k}}}" for k in ("z", "x", "y") if f"{{{k}}}" not in value]
+        if urlsplit(value).scheme not in ("https", "http") or not urlsplit(value).netloc:
+            raise ValueError(f"must be an http(s) URL template; it is {value!r}")
+        if missing:
+            raise ValueError(
+                f"must hold {', '.join(missing)} (a tile URL template); it is {value!r}"
+            )
+        return value
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The scheme and host of ``FOSTERMATCH_TILE_URL`` (None: no tiles)."""
+        if not self.tile_url:
+            return None
+        parts = urlsplit(self.tile_url)
+        # "{s}.tiles.example.org" names several hosts: the policy allows them all
+        return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
 
     @property
     def cors_origin_list(self) -> list[str]:

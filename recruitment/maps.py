@@ -8,8 +8,10 @@ a :class:`MapText` (English by default), so a page can show the map in its own l
 equirectangularly around the area's mean latitude (longitude scaled by its cosine), which is
 true enough at the size of a county or a state.
 
-The palette is ColorBrewer's PuOr (purple = more homes than needed, orange = a shortfall),
-which stays distinguishable with the common colour-vision deficiencies.
+The classes are fixed (:data:`GAP_CLASSES`): the same whatever the segment, the horizon or the
+area, so a colour always means the same number of homes short. The palette is ColorBrewer's
+PuOr (purple = more homes than needed, orange = a shortfall), which stays distinguishable with
+the common colour-vision deficiencies.
 """
 
 from __future__ import annotations
@@ -21,20 +23,33 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
-import pandas as pd
+from numpy.typing import NDArray
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
 from geo import CommunityIndex
 from recruitment.gaps import COLUMNS, GapResult, binding_rule, json_value
 
-__all__ = ["PALETTE", "SUPPRESSED_COLOUR", "MapText", "gap_classes", "gap_geojson", "svg_map"]
+__all__ = [
+    "GAP_CLASSES",
+    "PALETTE",
+    "SUPPRESSED_COLOUR",
+    "ClassBreaks",
+    "MapText",
+    "community_figures",
+    "gap_classes",
+    "gap_geojson",
+    "svg_map",
+]
 
-# ColorBrewer PuOr (colour-blind safe): surplus (purples), about even, shortfall (oranges)
-PALETTE = ("#542788", "#998ec3", "#f7f7f7", "#fee0b6", "#f1a340", "#b35806")
+# ColorBrewer PuOr (colour-blind safe), one colour per class of GAP_CLASSES: spare homes
+# (purples), about even, a shortfall (oranges, darker the larger)
+PALETTE = (
+    "#8073ac", "#b2abd2", "#f7f7f7", "#fee0b6", "#fdb863", "#e08214", "#b35806", "#7f3b08",
+)  # fmt: skip
 SUPPRESSED_COLOUR = "#9e9e9e"
 NO_DATA_COLOUR = "#ffffff"
 _WIDTH = 820.0
-_LEGEND = 260.0
+_LEGEND = 280.0
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -70,12 +85,12 @@ class MapText:
     tip_unmet: str = "waiting now with no qualifying home: {unmet} (most often: {rule})"
     legend_title: str = "Gap, {segment}"
     legend_subtitle: str = "homes needed minus homes expected"
-    # the six classes, most spare homes first; {low} and {high} are numbers of homes
+    # the classes of GAP_CLASSES, most spare homes first; {low} and {high} are whole homes
     class_spare_many: str = "{low} or more homes to spare"
     class_spare: str = "{low} to {high} homes to spare"
-    class_even: str = "about even (within {high})"
+    class_even: str = "about even (0 homes short)"
     class_short: str = "{low} to {high} homes short"
-    class_short_many: str = "more than {low} homes short"
+    class_short_many: str = "{low} or more homes short"
     suppressed: str = "suppressed"
     notes: str = (
         "Grey, hatched: figures from 1 to {threshold}\n"
@@ -99,31 +114,64 @@ class MapText:
         return self.number(value, 0 if float(value).is_integer() else 1)
 
 
-def gap_classes(gaps: pd.Series, text: MapText = MapText()) -> tuple[list[float], list[str]]:
-    """Class edges and labels for the gap (homes): two surplus classes, even, three shortfall.
+@dataclass(frozen=True)
+class ClassBreaks:
+    """Fixed classes of one measure of the map, in whole units, the same for every segment.
 
-    The shortfall edges are round numbers near the median and the 90th percentile of the
-    positive gaps, so the classes spread the communities that need homes. The labels are
-    written with ``text`` (English by default), most spare homes first.
+    A value is rounded to the nearest whole unit (halves up) and falls in the first class
+    whose inclusive upper bound it does not exceed; the last class has no upper bound.
+
+    Attributes
+    ----------
+    measure
+        The column of the gap table the classes are for.
+    upper
+        The inclusive upper bound of each class but the last, increasing.
     """
-    positive = gaps[gaps > 0.5].dropna()
-    a = max(1.0, float(np.ceil(positive.median()))) if len(positive) else 1.0
-    b = max(a + 1.0, float(np.ceil(positive.quantile(0.9)))) if len(positive) else a + 1.0
-    edges = [-2.0, -0.5, 0.5, a, b]
+
+    measure: str
+    upper: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if list(self.upper) != sorted(set(self.upper)):
+            raise ValueError(f"class bounds of {self.measure} must increase: {self.upper}")
+
+    def classify(self, values: Any) -> NDArray[np.int64]:
+        """The class (0 = the lowest) of each value; NaN is not allowed."""
+        whole = np.floor(np.asarray(values, dtype=np.float64) + 0.5)
+        found: NDArray[np.int64] = np.searchsorted(np.array(self.upper), whole, side="left")
+        return found.astype(np.int64)
+
+    def ranges(self) -> list[tuple[int | None, int | None]]:
+        """Each class's lowest and highest whole value (None: open-ended)."""
+        lows: list[int | None] = [None, *(u + 1 for u in self.upper)]
+        highs: list[int | None] = [*self.upper, None]
+        return list(zip(lows, highs, strict=True))
+
+
+# the gap in homes (need minus supply): 3 or more spare, 1-2 spare, even, then homes short
+# 1-2, 3-5, 6-10, 11-20 and 21 or more; one colour of PALETTE per class
+GAP_CLASSES = ClassBreaks("gap", (-3, -1, 0, 2, 5, 10, 20))
+
+
+def gap_classes(text: MapText = MapText()) -> list[str]:
+    """The legend's label of each class of :data:`GAP_CLASSES`, most spare homes first,
+    written with ``text`` (English by default)."""
     h = text.edge
-    labels = [
-        text.class_spare_many.format(low=h(edges[0]), high=""),
-        text.class_spare.format(low=h(edges[1]), high=h(edges[0])),
-        text.class_even.format(low=h(edges[1]), high=h(edges[2])),
-        text.class_short.format(low=h(edges[2]), high=h(a)),
-        text.class_short.format(low=h(a), high=h(b)),
-        text.class_short_many.format(low=h(b), high=""),
-    ]
-    return edges, labels
-
-
-def _colour(gap: float, edges: list[float]) -> str:
-    return PALETTE[int(np.searchsorted(edges, gap, side="right"))]
+    labels = []
+    for low, high in GAP_CLASSES.ranges():
+        if low is None:
+            assert high is not None
+            labels.append(text.class_spare_many.format(low=h(-high), high=""))
+        elif high is None:
+            labels.append(text.class_short_many.format(low=h(low), high=""))
+        elif high < 0:
+            labels.append(text.class_spare.format(low=h(-high), high=h(-low)))
+        elif low == high == 0:
+            labels.append(text.class_even.format(low=h(0), high=h(0)))
+        else:
+            labels.append(text.class_short.format(low=h(low), high=h(high)))
+    return labels
 
 
 def _tooltip(row: dict[str, Any], horizon: int, threshold: int, text: MapText) -> str:
@@ -154,6 +202,45 @@ def _tooltip(row: dict[str, Any], horizon: int, threshold: int, text: MapText) -
     if rule:
         lines.append(text.tip_unmet.format(unmet=n(row["unmet_children"], 0), rule=text.rule(rule)))
     return "\n".join(lines)
+
+
+def community_figures(
+    result: GapResult, index: CommunityIndex, segment: str = "all", text: MapText = MapText()
+) -> list[dict[str, Any]]:
+    """What the map says of each community of ``index``, in its order.
+
+    Each item has ``id``, ``name``, ``class`` (the :data:`GAP_CLASSES` class of its gap;
+    None when suppressed or without figures), ``fill`` (its colour, the hatch pattern
+    ``url(#suppressed)`` or white) and ``lines`` (its figures, written with ``text``; the
+    first line names the community).
+    """
+    rows = {r["community"]: r for r in result.rows(segment).to_dict("records")}
+    threshold = result.policy.suppression_threshold
+    out = []
+    for community in index:
+        row = rows.get(community.id)
+        gap_class: int | None = None
+        if row is None:
+            fill = NO_DATA_COLOUR
+            tip = text.no_figures.format(
+                community=text.community.format(name=community.name, id=community.id)
+            )
+        elif row["suppressed"]:
+            fill, tip = "url(#suppressed)", _tooltip(row, result.horizon_months, threshold, text)
+        else:
+            gap_class = int(GAP_CLASSES.classify([float(row["gap"])])[0])
+            fill = PALETTE[gap_class]
+            tip = _tooltip(row, result.horizon_months, threshold, text)
+        out.append(
+            {
+                "id": community.id,
+                "name": community.name,
+                "class": gap_class,
+                "fill": fill,
+                "lines": tip.split("\n"),
+            }
+        )
+    return out
 
 
 class _Projection:
@@ -220,11 +307,10 @@ def svg_map(
     n = text.number
     rows = {r["community"]: r for r in result.rows(segment).to_dict("records")}
     key = next(iter(rows.values()))["segment"] if rows else segment
-    shown = pd.Series([r["gap"] for r in rows.values() if not r["suppressed"]], dtype="float64")
-    edges, labels = gap_classes(shown, text)
+    labels = gap_classes(text)
     projection = _Projection(index)
     width = _WIDTH + _LEGEND
-    height = max(projection.height, 330.0)
+    height = max(projection.height, 380.0)  # the legend's height
     threshold = result.policy.suppression_threshold
     heading = title or text.heading.format(
         segment=text.segment(key), horizon=n(result.horizon_months, 0), as_of=text.day(result.as_of)
@@ -243,18 +329,8 @@ def svg_map(
         '<g id="communities" stroke="#4d4d4d" stroke-width="0.5" fill-rule="evenodd">',
     ]
     labels_svg: list[str] = []
-    for community in index:
-        row = rows.get(community.id)
-        if row is None:
-            fill = NO_DATA_COLOUR
-            tip = text.no_figures.format(
-                community=text.community.format(name=community.name, id=community.id)
-            )
-        elif row["suppressed"]:
-            fill, tip = "url(#suppressed)", _tooltip(row, result.horizon_months, threshold, text)
-        else:
-            fill = _colour(float(row["gap"]), edges)
-            tip = _tooltip(row, result.horizon_months, threshold, text)
+    for community, figures in zip(index, community_figures(result, index, key, text), strict=True):
+        fill, tip = figures["fill"], "\n".join(figures["lines"])
         shape = (
             f'<path class="community" data-id={quoteattr(community.id)} '
             f'd="{projection.path(community.geometry)}" fill="{fill}">'
@@ -273,39 +349,39 @@ def svg_map(
         )
     out.append("</g>")
     out.append(
-        '<g id="labels" font-size="7" fill="#1a1a1a" stroke="#ffffff" stroke-width="2" '
+        '<g id="labels" font-size="12" fill="#1a1a1a" stroke="#ffffff" stroke-width="2" '
         'paint-order="stroke" pointer-events="none">'
     )
     out.extend(labels_svg)
     out.append("</g>")
     lx = _WIDTH + 10.0
     legend = [
-        f'<g id="legend" font-size="11" transform="translate({lx:.0f},20)">',
+        f'<g id="legend" font-size="12" transform="translate({lx:.0f},20)">',
         f'<text x="0" y="0" font-weight="bold">'
         f"{escape(text.legend_title.format(segment=text.segment(key)))}</text>",
-        f'<text x="0" y="14" font-size="9">{escape(text.legend_subtitle)}</text>',
+        f'<text x="0" y="16" font-size="11">{escape(text.legend_subtitle)}</text>',
     ]
-    y = 28.0
+    y = 30.0
     for colour, label in zip(reversed(PALETTE), reversed(labels), strict=True):
         legend.append(
             f'<rect x="0" y="{y:.0f}" width="16" height="12" fill="{colour}" stroke="#4d4d4d" '
-            f'stroke-width="0.5"/><text x="22" y="{y + 10:.0f}">{escape(label)}</text>'
+            f'stroke-width="0.5"/><text x="22" y="{y + 11:.0f}">{escape(label)}</text>'
         )
-        y += 18.0
+        y += 20.0
     legend.append(
         f'<rect x="0" y="{y:.0f}" width="16" height="12" fill="url(#suppressed)" '
         f'stroke="#4d4d4d" stroke-width="0.5"/>'
-        f'<text x="22" y="{y + 10:.0f}">{escape(text.suppressed)}</text>'
+        f'<text x="22" y="{y + 11:.0f}">{escape(text.suppressed)}</text>'
     )
-    y += 30.0
+    y += 32.0
     notes = text.notes.format(
         threshold=n(threshold, 0),
         service_level=n(100.0 * result.policy.service_level, 0),
         interval=n(100.0 * result.policy.interval, 0),
     )
     for note in notes.split("\n"):
-        legend.append(f'<text x="0" y="{y:.0f}" font-size="9">{escape(note)}</text>')
-        y += 12.0
+        legend.append(f'<text x="0" y="{y:.0f}" font-size="11">{escape(note)}</text>')
+        y += 14.0
     legend.append("</g>")
     out.extend(legend)
     out.append("</svg>")
@@ -315,17 +391,27 @@ def svg_map(
 def gap_geojson(result: GapResult, index: CommunityIndex, segment: str = "all") -> dict[str, Any]:
     """A FeatureCollection: each community's polygon with its (suppressed) gap figures.
 
-    Properties: every column of the gap table (``None`` where suppressed or unknown) and
-    ``partners`` (names of the outreach partners).
+    Properties: every column of the gap table (``None`` where suppressed or unknown),
+    ``partners`` (names of the outreach partners), ``gap_class`` (the community's class of
+    :data:`GAP_CLASSES`, 0 = most spare homes; ``None`` when suppressed or without figures)
+    and ``label_at`` (``[longitude, latitude]`` of a point inside the community for its name).
     """
     rows = {r["community"]: r for r in result.rows(segment).to_dict("records")}
     features = []
     for community in index:
         row = rows.get(community.id)
-        properties: dict[str, Any] = {"community": community.id, "name": community.name}
+        inside = community.geometry.representative_point()
+        properties: dict[str, Any] = {
+            "community": community.id,
+            "name": community.name,
+            "gap_class": None,
+            "label_at": [round(inside.x, 6), round(inside.y, 6)],
+        }
         if row is not None:
             properties.update({c: json_value(row[c]) for c in COLUMNS})
             properties["partners"] = [p["name"] for p in row["partners"]]
+            if not row["suppressed"]:
+                properties["gap_class"] = int(GAP_CLASSES.classify([float(row["gap"])])[0])
         features.append(
             {
                 "type": "Feature",

@@ -88,6 +88,8 @@ class Outreach:
                     "kind": r["kind"],
                     "community": r["community"],
                     "languages": [x for x in str(r["languages"]).split(";") if x],
+                    # how to reach the organisation, as the records hold it (None: not given)
+                    "contact": _text_or_none(r.get("contact")),
                 }
                 for r in partners.to_dict("records")
             ),
@@ -136,3 +138,10 @@ class Outreach:
             card["score"] = round(float(score[j]), 3)
             out.setdefault(int(c[j]), []).append(card)
         return out
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A cell's text; None for a missing or empty one (pandas reads those as NaN or None)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value).strip() or None

@@ -20,7 +20,7 @@ homes          community, kind (kin, foster, therapeutic, pre_adoptive), status 
 applicants     community, stage (inquiry, application, training, home_study, licensed,
                withdrawn), stage_on, interests, languages, [withdrawn_from: the last stage
                reached before withdrawing]
-partners       id, name, kind, community, languages
+partners       id, name, kind, community, languages, [contact: how to reach the organisation]
 unmet          community, age, group_size, needs, language, rule (the hard rule that
                removed the most homes), children (how many)
 =============  =====================================================================
@@ -88,6 +88,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "kind": "text",
         "community": "id?",
         "languages": "list",
+        "contact": "text?",
     },
     "unmet": {
         "community": "id?",
@@ -99,7 +100,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "children": "count",
     },
 }
-_OPTIONAL_COLUMNS = {("applicants", "withdrawn_from")}
+_OPTIONAL_COLUMNS = {("applicants", "withdrawn_from"), ("partners", "contact")}
 
 
 class TableError(ValueError):

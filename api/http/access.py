@@ -39,6 +39,7 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/redoc"): "the API's description",
     ("GET", "/pages/"): "sends each signed-in role to its first page",
     ("GET", "/pages/static/pages.css"): "the stylesheet",
+    ("GET", "/pages/static/map/{name}"): "the map's script and styles (Leaflet, vendored)",
     ("GET", "/pages/lang"): "chooses the pages' language",
     ("GET", "/pages/signin"): "the sign-in form",
     ("POST", "/pages/signin"): "signing in",

@@ -247,7 +247,8 @@ def create_app(
         app.state.metrics.observe(request.method, route, response.status_code, elapsed)
         return response
 
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors included
+    # outermost: on every answer, errors included
+    app.add_middleware(SecurityHeaders, tile_origin=settings.tile_origin)
 
     @app.get("/v1/health", tags=["service"], summary="Is the service up and its database ready?")
     def health(session: SessionDep) -> dict[str, Any]:

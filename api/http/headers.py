@@ -13,17 +13,18 @@ X-Frame-Options            ``DENY`` (browsers older than CSP 2)    ``DENY``
 
 The API documentation (``/docs``, ``/redoc``, :mod:`api.http.apidocs`) starts Swagger UI and
 ReDoc with an inline script: it gets no Content-Security-Policy, only the other headers. A header a
-route set itself is kept.
+route set itself is kept. When an operator sets a tile server for the maps
+(``FOSTERMATCH_TILE_URL``), the pages' policy also lets images come from that server's origin.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.middleware import HttpMiddleware
 
-__all__ = ["API_CSP", "PAGE_CSP", "SecurityHeaders"]
+__all__ = ["API_CSP", "PAGE_CSP", "SecurityHeaders", "page_policy"]
 
 PAGE_CSP = (
     "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
@@ -39,20 +40,32 @@ _ALWAYS = (
 )
 
 
-def _policy(path: str) -> str | None:
+def page_policy(tile_origin: str | None = None) -> str:
+    """The pages' Content-Security-Policy, with images also from ``tile_origin`` when given."""
+    if tile_origin is None:
+        return PAGE_CSP
+    return f"{PAGE_CSP}; img-src 'self' {tile_origin}"
+
+
+def _policy(path: str, page: str) -> str | None:
     """The Content-Security-Policy for a path (None: the API documentation)."""
     if path.startswith(DOCS_PATHS):
         return None
     if path == "/" or path == "/pages" or path.startswith("/pages/"):
-        return PAGE_CSP
+        return page
     return API_CSP
 
 
 class SecurityHeaders(HttpMiddleware):
-    """Add the headers of the table above to every HTTP response."""
+    """Add the headers of the table above to every HTTP response; ``tile_origin`` is the
+    maps' tile server (scheme and host), when an operator set one."""
+
+    def __init__(self, app: ASGIApp, tile_origin: str | None = None) -> None:
+        super().__init__(app)
+        self.page_csp = page_policy(tile_origin)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        policy = _policy(scope["path"])
+        policy = _policy(scope["path"], self.page_csp)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

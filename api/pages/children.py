@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from api.http.dependencies import EngineDep, get_engine, get_policy, get_snapshots
-from api.pages.i18n import TEXT, translate
+from api.pages.i18n import TEXT, format_number, translate
 from api.pages.render import gate, page_lang, render, router
-from api.pages.views import AGE_BANDS, child_map_svg, home_locations, load_waiting
+from api.pages.views import AGE_BANDS, MapHome, child_map_svg, home_locations, load_waiting
 from api.schemas import PARTICIPANT_ROLES
 from api.services.audit import audit_read
 from api.services.keys import Principal
@@ -155,14 +155,14 @@ def child_context(request: Request, who: Principal, child_id: str) -> dict[str, 
     audit_read(get_engine(request), who, "match", "child", [c.id for c in children], "pages")
     child = children[0]
     removal = child.removal_community
-    svg = ""
+    svg, far = "", tuple[MapHome, ...]()
     if index is not None and removal is not None and removal in inputs.communities.ids:
-        svg = child_map_svg(
+        svg, far = child_map_svg(
             index,
             removal,
             inputs.communities.neighbours(removal),
             [
-                (c["rank"], c["home_id"], *places[c["home_id"]])
+                MapHome(c["rank"], c["home_id"], *places[c["home_id"]], c.get("distance_km"))
                 for c in found["candidates"]
                 if c["home_id"] in places
             ],
@@ -170,7 +170,9 @@ def child_context(request: Request, who: Principal, child_id: str) -> dict[str, 
                 "title": translate("map.title", lang),
                 "removal": translate("map.removal", lang),
                 "home": TEXT["map.home"][lang],
+                "far": TEXT["map.far"][lang],
             },
+            number=lambda km: format_number(km, lang, 1),
         )
     community_name = inputs.communities.name(removal) if removal in inputs.communities.ids else "—"
     # the ranking's own rows (the JSON's days and birthdays), with the days to the birthday
@@ -194,6 +196,7 @@ def child_context(request: Request, who: Principal, child_id: str) -> dict[str, 
         "found": found,
         "beds": beds,
         "map_svg": Markup(svg),  # built from escaped parts in views.child_map_svg
+        "far_homes": far,
         "community_name": community_name,
         "removed_on": episode.removed_on if episode else None,
         "waiting": waiting,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -12,7 +12,8 @@ from markupsafe import Markup
 
 from api.http.dependencies import GapsDep, get_gaps
 from api.http.problems import status_of
-from api.pages.i18n import TEXT, format_date, format_number
+from api.pages.engine_text import language_name_in
+from api.pages.i18n import TEXT, format_date, format_number, translate
 from api.pages.render import (
     code_translator,
     gate,
@@ -21,8 +22,18 @@ from api.pages.render import (
     router,
 )
 from api.services.errors import ServiceError
+from recruitment.segments import NEEDS, is_segment_value
 
-SEGMENTS = ("all", "age:0-5", "age:6-12", "age:13-17", "siblings:1", "siblings:2", "siblings:3+")
+if TYPE_CHECKING:
+    from recruitment.maps import MapText
+
+# the segments every area has; the languages children speak first come from the gaps
+SEGMENTS = (
+    "all",
+    "age:0-5", "age:6-12", "age:13-17",
+    "siblings:1", "siblings:2", "siblings:3+",
+    "needs:none", *(f"needs:{need}" for need in NEEDS),
+)  # fmt: skip
 HORIZONS = (6, 12, 24)
 
 
@@ -30,23 +41,35 @@ HORIZONS = (6, 12, 24)
 
 
 def _gap_query(segment: str, horizon: str) -> tuple[str, int]:
-    chosen = segment if segment in SEGMENTS else "all"
+    language = segment.startswith("language:") and is_segment_value(segment)
+    chosen = segment if segment in SEGMENTS or language else "all"
     months = next((h for h in HORIZONS if horizon == str(h)), 12)
     return chosen, months
 
 
-def _gap_map(
-    result: Any, index: Any, key: str, lang: str, link: Callable[[str], str] | None = None
-) -> str:
-    """The gap map in the page's language: its words from the table, numbers and days as the
+def segment_label(key: str, lang: str) -> str:
+    """A segment's name in the page's language; a language segment by the language's name."""
+    dimension, _, value = key.partition(":")
+    if dimension == "language":
+        return translate("segment.language", lang, language=language_name_in(value, lang))
+    return code_translator(lang)("segment", key)
+
+
+def page_segments(result: Any) -> list[str]:
+    """The segments the page offers: :data:`SEGMENTS` and the languages the gaps found."""
+    return [*SEGMENTS, *(s for s in result.segments if s.startswith("language:"))]
+
+
+def map_text(lang: str) -> MapText:
+    """The gap map's words in the page's language: from the table, numbers and days as the
     language writes them, segment and rule names translated where the table has them."""
-    from recruitment.maps import MapText, svg_map
+    from recruitment.maps import MapText
 
     def t(name: str) -> str:
         return TEXT[f"gapmap.{name}"][lang]
 
     code = code_translator(lang)
-    text = MapText(
+    return MapText(
         heading=t("heading"),
         community=t("community"),
         no_figures=t("no_figures"),
@@ -69,10 +92,49 @@ def _gap_map(
         notes=t("notes"),
         number=lambda value, digits: format_number(value, lang, digits),
         day=lambda value: format_date(value, lang),
-        segment=lambda value: code("segment", value),
+        segment=lambda value: segment_label(value, lang),
         rule=lambda value: code("rule", value),
     )
-    return svg_map(result, index, key, text=text, link=link)
+
+
+def _gap_map(
+    result: Any, index: Any, key: str, lang: str, link: Callable[[str], str] | None = None
+) -> str:
+    """The gap map as SVG in the page's language (see :func:`map_text`)."""
+    from recruitment.maps import svg_map
+
+    return svg_map(result, index, key, text=map_text(lang), link=link)
+
+
+def _live_map(
+    request: Request, result: Any, index: Any, key: str, query: str, link: Callable[[str], str]
+) -> dict[str, Any]:
+    """What the interactive map's script reads from the page: where the GeoJSON is, the fixed
+    classes (colour and label), each community's figures and page, the tile server if any."""
+    from recruitment.maps import PALETTE, community_figures, gap_classes
+
+    lang = page_lang(request)
+    text = map_text(lang)
+    settings = request.app.state.settings
+    tiles = None
+    if settings.tile_url:
+        tiles = {"url": settings.tile_url, "attribution": settings.tile_attribution}
+    return {
+        "geojson": f"/pages/gaps.geojson?{query}",
+        "tiles": tiles,
+        "classes": [
+            {"colour": c, "label": label}
+            for c, label in zip(PALETTE, gap_classes(text), strict=True)
+        ],
+        "communities": {
+            f["id"]: {"lines": f["lines"], "class": f["class"], "href": link(f["id"])}
+            for f in community_figures(result, index, key, text)
+        },
+        "words": {
+            "open": translate("gaps.map.open", lang),
+            "suppressed": TEXT["gapmap.suppressed"][lang],
+        },
+    }
 
 
 @router.get("/gaps", response_class=HTMLResponse)
@@ -92,17 +154,20 @@ def gaps_page(
     def link(community_id: str) -> str:
         return f"/pages/communities/{quote(community_id, safe='')}?{back}"
 
-    svg = _gap_map(result, index, key or "all", page_lang(request), link)
+    lang = page_lang(request)
+    svg = _gap_map(result, index, key or "all", lang, link)
     svg = svg[svg.index("<svg") :]  # inline: without the XML declaration
     largest = result.largest(15, segment=key or "all").to_dict("records")
     query = urlencode({"segment": chosen, "horizon": months})
+    live = _live_map(request, result, index, key or "all", query, link)
     return render(
         request,
         "gaps.html",
         who,
         svg=Markup(svg),  # recruitment.maps escapes every name, tooltip and link
+        live=live,
         largest=largest,
-        segments=SEGMENTS,
+        segments=[(s, segment_label(s, lang)) for s in page_segments(result)],
         horizons=HORIZONS,
         segment=chosen,
         horizon=months,
@@ -175,7 +240,12 @@ def community_page(
     result, index, key = gaps.gaps(months, chosen, None)
     if community_id not in index:
         return render(request, "notfound.html", who, 404)
-    rows = [r for r in result.to_json(community=community_id)["gaps"] if r["segment"] in SEGMENTS]
+    offered, lang = page_segments(result), page_lang(request)
+    rows = [
+        {**r, "label": segment_label(r["segment"], lang)}
+        for r in result.to_json(community=community_id)["gaps"]
+        if r["segment"] in offered
+    ]
     name = next(c.name for c in index if c.id == community_id)
     overall = next((r for r in rows if r["segment"] == (key or "all")), None)
     partners = (overall or {}).get("partners") or []

@@ -346,6 +346,18 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "comunidad del domicilio del que fue separado/a",
     },
     "map.home": {"en": "Rank {rank}: home {home}", "es": "Puesto {rank}: hogar {home}"},
+    "map.far": {
+        "en": "Rank {rank}: home {home}, {km} km away, beyond the map's edge",
+        "es": "Puesto {rank}: hogar {home}, a {km} km, más allá del borde del mapa",
+    },
+    "map.far.title": {
+        "en": "Beyond the map (arrows on its edge point to them)",
+        "es": "Más allá del mapa (las flechas en su borde los señalan)",
+    },
+    "map.far.home": {
+        "en": "Rank {rank}: home {home}, {km} km from the removal address",
+        "es": "Puesto {rank}: hogar {home}, a {km} km del domicilio de retiro",
+    },
     "map.legend": {
         "en": "Dark outline: removal community. Numbers: candidate homes by rank.",
         "es": "Contorno oscuro: comunidad del domicilio del que fue separado/a. Números: "
@@ -622,6 +634,37 @@ TEXT: dict[str, dict[str, str]] = {
     "segment.siblings:1": {"en": "Single children", "es": "Niños sin hermanos"},
     "segment.siblings:2": {"en": "Pairs of siblings", "es": "Parejas de hermanos"},
     "segment.siblings:3+": {"en": "Three or more siblings", "es": "Tres o más hermanos"},
+    "segment.needs:none": {"en": "No special needs", "es": "Sin necesidades especiales"},
+    "segment.needs:medical": {"en": "Medical needs", "es": "Necesidades médicas"},
+    "segment.needs:behavioral": {"en": "Behavioral needs", "es": "Necesidades conductuales"},
+    "segment.needs:developmental": {
+        "en": "Developmental needs",
+        "es": "Necesidades del desarrollo",
+    },
+    "segment.needs:therapeutic": {
+        "en": "Therapeutic care needs",
+        "es": "Necesidades de cuidado terapéutico",
+    },
+    "segment.language": {
+        "en": "Speaking {language} first",
+        "es": "Con {language} como primera lengua",
+    },
+    "gaps.map.open": {"en": "Open the community's page", "es": "Abrir la página de la comunidad"},
+    "gaps.map.label": {
+        "en": "Interactive gap map: drag or use the arrow keys to pan, + and - to zoom",
+        "es": "Mapa interactivo del déficit: arrastre o use las flechas para moverse, + y - "
+        "para acercar o alejar",
+    },
+    "gaps.map.live_hint": {
+        "en": "Click a community, or press Tab to reach it and Enter, for its figures and a "
+        "link to its page. The table of the largest gaps has the same figures.",
+        "es": "Haga clic en una comunidad, o llegue a ella con Tab y pulse Enter, para ver sus "
+        "cifras y un enlace a su página. La tabla de los mayores déficits tiene las mismas.",
+    },
+    "gaps.legend": {
+        "en": "Homes short, the same classes for every segment",
+        "es": "Hogares que faltan, las mismas clases para todos los segmentos",
+    },
     # gap map (inside the SVG)
     "gapmap.heading": {
         "en": "Recruitment gap, {segment}: homes needed minus homes expected "
@@ -677,16 +720,16 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "de {low} a {high} hogares de sobra",
     },
     "gapmap.class.even": {
-        "en": "about even (within {high})",
-        "es": "casi en equilibrio (margen de {high})",
+        "en": "about even (0 homes short)",
+        "es": "en equilibrio (faltan 0 hogares)",
     },
     "gapmap.class.short": {
         "en": "{low} to {high} homes short",
         "es": "faltan de {low} a {high} hogares",
     },
     "gapmap.class.short_many": {
-        "en": "more than {low} homes short",
-        "es": "faltan más de {low} hogares",
+        "en": "{low} or more homes short",
+        "es": "faltan {low} o más hogares",
     },
     "gapmap.suppressed": {"en": "suppressed", "es": "omitido"},
     "gapmap.notes": {  # one line of the narrow legend per \n
@@ -1112,6 +1155,14 @@ TEXT: dict[str, dict[str, str]] = {
     "partner.name": {"en": "Partner", "es": "Socio"},
     "partner.kind": {"en": "Kind", "es": "Tipo"},
     "partner.languages": {"en": "Languages", "es": "Idiomas"},
+    "partner.contact": {"en": "Contact", "es": "Contacto"},
+    "partner.nocontact": {"en": "none on record", "es": "no registrado"},
+    "community.horizon": {
+        "en": "Projected {horizon} months ahead from {as_of}: homes needed in {horizon} "
+        "months minus the homes expected then.",
+        "es": "Proyección a {horizon} meses desde el {as_of}: hogares necesarios dentro de "
+        "{horizon} meses menos los hogares previstos entonces.",
+    },
     "partner.faith": {"en": "faith community", "es": "comunidad religiosa"},
     "partner.school": {"en": "school", "es": "escuela"},
     "partner.community_centre": {"en": "community centre", "es": "centro comunitario"},

@@ -33,9 +33,27 @@ _CSS = (files("api.pages") / "static" / "pages.css").read_text(encoding="utf-8")
 # -- static, language, sign in and out ---------------------------------------------------------
 
 
+# the map's files, with their media types: nothing else is served from the folder (Leaflet
+# is vendored with its licence; see api/pages/static/README.md)
+MAP_ASSETS = {
+    "leaflet.js": "text/javascript",
+    "leaflet.css": "text/css",
+    "gapmap.js": "text/javascript",
+}
+
+
 @router.get("/static/pages.css")
 def stylesheet() -> Response:
     return Response(_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/static/map/{name}")
+def map_asset(name: str) -> Response:
+    media_type = MAP_ASSETS.get(name)
+    if media_type is None:
+        return Response(f"no map file named {name!r}", status_code=404, media_type="text/plain")
+    body = (files("api.pages") / "static" / name).read_bytes()
+    return Response(body, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/lang")

@@ -164,9 +164,10 @@ def _partners(session: Session) -> pd.DataFrame:
             col(Partner.kind),
             col(Partner.community_id),
             col(Partner.languages),
+            col(Partner.contact),
         ).order_by(col(Partner.id))
     ).all()
-    frame = pd.DataFrame(rows, columns=["id", "name", "kind", "community", "languages"])
+    frame = pd.DataFrame(rows, columns=["id", "name", "kind", "community", "languages", "contact"])
     frame["languages"] = _joined(frame["languages"])
     return frame
 

@@ -74,3 +74,16 @@ def page(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page_without_javascript(browser: Any) -> Iterator[Any]:
+    """A fresh browser context like :func:`page`'s with JavaScript turned off, and its page."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", java_script_enabled=False
+    )
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -35,6 +35,15 @@ def test_coordinator_places_a_waiting_child(page: Any, page_server: dict[str, An
     assert first.locator("td.reason").first.inner_text().strip()  # a plain-language reason
     assert first.locator(".bar").count() >= 1  # a bar per factor
     assert page.locator("svg.childmap path.removal").count() == 1
+    # every ranked home is on the map: near ones where they are, far ones as an edge arrow
+    # listed below with its distance
+    far = page.locator("svg.childmap g.home.far")
+    assert page.locator("svg.childmap g.home").count() == cards.count()
+    assert far.count() == page.locator("ul.far-homes li").count()
+    assert page.locator("svg.childmap g.home:not(.far)").count() >= min(3, cards.count())
+    page.locator("section[aria-labelledby=map-h]").screenshot(
+        path=str(SCREENSHOTS / "coordinator-child-map.png")
+    )
     assert re.search(
         r"waiting \d[\d,]* days|no waiting time", page.locator("#waiting").inner_text()
     )
@@ -97,13 +106,20 @@ def test_coordinator_reads_the_equity_of_a_plan(page: Any, page_server: dict[str
     section.screenshot(path=str(SCREENSHOTS / "es-plan-equity.png"))
 
 
-def test_recruiter_reads_the_gap_map_and_no_child(page: Any, page_server: dict[str, Any]) -> None:
-    """Sign in as a recruiter, switch segment, read a tooltip, reach that community with Tab
-    (its link is named with its figures) and open it with Enter; child pages answer 403."""
+def test_recruiter_reads_the_gap_map_and_no_child(
+    page_without_javascript: Any, page_server: dict[str, Any]
+) -> None:
+    """Without JavaScript (the server's SVG map; the interactive one has its own tests): sign
+    in as a recruiter, switch segment, read a tooltip, reach that community with Tab (its link
+    is named with its figures) and open it with Enter; child pages answer 403."""
     from playwright.sync_api import expect
 
+    page = page_without_javascript
     url = page_server["url"]
     sign_in(page, url, page_server["keys"]["recruiter"])
+    assert page.locator(".gapmap svg").is_visible()
+    assert not page.locator("#gapmap").is_visible()  # no empty interactive map
+    assert not page.locator("#gapmap-legend").is_visible()
     assert page.url.endswith("/pages/gaps")
     assert page.locator("nav a", has_text="Waiting children").count() == 0
     shoot(page, "recruiter-gaps")

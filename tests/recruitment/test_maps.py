@@ -10,12 +10,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Polygon, box, shape
+from shapely.geometry import Point, Polygon, box, shape
 
 from geo import Community, CommunityIndex
 from recruitment import GapResult, RecruitmentPolicy, compute_gaps, gap_geojson, svg_map
 from recruitment.gaps import binding_rule
-from recruitment.maps import PALETTE, MapText, gap_classes
+from recruitment.maps import GAP_CLASSES, PALETTE, ClassBreaks, MapText, gap_classes
 from tests.helpers.recruitment import build, communities, home, steady_entries
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -44,9 +44,9 @@ SPANISH = MapText(
     legend_subtitle="hogares necesarios menos hogares previstos",
     class_spare_many="{low} o más hogares de sobra",
     class_spare="de {low} a {high} hogares de sobra",
-    class_even="casi en equilibrio (margen de {high})",
+    class_even="en equilibrio (faltan 0 hogares)",
     class_short="faltan de {low} a {high} hogares",
-    class_short_many="faltan más de {low} hogares",
+    class_short_many="faltan {low} o más hogares",
     suppressed="omitido",
     notes="Gris, rayado: cifras de 1 a {threshold}\nniños no publicadas.\n"
     "Nivel de servicio {service_level}%.",
@@ -102,7 +102,9 @@ def test_svg_colours_and_greys(result: GapResult, index: CommunityIndex) -> None
     """A shortfall is orange, spare homes purple, a suppressed community hatched grey."""
     root = ET.fromstring(svg_map(result, index, "all"))
     fills = {p.get("data-id"): p.get("fill") for p in root.iter(f"{SVG}path")}
+    rows = {r["community"]: r for r in result.rows("all").to_dict("records")}
     assert fills["A"] in PALETTE[3:]
+    assert fills["A"] == PALETTE[int(GAP_CLASSES.classify([rows["A"]["gap"]])[0])]
     assert fills["B"] == "url(#suppressed)"
     assert fills["C"] in PALETTE[:2]
     tips = {p.get("data-id"): p.findtext(f"{SVG}title", "") for p in root.iter(f"{SVG}path")}
@@ -129,6 +131,11 @@ def test_geojson_is_valid_with_the_figures(result: GapResult, index: CommunityIn
     assert props["A"]["gap"] > 0 and props["A"]["segment"] == "all"
     assert props["B"]["suppressed"] is True and props["B"]["gap"] is None
     assert props["B"]["homes"] == 0
+    assert props["B"]["gap_class"] is None
+    assert props["A"]["gap_class"] == int(GAP_CLASSES.classify([props["A"]["gap"]])[0])
+    for feature in document["features"]:  # the name's point lies inside the community
+        point = Point(feature["properties"]["label_at"])
+        assert shape(feature["geometry"]).contains(point)
     assert len(document["features"][1]["geometry"]["coordinates"]) == 2  # the hole is kept
 
 
@@ -163,8 +170,9 @@ def test_the_default_text_is_todays_english(result: GapResult, index: CommunityI
     assert root.get("role") == "img" and root.find(f".//{SVG}a") is None
     legend = _legend(root)
     for words in (
-        "Gap, all", "homes needed minus homes expected", "2 or more homes to spare",
-        "0.5 to 2 homes to spare", "about even (within 0.5)", "suppressed",
+        "Gap, all", "homes needed minus homes expected", "3 or more homes to spare",
+        "1 to 2 homes to spare", "about even (0 homes short)", "21 or more homes short",
+        "suppressed",
         "Grey, hatched: figures from 1 to 10", "children are not published.",
         "Hover a community for its figures.",
     ):  # fmt: skip
@@ -185,18 +193,45 @@ def test_the_default_text_is_todays_english(result: GapResult, index: CommunityI
 
 
 def test_the_default_class_labels_are_english() -> None:
-    """gap_classes writes its six labels in English unless given another text."""
-    edges, labels = gap_classes(pd.Series([3.0, 3.0, -1.0]))
-    assert edges == [-2.0, -0.5, 0.5, 3.0, 4.0]
-    assert labels == [
-        "2 or more homes to spare", "0.5 to 2 homes to spare", "about even (within 0.5)",
-        "0.5 to 3 homes short", "3 to 4 homes short", "more than 4 homes short",
+    """gap_classes writes the fixed classes in English unless given another text."""
+    assert gap_classes() == [
+        "3 or more homes to spare", "1 to 2 homes to spare", "about even (0 homes short)",
+        "1 to 2 homes short", "3 to 5 homes short", "6 to 10 homes short",
+        "11 to 20 homes short", "21 or more homes short",
     ]  # fmt: skip
-    assert gap_classes(pd.Series([3.0, 3.0, -1.0]), SPANISH)[1] == [
-        "2 o más hogares de sobra", "de 0,5 a 2 hogares de sobra",
-        "casi en equilibrio (margen de 0,5)", "faltan de 0,5 a 3 hogares",
-        "faltan de 3 a 4 hogares", "faltan más de 4 hogares",
+    assert gap_classes(SPANISH) == [
+        "3 o más hogares de sobra", "de 1 a 2 hogares de sobra",
+        "en equilibrio (faltan 0 hogares)", "faltan de 1 a 2 hogares",
+        "faltan de 3 a 5 hogares", "faltan de 6 a 10 hogares",
+        "faltan de 11 a 20 hogares", "faltan 21 o más hogares",
     ]  # fmt: skip
+    assert len(gap_classes()) == len(PALETTE)
+
+
+def test_a_gap_falls_in_its_fixed_class() -> None:
+    """A gap is rounded to whole homes (halves up) and classed by the fixed bounds."""
+    gaps = [-7.0, -2.6, -2.4, -0.6, -0.5, 0.4, 0.5, 2.4, 2.5, 5.4, 5.5, 10.4, 10.6, 20.4, 20.5]
+    assert GAP_CLASSES.classify(gaps).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7]
+    assert GAP_CLASSES.ranges() == [
+        (None, -3), (-2, -1), (0, 0), (1, 2), (3, 5), (6, 10), (11, 20), (21, None),
+    ]  # fmt: skip
+
+
+def test_the_classes_do_not_move_with_the_segment(result: GapResult, index: CommunityIndex) -> None:
+    """The legend's classes are the same for every segment: only the data's colours change."""
+
+    def legend_lines(segment: str) -> list[str]:
+        root = ET.fromstring(svg_map(result, index, segment))
+        texts = root.findall(f".//{SVG}g[@id='legend']/{SVG}text")
+        return [t.text or "" for t in texts][2 : 2 + len(PALETTE)]
+
+    assert legend_lines("all") == legend_lines("age:13-17") == list(reversed(gap_classes()))
+
+
+def test_class_bounds_must_increase() -> None:
+    """Class bounds out of order are refused, naming the measure."""
+    with pytest.raises(ValueError, match="class bounds of gap must increase"):
+        ClassBreaks("gap", (0, 5, 2))
 
 
 def test_a_spanish_text_table_makes_a_spanish_map(result: GapResult, index: CommunityIndex) -> None:
@@ -208,7 +243,7 @@ def test_a_spanish_text_table_makes_a_spanish_map(result: GapResult, index: Comm
     )
     legend = _legend(root)
     assert legend.startswith("Déficit, Todos los niños|hogares necesarios menos hogares previstos|")
-    assert "|omitido|" in legend and "|de 0,5 a 2 hogares de sobra|" in legend
+    assert "|omitido|" in legend and "|de 1 a 2 hogares de sobra|" in legend
     assert "|Gris, rayado: cifras de 1 a 10|niños no publicadas.|" in legend
     assert re.search(r"\|Nivel de servicio \d+%\.$", legend)
     tips = _tips(root)
