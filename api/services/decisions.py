@@ -299,7 +299,7 @@ def record_decision(
                     )
                 else:
                     stay.ended_on = started_on
-                    stay.end_reason = "moved by a team decision"
+                    stay.end_reason = MOVED
                     ended.append(
                         {
                             "child_id": p.child_id,
@@ -354,6 +354,31 @@ def record_decision(
         session.commit()
         participants = [{"role": p.role, "name": p.name} for p in body.participants]
         return {**decision_json(decision, participants), "ended": ended}
+
+
+MOVED = "moved by a team decision"  # the end reason of a stay a decision ended
+
+
+def ended_by(session: Session, decision: Decision) -> list[dict[str, Any]]:
+    """The stays ``decision`` ended: each child's placement that ended, as moved by a team
+    decision, on the day the decision's placement started."""
+    ended: list[dict[str, Any]] = []
+    for made in decision.placements:
+        rows = session.execute(
+            select(Placement)
+            .where(
+                col(Placement.child_id) == made["child_id"],
+                col(Placement.ended_on) == date.fromisoformat(made["started_on"]),
+                col(Placement.end_reason) == MOVED,
+                col(Placement.id) != made["placement_id"],
+            )
+            .order_by(col(Placement.started_on))
+        ).scalars()
+        ended += [
+            {"child_id": r.child_id, "setting": r.setting, "started_on": r.started_on.isoformat()}
+            for r in rows
+        ]
+    return ended
 
 
 def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dict[str, Any]:

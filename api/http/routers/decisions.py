@@ -9,14 +9,16 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from api.http.auth import DecisionMaker
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
 from api.http.problems import Problem, problem_responses
+from api.responses import Decision as DecisionOut
 from api.schemas import DecisionIn
 from api.services.audit import audit_read
-from api.services.decisions import decision_json, record_decision
+from api.services.decisions import decision_json, ended_by, record_decision
 from data.models import Decision, DecisionParticipant
 
-router = APIRouter(prefix="/v1", tags=["decisions"])
+router = APIRouter(prefix="/v1", tags=["decisions"], route_class=ContractRoute)
 
 _EXAMPLE = {
     "id": 7,
@@ -50,12 +52,15 @@ _EXAMPLE = {
         "chosen home is not the top-ranked one), ICWA good cause is missing, or a field is "
         "wrong. Written in one transaction with its audit entry."
     ),
+    response_model=DecisionOut,
+    response_model_exclude_unset=True,
     responses={
         201: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(409),
     },
+    name="post_decisions",
 )
-def post_decision(
+def post_decisions(
     body: DecisionIn,
     principal: DecisionMaker,
     engine: EngineDep,
@@ -68,13 +73,17 @@ def post_decision(
 @router.get(
     "/decisions/{decision_id}",
     summary="Read a recorded decision",
+    response_model=DecisionOut,
+    response_model_exclude_unset=True,
     responses={
         200: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 404),
+        **problem_responses(404),
     },
 )
 def get_decision(
-    decision_id: Annotated[int, Path(ge=1, le=2**62)], engine: EngineDep, principal: DecisionMaker
+    decision_id: Annotated[int, Path(ge=1, le=2**62, examples=[1])],
+    engine: EngineDep,
+    principal: DecisionMaker,
 ) -> dict[str, Any]:
     with Session(engine) as session:
         decision = session.get(Decision, decision_id)
@@ -86,6 +95,7 @@ def get_decision(
             .order_by(col(DecisionParticipant.id))
         ).scalars()
         out = decision_json(decision, [{"role": p.role, "name": p.name} for p in people])
+        out["ended"] = ended_by(session, decision)
     audit_read(
         engine,
         principal,
