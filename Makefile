@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format clean openapi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fostermatch needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -33,6 +33,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# the OpenAPI document a case system generates its client from (a test compares it)
+openapi: install
+	$(BIN)/fostermatch openapi > docs/openapi.json
 
 format: install
 	$(BIN)/ruff format .

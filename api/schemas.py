@@ -9,10 +9,11 @@ sent one at a time passes exactly the checks of a bulk import.
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from core.codes import (
     ACCEPTS_SEX,
@@ -31,6 +32,7 @@ from core.codes import (
 )
 
 __all__ = [
+    "DAY_SCHEMA",
     "FIRST_DAY",
     "LAST_DAY",
     "PARTICIPANT_ROLES",
@@ -45,6 +47,8 @@ __all__ = [
     "PartnerIn",
     "PlacementIn",
     "PlanRequest",
+    "StrictDay",
+    "StrictMoment",
     "WebhookIn",
     "WebhookRotation",
 ]
@@ -79,7 +83,42 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 # (pandas timestamps end in 2262)
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2200, 12, 31)
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _iso_day(value: Any) -> Any:
+    """Only a ``YYYY-MM-DD`` string is a day: pydantic alone reads ``0`` as 1970-01-01."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("should be a date written YYYY-MM-DD (ISO 8601)")
+    return value
+
+
+def _iso_moment(value: Any) -> Any:
+    """Only an ISO 8601 date or date-time string is a moment (never a number of seconds)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_MOMENT.fullmatch(value):
+        raise ValueError(
+            "should be a moment written YYYY-MM-DDTHH:MM:SS with an optional offset (ISO 8601)"
+        )
+    return value
+
+
+StrictDay = BeforeValidator(_iso_day)
+StrictMoment = BeforeValidator(_iso_moment)
+# JSON Schema cannot bound a date: the years 1900-2200 as a pattern, the days as
+# formatMinimum/formatMaximum (the vocabulary validators such as ajv read)
+DAY_SCHEMA: dict[str, Any] = {
+    "pattern": r"^(19\d\d|2[01]\d\d|2200)-\d\d-\d\d$",
+    "formatMinimum": FIRST_DAY.isoformat(),
+    "formatMaximum": LAST_DAY.isoformat(),
+}
+Day = Annotated[date, StrictDay, Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra=DAY_SCHEMA)]
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -185,10 +224,10 @@ class EpisodeIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "removal_latitude": 41.87,
-                    "removal_longitude": -87.68,
-                    "discharged_on": None,
-                    "discharge_reason": None,
+                    "removal_latitude": 41.740474,
+                    "removal_longitude": -87.68662,
+                    "discharged_on": "2025-01-31",
+                    "discharge_reason": "guardianship",
                 }
             ]
         },
@@ -205,7 +244,11 @@ class PlacementIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"home_id": "H2", "ended_on": None, "end_reason": None}]},
+        json_schema_extra={
+            "examples": [
+                {"home_id": "H000178", "ended_on": "2018-02-27", "end_reason": "home_closed"}
+            ]
+        },
     )
 
     home_id: Id | None = None
@@ -312,7 +355,9 @@ class MatchRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"child_id": "C123", "limit": 10}]},
+        json_schema_extra={
+            "examples": [{"child_id": "C000631", "limit": 10, "as_of": "2026-10-31"}]
+        },
     )
 
     child_id: Id
@@ -327,7 +372,7 @@ class PlanRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"time_limit_s": 10, "seed": 0}]},
+        json_schema_extra={"examples": [{"time_limit_s": 10, "seed": 0, "as_of": "2026-10-31"}]},
     )
 
     time_limit_s: Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)] = 10.0
@@ -380,15 +425,16 @@ class DecisionIn(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "placements": [{"child_id": "C1", "home_id": "H3"}],
+                    "placements": [{"child_id": "C000631", "home_id": "H003537"}],
                     "participants": [
                         {"role": "caseworker"},
                         {"role": "youth"},
                         {"role": "caregiver"},
                     ],
-                    "options_shown": ["H3", "H5", "H8"],
+                    "options_shown": ["H002705", "H003537", "H002497"],
                     "reason": "youth asked to stay near school",
                     "icwa_good_cause": None,
+                    "started_on": "2026-10-31",
                 }
             ]
         },

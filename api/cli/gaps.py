@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from api.responses import GapReport, wire
+
 __all__ = ["add_gaps_command", "cmd_gaps"]
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -88,7 +90,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
         backtest(data.inputs, policy, horizon_months=args.horizon_months) if args.backtest else None
     )
     if args.json:
-        payload: dict[str, Any] = result.to_json(segment=segment, community=args.community)
+        payload = wire(GapReport, result.to_json(segment=segment, community=args.community))
         if tested is not None:
             payload["backtest"] = tested.to_json()
         print(json.dumps(payload, indent=2, default=str))

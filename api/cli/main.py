@@ -31,6 +31,7 @@ from api.cli.keys import (
     cmd_keys_revoke,
     cmd_keys_roles,
 )
+from api.responses import MatchResult, PlanResult, wire
 from data.db import database_url, describe_url, make_engine, session_scope, upgrade
 from data.exporting import export_folder
 from data.importing import import_folder, import_zip
@@ -201,7 +202,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         inputs = load_matching_inputs(session, as_of=args.as_of)
     result = rank(children, inputs.snapshot, inputs.communities, policy, limit=args.limit)
-    emit(args, result.to_json(), result.summary())
+    emit(args, wire(MatchResult, result.to_json()), result.summary())
     return EXIT_OK
 
 
@@ -251,6 +252,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     payload = result.to_json()
     if violations:  # today's practice may break rules the plan keeps (e.g. siblings split)
         payload["violations"] = [v.to_json() for v in violations]
+    payload = wire(PlanResult, payload)  # the shape of GET /v1/plans/{id}'s result
     if args.equity:  # the audit instead of the plan (see api/cli/equity.py)
         from api.cli.equity import print_equity
 
@@ -264,6 +266,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
             f"  {v.kind}: {v.message}" for v in violations[:20]
         )
     emit(args, payload, text)
+    return EXIT_OK
+
+
+def openapi_text() -> str:
+    """The API's OpenAPI document as docs/openapi.json holds it (2-space indent, newline)."""
+    from sqlalchemy import create_engine
+
+    from api.http.app import create_app
+
+    # the document does not depend on the records: an empty database in memory will do
+    engine = create_engine("sqlite://")
+    try:
+        document = create_app(engine, run_plan_jobs=False).openapi()
+    finally:
+        engine.dispose()
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    sys.stdout.write(openapi_text())
     return EXIT_OK
 
 
@@ -463,6 +485,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the JSON (its shape: docs/api.md)"
     )
     plan_cmd.set_defaults(func=cmd_plan)
+
+    openapi = commands.add_parser(
+        "openapi",
+        help="print the API's OpenAPI document (make openapi writes it to docs/openapi.json)",
+    )
+    openapi.set_defaults(func=cmd_openapi)
 
     keys = commands.add_parser(
         "keys",

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from api.responses import OutcomeReport, wire
+
 __all__ = ["BREAKDOWNS", "add_outcomes_command", "cmd_outcomes", "parse_by"]
 
 # outcomes.BREAKDOWNS, repeated so that building the parser does not import pandas for every
@@ -118,7 +120,7 @@ def cmd_outcomes(args: argparse.Namespace) -> int:
             print(f"{PROG}: cannot write {args.csv}: {error.strerror}", file=sys.stderr)
             return EXIT_FAILED
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps(wire(OutcomeReport, report.to_json()), indent=2))
     else:
         print(report.summary())
         if args.csv is not None:

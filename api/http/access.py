@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute
 
 from api.services.keys import PERMISSIONS, ROLES
 
-__all__ = ["PUBLIC", "RouteAccess", "matrix_markdown", "route_access"]
+__all__ = ["PUBLIC", "RouteAccess", "leaf_routes", "matrix_markdown", "route_access"]
 
 # routes anyone may call, each with why
 PUBLIC: dict[tuple[str, str], str] = {
@@ -96,12 +96,12 @@ def _gated(function: Callable[..., Any], seen: set[str] | None = None) -> Iterat
             yield from _gated(helper, seen)
 
 
-def _routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+def leaf_routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
     """Every route, also those of the included routers (all included without a prefix)."""
     for route in routes:
         included = getattr(route, "original_router", None)  # FastAPI's included router
         if included is not None:
-            yield from _routes(included.routes)
+            yield from leaf_routes(included.routes)
         else:
             yield route
 
@@ -115,7 +115,7 @@ def route_access(app: FastAPI) -> list[RouteAccess]:
         A route needs two different permissions, or needs none and is not in :data:`PUBLIC`.
     """
     rows: list[RouteAccess] = []
-    for route in _routes(app.routes):
+    for route in leaf_routes(app.routes):
         path = getattr(route, "path", "")
         methods = sorted((getattr(route, "methods", None) or set()) - {"HEAD", "OPTIONS"})
         endpoint = getattr(route, "endpoint", None)

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.http.dependencies import SessionDep
+from api.responses import Health
 from api.settings import Settings, load_settings
 from data.db import describe_url, is_current, make_engine
 from data.queries import agency_summary
@@ -126,6 +127,7 @@ def create_app(
     """
     from api.http.apidocs import add_docs
     from api.http.auth_first import AuthenticateFirst
+    from api.http.contract import ContractRoute, install_contract, operation_id
     from api.http.faults import DatabaseFaults, UrlLimit
     from api.http.headers import SecurityHeaders
     from api.http.metrics import Metrics, add_probes
@@ -181,6 +183,7 @@ def create_app(
             "(`errors[].loc`)."
         ),
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
         docs_url=None,  # served from the package's own assets instead of a CDN: add_docs
         redoc_url=None,
     )
@@ -198,6 +201,8 @@ def create_app(
     app.state.oidc = Provider(oidc) if oidc is not None else None  # the agency's, when set
     app.state.plan_quota = PlanQuota(settings.plan_jobs_per_key, settings.plan_jobs_per_role)
     install_problem_handlers(app)
+    install_contract(app)
+    app.router.route_class = ContractRoute  # for the routes defined here (health)
     routers = (records, matches, plans, equity, decisions, recruitment, outcomes, audit)
     for module in (*routers, changes, webhooks):
         app.include_router(module.router)
@@ -250,7 +255,14 @@ def create_app(
     # outermost: on every answer, errors included
     app.add_middleware(SecurityHeaders, tile_origin=settings.tile_origin)
 
-    @app.get("/v1/health", tags=["service"], summary="Is the service up and its database ready?")
+    @app.get(
+        "/v1/health",
+        tags=["service"],
+        summary="Is the service up and its database ready?",
+        response_model=Health,
+        response_model_exclude_unset=True,
+        name="get_health",
+    )
     def health(session: SessionDep) -> dict[str, Any]:
         session.execute(text("SELECT 1"))
         engine = session.get_bind()

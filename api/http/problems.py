@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.services.errors import (
     Conflict,
@@ -44,6 +45,7 @@ __all__ = [
     "install_problem_handlers",
     "problem_response",
     "problem_responses",
+    "problem_title",
     "status_of",
 ]
 
@@ -191,15 +193,46 @@ def _clipped(path: str) -> str:
     return path if len(path) <= MAX_INSTANCE else path[:MAX_INSTANCE] + "…"
 
 
+def _json_error(exc: RequestValidationError, error: dict[str, Any]) -> str:
+    """A JSON syntax error in words: what is wrong, at which line and column of the body."""
+    why = str(error.get("ctx", {}).get("error", "it cannot be parsed"))
+    doc = exc.body if isinstance(exc.body, str) else ""
+    pos = next((p for p in error.get("loc", ())[1:] if isinstance(p, int)), None)
+    if pos is None or pos > len(doc):
+        return f"the body is not valid JSON: {why}"
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - (doc.rfind("\n", 0, pos) + 1) + 1
+    return f"the body is not valid JSON: {why} at line {line}, column {column}"
+
+
 def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
-    out = []
+    out: list[FieldError] = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            out.append(
+                {"loc": ["body"], "message": _json_error(exc, error), "type": "json_invalid"}
+            )
+            continue
         loc = [p for p in error.get("loc", ()) if p != "__root__"]
         message = str(error.get("msg", "is invalid"))
         # pydantic's "Value error, ..." prefix says nothing to a person
         message = message.removeprefix("Value error, ")
         out.append({"loc": loc, "message": message, "type": error.get("type", "invalid")})
     return out
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route at this path (Starlette's 405 names the first route's)."""
+    from api.http.access import leaf_routes
+
+    methods: set[str] = set()
+    for route in leaf_routes(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -224,6 +257,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
+        if errors and errors[0].get("type") == "json_invalid":  # nothing else was read
+            return problem_response(request, 422, errors[0]["message"], errors=errors[:1])
         shown = "; ".join(f"{_dotted(e['loc'])}: {e['message']}" for e in errors[:5])
         more = f" (and {len(errors) - 5:,} more)" if len(errors) > 5 else ""
         count = f"{len(errors):,} field{'s' if len(errors) != 1 else ''} invalid"
@@ -232,11 +267,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the body could not be read: it is not UTF-8 JSON, or not a complete form"
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no endpoint at {request.url.path}; see /docs for the API"
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}"
-        return problem_response(request, exc.status_code, detail, headers=dict(exc.headers or {}))
+            allowed = _allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            detail = (
+                f"{request.method} is not allowed on {_clipped(request.url.path)}; "
+                f"it takes {', '.join(allowed)}"
+            )
+        return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -248,41 +291,21 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
 
-_PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "title": "ProblemDetails",
-    "required": ["type", "title", "status", "detail"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "what is wrong, in a sentence"},
-        "instance": {"type": "string"},
-        "errors_total": {
-            "type": "integer",
-            "description": "how many problems were found, when more than the errors listed "
-            "(errors lists the first 100)",
-        },
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
-                    "message": {"type": "string"},
-                },
-            },
-        },
-    },
-}
+def problem_title(status: int) -> str:
+    """The constant title of problems with this status."""
+    return _TITLES.get(status, "Error")
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries documenting problem+json for these statuses."""
+    """OpenAPI ``responses=`` entries documenting problem+json for these statuses.
+
+    Each refers to the one ``Problem`` schema (:mod:`api.http.contract` adds it and the
+    errors every operation shares).
+    """
     return {
         status: {
-            "description": _TITLES.get(status, "Error"),
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
+            "description": problem_title(status),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses
     }

@@ -315,7 +315,7 @@ def record_decision(
                     )
                 else:
                     stay.ended_on = started_on
-                    stay.end_reason = "moved by a team decision"
+                    stay.end_reason = MOVED
                     stay.version += 1
                     ended.append(
                         {
@@ -398,6 +398,31 @@ def _decision_change(decision: Decision, ended: list[dict[str, Any]], left: set[
     )
 
 
+MOVED = "moved by a team decision"  # the end reason of a stay a decision ended
+
+
+def ended_by(session: Session, decision: Decision) -> list[dict[str, Any]]:
+    """The stays ``decision`` ended: each child's placement that ended, as moved by a team
+    decision, on the day the decision's placement started."""
+    ended: list[dict[str, Any]] = []
+    for made in decision.placements:
+        rows = session.execute(
+            select(Placement)
+            .where(
+                col(Placement.child_id) == made["child_id"],
+                col(Placement.ended_on) == date.fromisoformat(made["started_on"]),
+                col(Placement.end_reason) == MOVED,
+                col(Placement.id) != made["placement_id"],
+            )
+            .order_by(col(Placement.started_on))
+        ).scalars()
+        ended += [
+            {"child_id": r.child_id, "setting": r.setting, "started_on": r.started_on.isoformat()}
+            for r in rows
+        ]
+    return ended
+
+
 def decision_json(decision: Decision, participants: list[dict[str, Any]]) -> dict[str, Any]:
     """A decision as the API answers it."""
     created = (
@@ -434,6 +459,7 @@ def read_decision(engine: Engine, principal: Principal, decision_id: int) -> dic
             .order_by(col(DecisionParticipant.id))
         ).scalars()
         out = decision_json(decision, [{"role": p.role, "name": p.name} for p in people])
+        out["ended"] = ended_by(session, decision)
     audit_read(
         engine,
         principal,

@@ -40,13 +40,19 @@ def client(api_engine: Engine) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def county(county_database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """A client over a writable copy of the sample county, and a key per role."""
+def county_engine(county_database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A writable copy of the sample county."""
     copy = tmp_path / "county.db"
     shutil.copy(county_database_url.removeprefix("sqlite:///"), copy)
     engine = make_engine(f"sqlite:///{copy}")
-    with session_scope(engine) as session:
-        keys = {role: create_key(session, role, f"pages {role}")[1] for role in ROLES}
-    with TestClient(create_app(engine, run_plan_jobs=False)) as client:
-        yield client, keys
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def county(county_engine: Engine) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client over a writable copy of the sample county, and a key per role."""
+    with session_scope(county_engine) as session:
+        keys = {role: create_key(session, role, f"pages {role}")[1] for role in ROLES}
+    with TestClient(create_app(county_engine, run_plan_jobs=False)) as client:
+        yield client, keys

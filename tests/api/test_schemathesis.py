@@ -1,9 +1,11 @@
-"""Property-based requests from the OpenAPI document (schemathesis): no answer is a 500.
+"""Property-based requests from the OpenAPI document (schemathesis): every answer conforms.
 
 Every operation is called with generated bodies, paths and queries (a few examples each,
-bounded and derandomised so the suite stays quick and repeatable) by an admin key over the small agency. Schemathesis's own
-pytest plugin does not run under pytest 9, so each operation's strategy is driven here with
-Hypothesis directly.
+bounded and derandomised so the suite stays quick and repeatable) by an admin key over the
+small agency. Each answer must be no 500, and conform to the document: its status is one the
+operation declares, its content type and body match the schema declared for that status.
+Schemathesis's own pytest plugin does not run under pytest 9, so each operation's strategy is
+driven here with Hypothesis directly.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import Engine
 
 from api.http.app import create_app
@@ -23,6 +31,13 @@ from data.db import make_engine
 from tests.helpers.auth import bearer
 
 MAX_EXAMPLES = 15
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -44,8 +59,9 @@ def api_schema(api_engine: Engine) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(("method", "path"), _operations(), ids=lambda v: str(v))
-def test_no_server_errors(api_schema: Any, keys: dict[str, str], method: str, path: str) -> None:
-    """Generated requests to this operation never get a 500, whatever they hold."""
+def test_answers_conform(api_schema: Any, keys: dict[str, str], method: str, path: str) -> None:
+    """Generated requests to this operation never get a 500, and every answer is one the
+    document declares, in status, content type, headers and body."""
     operation = api_schema[path][method]
     headers = bearer(keys["admin"])
 
@@ -59,6 +75,6 @@ def test_no_server_errors(api_schema: Any, keys: dict[str, str], method: str, pa
     )
     def call(case: Any) -> None:
         response = case.call(headers=headers)
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(response, checks=CHECKS)
 
     call()

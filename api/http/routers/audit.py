@@ -9,14 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from api.http.auth import Auditor
+from api.http.contract import ContractRoute
 from api.http.dependencies import SessionDep
-from api.http.problems import problem_responses
+from api.http.routers.records import link_next
+from api.responses import AuditPage
+from api.schemas import StrictMoment
 from api.services.audit import AuditQuery, entry_json, query_audit
 
-router = APIRouter(prefix="/v1", tags=["audit"])
+router = APIRouter(prefix="/v1", tags=["audit"], route_class=ContractRoute)
 
 _EXAMPLE = {
     "items": [
@@ -43,19 +46,24 @@ _EXAMPLE = {
 @router.get(
     "/audit",
     summary="The audit log: reads of child records and every write, chained (paged; filters)",
-    responses={
-        200: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 422),
-    },
+    response_model=AuditPage,
+    response_model_exclude_unset=True,
+    responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}},
 )
 def get_audit(
     session: SessionDep,
+    request: Request,
+    response: Response,
     principal: Auditor,
     child_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=50)] = None,
     key_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    since: Annotated[datetime | None, Query(description="from this moment (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="before this moment")] = None,
+    since: Annotated[
+        datetime | None, StrictMoment, Query(description="from this moment (ISO 8601)")
+    ] = None,
+    until: Annotated[
+        datetime | None, StrictMoment, Query(description="before this moment (ISO 8601)")
+    ] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62, description="last id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
@@ -63,7 +71,6 @@ def get_audit(
     entries = query_audit(session, query)
     more = len(entries) > limit
     entries = entries[:limit]
-    return {
-        "items": [entry_json(e) for e in entries],
-        "next": entries[-1].id if more and entries else None,
-    }
+    after_id = entries[-1].id if more and entries else None
+    link_next(request, response, after_id)
+    return {"items": [entry_json(e) for e in entries], "next": after_id}

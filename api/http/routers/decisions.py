@@ -9,15 +9,17 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from api.http.auth import DecisionMaker
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PolicyDep, SessionDep, SettingsDep, SnapshotsDep
 from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once, json_body_hash
 from api.http.problems import problem_responses
+from api.responses import Decision as DecisionOut
 from api.schemas import DecisionIn
 from api.services.audit import audit_read
 from api.services.decisions import list_decisions, read_decision, record_decision
 from api.services.idempotency import Answer
 
-router = APIRouter(prefix="/v1", tags=["decisions"])
+router = APIRouter(prefix="/v1", tags=["decisions"], route_class=ContractRoute)
 
 _EXAMPLE = {
     "id": 7,
@@ -53,15 +55,18 @@ _EXAMPLE = {
         "a retry gets the first answer (the same decision id, `Idempotent-Replayed: true`) "
         "and no second decision is recorded."
     ),
+    response_model=DecisionOut,
+    response_model_exclude_unset=True,
     responses={
         201: {
             "content": {"application/json": {"example": _EXAMPLE}},
             "headers": {"Location": {"description": "the decision: /v1/decisions/{id}"}},
         },
-        **problem_responses(401, 403, 409, 422),
+        **problem_responses(409),
     },
+    name="post_decisions",
 )
-def post_decision(
+def post_decisions(
     body: DecisionIn,
     request: Request,
     principal: DecisionMaker,
@@ -119,12 +124,16 @@ def get_decisions(
 @router.get(
     "/decisions/{decision_id}",
     summary="Read a recorded decision",
+    response_model=DecisionOut,
+    response_model_exclude_unset=True,
     responses={
         200: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 404),
+        **problem_responses(404),
     },
 )
 def get_decision(
-    decision_id: Annotated[int, Path(ge=1, le=2**62)], engine: EngineDep, principal: DecisionMaker
+    decision_id: Annotated[int, Path(ge=1, le=2**62, examples=[1])],
+    engine: EngineDep,
+    principal: DecisionMaker,
 ) -> dict[str, Any]:
     return read_decision(engine, principal, decision_id)

@@ -15,12 +15,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.http.auth import EquityReader
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PolicyDep
 from api.http.problems import Problem, problem_responses
 from api.http.routers.plans import plan_job_json
 from api.services.audit import audit_read
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=ContractRoute)
 
 Ratio = tuple[float | None, float | None, float | None]
 
@@ -100,10 +101,12 @@ class EquityAudit(BaseModel):
     summary="A finished plan's outcomes by race/ethnicity, sex and age band, beside greedy",
     description="Computed from the records, outside the matching engine (which never reads "
     "race); groups of 1 to the policy's suppression threshold (10) children are suppressed.",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(404, 409),
 )
 def get_plan_equity(
-    plan_id: Annotated[str, Path(min_length=1, max_length=32)],
+    plan_id: Annotated[
+        str, Path(min_length=1, max_length=32, examples=["5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f"])
+    ],
     engine: EngineDep,
     policy: PolicyDep,
     principal: EquityReader,

@@ -9,15 +9,16 @@ from fastapi import APIRouter
 from sqlmodel import Session
 
 from api.http.auth import Matcher
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
-from api.http.problems import problem_responses
+from api.responses import MatchResult
 from api.schemas import MatchRequest
 from api.services.audit import audit_read
 from api.services.errors import invalid
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
 from matching import InputError, rank
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=ContractRoute)
 
 _EXAMPLE = {
     "children": ["C123", "C124"],
@@ -123,12 +124,12 @@ _EXAMPLE = {
     description="The same JSON as `fostermatch match CHILD_ID --json`: each candidate's reasons "
     "for and against it, near misses with kin homes first, and a `waiting` row per child (days "
     "waited, an 18th birthday within 180 days, the best ICWA tier on offer).",
-    responses={
-        200: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 422),
-    },
+    response_model=MatchResult,
+    response_model_exclude_unset=True,
+    responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}},
+    name="post_matches",
 )
-def post_match(
+def post_matches(
     body: MatchRequest,
     principal: Matcher,
     engine: EngineDep,

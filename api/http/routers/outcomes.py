@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 
 from api.cli.outcomes import BREAKDOWNS, BadOption, parse_by
 from api.http.auth import OutcomeReader
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep
-from api.http.problems import problem_responses
-from api.schemas import FIRST_DAY, LAST_DAY
+from api.responses import OutcomeReport
+from api.schemas import DAY_SCHEMA, FIRST_DAY, LAST_DAY, StrictDay
 from api.services.errors import invalid
 
-router = APIRouter(prefix="/v1", tags=["outcomes"])
+router = APIRouter(prefix="/v1", tags=["outcomes"], route_class=ContractRoute)
 
 
 def _reference(raw: list[str]) -> dict[str, str]:
@@ -35,16 +36,33 @@ def _reference(raw: list[str]) -> dict[str, str]:
     "/outcomes",
     summary="Outcome measures for a period, overall and by group, with disparities",
     description="The options of `fostermatch outcomes`; counts 1-10 are suppressed by default.",
-    responses=problem_responses(401, 403, 422),
+    response_model=OutcomeReport,
+    response_model_exclude_unset=True,
 )
 def get_outcomes(
     engine: EngineDep,
     principal: OutcomeReader,
     date_from: Annotated[
-        date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="first day")
+        date | None,
+        StrictDay,
+        Query(
+            alias="from",
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description="first day",
+            json_schema_extra=DAY_SCHEMA,
+        ),
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="last day")
+        date | None,
+        StrictDay,
+        Query(
+            alias="to",
+            ge=FIRST_DAY,
+            le=LAST_DAY,
+            description="last day",
+            json_schema_extra=DAY_SCHEMA,
+        ),
     ] = None,
     by: Annotated[
         list[str] | None, Query(max_length=10, description="race, sex, age, community or all")

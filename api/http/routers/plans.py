@@ -9,16 +9,18 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from api.http.auth import Planner
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PlanQuotaDep, PlanRunnerDep, SettingsDep
 from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once, json_body_hash
 from api.http.problems import Problem, problem_responses
+from api.responses import PlanJob
 from api.schemas import PlanRequest
 from api.services.audit import audit_read, write_audit
 from api.services.idempotency import Answer
 from api.services.plan_jobs import create_job, fail_job, job_json, read_job
 from api.services.plan_quota import admitting, time_cap
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=ContractRoute)
 
 _DONE_EXAMPLE = {
     "id": "5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f",
@@ -61,15 +63,31 @@ def plan_job_json(session: Session, plan_id: str) -> dict[str, Any]:
     "/plans",
     status_code=202,
     summary="Start a placement plan for every waiting child (a background job)",
+    response_model=PlanJob,
+    response_model_exclude_unset=True,
+    name="post_plans",
     responses={
         202: {
             "content": {
                 "application/json": {
-                    "example": {"id": "5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f", "status": "queued"}
+                    "example": {
+                        "id": "5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f",
+                        "status": "queued",
+                        "params": {
+                            "time_limit_s": 10.0,
+                            "seed": 0,
+                            "as_of": None,
+                            "baseline": None,
+                        },
+                        "progress": {"stage": "queued", "fraction": 0.0},
+                        "created_at": "2026-11-22T23:00:00+00:00",
+                        "started_at": None,
+                        "finished_at": None,
+                    }
                 }
             }
         },
-        **problem_responses(401, 403, 422, 429, 503),
+        **problem_responses(429),
     },
 )
 def start_plan(
@@ -113,13 +131,17 @@ def start_plan(
 @router.get(
     "/plans/{plan_id}",
     summary="A plan job: status and progress, then the validated plan with explanations",
+    response_model=PlanJob,
+    response_model_exclude_unset=True,
     responses={
         200: {"content": {"application/json": {"example": _DONE_EXAMPLE}}},
-        **problem_responses(401, 403, 404),
+        **problem_responses(404),
     },
 )
 def get_plan(
-    plan_id: Annotated[str, Path(min_length=1, max_length=32)],
+    plan_id: Annotated[
+        str, Path(min_length=1, max_length=32, examples=["5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f"])
+    ],
     engine: EngineDep,
     principal: Planner,
 ) -> dict[str, Any]:

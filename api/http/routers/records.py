@@ -38,10 +38,29 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.http.auth import RecordsWriter, require
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, SettingsDep
 from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once
 from api.http.problems import problem_responses
+from api.responses import (
+    ApplicantPage,
+    ApplicantRecord,
+    ChildPage,
+    ChildRecord,
+    CommunityPage,
+    CommunityRecord,
+    EpisodePage,
+    EpisodeRecord,
+    HomePage,
+    HomeRecord,
+    ImportReport,
+    PartnerPage,
+    PartnerRecord,
+    PlacementPage,
+    PlacementRecord,
+)
 from api.schemas import (
+    DAY_SCHEMA,
     FIRST_DAY,
     LAST_DAY,
     ApplicantIn,
@@ -52,6 +71,7 @@ from api.schemas import (
     PartnerIn,
     PlacementIn,
     Setting,
+    StrictDay,
 )
 from api.services.audit import audit_read
 from api.services.idempotency import Answer
@@ -69,12 +89,34 @@ from api.services.records import (
 )
 from api.settings import Settings
 from data.formats import PLACEMENT_SETTINGS
-from data.importing import ImportReport
+from data.importing import ImportReport as ImportDone
 
-router = APIRouter(prefix="/v1", tags=["records"])
+router = APIRouter(prefix="/v1", tags=["records"], route_class=ContractRoute)
 
-PathDay = Annotated[date, Path(ge=FIRST_DAY, le=LAST_DAY, description="YYYY-MM-DD")]
-IdPath = Annotated[str, Path(min_length=1, max_length=64, description="the case system's id")]
+
+# the examples name an episode and a placement of the sample county (`fostermatch demo`)
+ChildIdPath = Annotated[
+    str,
+    Path(min_length=1, max_length=64, description="the case system's id", examples=["C000001"]),
+]
+
+
+def _day(example: str) -> Any:
+    """A day in the path, written YYYY-MM-DD, with an example of the sample county."""
+    bounds: dict[str, Any] = {"ge": FIRST_DAY, "le": LAST_DAY}  # typed as numbers by FastAPI
+    return Path(
+        **bounds,
+        description="YYYY-MM-DD",
+        examples=[example],
+        json_schema_extra=DAY_SCHEMA,
+    )
+
+
+RemovedOn = Annotated[date, StrictDay, _day("2015-12-17")]
+StartedOn = Annotated[date, StrictDay, _day("2016-04-03")]
+# DELETE's example is a day the sample county holds no record for: a harmless 204
+AbsentDay = Annotated[date, StrictDay, _day("2026-10-31")]
+SettingPath = Annotated[Setting, Path(examples=["foster_home"])]
 Limit = Annotated[int, Query(ge=1, le=500, description="records per page (100)")]
 After = Annotated[
     str | None, Query(max_length=64, description="the `next` value of the previous page")
@@ -107,6 +149,13 @@ def _page(kind: Kind, rows: list[Any], after: str | None, principal: Principal) 
         "items": [record_json(kind, r, monitoring=monitoring) for r in rows],
         "next": after,
     }
+
+
+def link_next(request: Request, response: Response, after: str | int | None) -> None:
+    """``Link: <URL>; rel="next"`` beside a page's ``next`` (the same query, a later page)."""
+    if after is not None:
+        url = request.url.include_query_params(after=after)
+        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
 
 
 def _child_ids(kind: Kind, rows: list[Any]) -> list[str]:
@@ -179,19 +228,39 @@ def _audit(
         )
 
 
-def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
-    """PUT, GET, DELETE on /v1/{kind}/{id} for a kind keyed by its id."""
+def _id_path(example: str) -> Any:
+    return Annotated[
+        str,
+        Path(min_length=1, max_length=64, description="the case system's id", examples=[example]),
+    ]
+
+
+def _by_id_routes(
+    kind: Kind, body_model: type[BaseModel], record_model: type[BaseModel], example_id: str
+) -> None:
+    """PUT, GET, DELETE on /v1/{kind}/{id} for a kind keyed by its id.
+
+    ``example_id`` is a record of the sample county; DELETE's example is an id it does not
+    hold (a delete of a missing record answers 204, and the example stays harmless).
+    """
     reader = Annotated[Principal, Depends(require(kind.read_permission))]
     one = kind.singular
+    record_id_path = _id_path(example_id)
+    missing_id_path = _id_path(example_id[0] + "999999")
 
     @router.put(
         f"/{kind.name}/{{record_id}}",
         summary=f"Create or replace a {one} (idempotent)",
-        responses={201: {"description": f"the {one} was created"}, **_WRITE_ERRORS},
+        response_model=record_model,
+        response_model_exclude_unset=True,
+        responses={
+            201: {"model": record_model, "description": f"the {one} was created"},
+            **_WRITE_ERRORS,
+        },
         name=f"put_{one}",
     )
     def put(
-        record_id: IdPath,
+        record_id: record_id_path,  # type: ignore[valid-type]
         body: body_model,  # type: ignore[valid-type]
         engine: EngineDep,
         settings: SettingsDep,
@@ -206,11 +275,13 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
     @router.get(
         f"/{kind.name}/{{record_id}}",
         summary=f"Read a {one}",
+        response_model=record_model,
+        response_model_exclude_unset=True,
         responses=_READ_ERRORS,
         name=f"get_{one}",
     )
     def get(
-        record_id: IdPath,
+        record_id: record_id_path,  # type: ignore[valid-type]
         engine: EngineDep,
         principal: reader,
         if_none_match: IfNoneMatchGet = None,
@@ -225,7 +296,10 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
         name=f"delete_{one}",
     )
     def remove(
-        record_id: IdPath, engine: EngineDep, principal: RecordsWriter, if_match: IfMatch = None
+        record_id: missing_id_path,  # type: ignore[valid-type]
+        engine: EngineDep,
+        principal: RecordsWriter,
+        if_match: IfMatch = None,
     ) -> Response:
         delete_record(engine, kind, {"id": record_id}, principal, Preconditions(if_match))
         return Response(status_code=204)
@@ -233,11 +307,11 @@ def _by_id_routes(kind: Kind, body_model: type[BaseModel]) -> None:
     del put, get, remove
 
 
-_by_id_routes(KINDS["children"], ChildIn)
-_by_id_routes(KINDS["homes"], HomeIn)
-_by_id_routes(KINDS["applicants"], ApplicantIn)
-_by_id_routes(KINDS["partners"], PartnerIn)
-_by_id_routes(KINDS["communities"], CommunityIn)
+_by_id_routes(KINDS["children"], ChildIn, ChildRecord, "C000001")
+_by_id_routes(KINDS["homes"], HomeIn, HomeRecord, "H000001")
+_by_id_routes(KINDS["applicants"], ApplicantIn, ApplicantRecord, "A00001")
+_by_id_routes(KINDS["partners"], PartnerIn, PartnerRecord, "P0001")
+_by_id_routes(KINDS["communities"], CommunityIn, CommunityRecord, "1")
 
 # -- episodes: by child and removal date ---------------------------------------------------
 
@@ -249,11 +323,16 @@ EpisodeReader = Annotated[Principal, Depends(require(_EPISODES.read_permission))
 @router.put(
     "/episodes/{child_id}/{removed_on}",
     summary="Create or replace an episode (idempotent)",
-    responses={201: {"description": "the episode was created"}, **_WRITE_ERRORS},
+    response_model=EpisodeRecord,
+    response_model_exclude_unset=True,
+    responses={
+        201: {"model": EpisodeRecord, "description": "the episode was created"},
+        **_WRITE_ERRORS,
+    },
 )
 def put_episode(
-    child_id: IdPath,
-    removed_on: PathDay,
+    child_id: ChildIdPath,
+    removed_on: RemovedOn,
     body: EpisodeIn,
     engine: EngineDep,
     settings: SettingsDep,
@@ -267,10 +346,16 @@ def put_episode(
     return _put(_EPISODES, key, body, engine, response, principal, conditions)
 
 
-@router.get("/episodes/{child_id}/{removed_on}", summary="Read an episode", responses=_READ_ERRORS)
+@router.get(
+    "/episodes/{child_id}/{removed_on}",
+    summary="Read an episode",
+    response_model=EpisodeRecord,
+    response_model_exclude_unset=True,
+    responses=_READ_ERRORS,
+)
 def get_episode(
-    child_id: IdPath,
-    removed_on: PathDay,
+    child_id: ChildIdPath,
+    removed_on: RemovedOn,
     engine: EngineDep,
     principal: EpisodeReader,
     if_none_match: IfNoneMatchGet = None,
@@ -286,8 +371,8 @@ def get_episode(
     responses=_DELETE_ERRORS,
 )
 def delete_episode(
-    child_id: IdPath,
-    removed_on: PathDay,
+    child_id: ChildIdPath,
+    removed_on: AbsentDay,
     engine: EngineDep,
     principal: RecordsWriter,
     if_match: IfMatch = None,
@@ -303,12 +388,17 @@ def delete_episode(
 @router.put(
     "/placements/{child_id}/{started_on}/{setting}",
     summary="Create or replace a placement (idempotent)",
-    responses={201: {"description": "the placement was created"}, **_WRITE_ERRORS},
+    response_model=PlacementRecord,
+    response_model_exclude_unset=True,
+    responses={
+        201: {"model": PlacementRecord, "description": "the placement was created"},
+        **_WRITE_ERRORS,
+    },
 )
 def put_placement(
-    child_id: IdPath,
-    started_on: PathDay,
-    setting: Setting,
+    child_id: ChildIdPath,
+    started_on: StartedOn,
+    setting: SettingPath,
     body: PlacementIn,
     engine: EngineDep,
     settings: SettingsDep,
@@ -325,12 +415,14 @@ def put_placement(
 @router.get(
     "/placements/{child_id}/{started_on}/{setting}",
     summary="Read a placement",
+    response_model=PlacementRecord,
+    response_model_exclude_unset=True,
     responses=_READ_ERRORS,
 )
 def get_placement(
-    child_id: IdPath,
-    started_on: PathDay,
-    setting: Setting,
+    child_id: ChildIdPath,
+    started_on: StartedOn,
+    setting: SettingPath,
     engine: EngineDep,
     principal: EpisodeReader,
     if_none_match: IfNoneMatchGet = None,
@@ -346,9 +438,9 @@ def get_placement(
     responses=_DELETE_ERRORS,
 )
 def delete_placement(
-    child_id: IdPath,
-    started_on: PathDay,
-    setting: Setting,
+    child_id: ChildIdPath,
+    started_on: AbsentDay,
+    setting: SettingPath,
     engine: EngineDep,
     principal: RecordsWriter,
     if_match: IfMatch = None,
@@ -371,19 +463,30 @@ def _list(
     filters: dict[str, Any],
     after: str | None,
     limit: int,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
     with Session(engine) as session:
         rows, more = list_records(session, kind, filters, after=after, limit=limit)
     _audit(engine, principal, kind, f"list_{kind.name}", rows)
+    link_next(request, response, more)
     return _page(kind, rows, more, principal)
 
 
-_LIST_ERRORS = problem_responses(401, 403, 422)
+_LIST_ERRORS: dict[int | str, dict[str, Any]] = {}
 
 
-@router.get("/children", summary="List children (paged; filters)", responses=_LIST_ERRORS)
+@router.get(
+    "/children",
+    summary="List children (paged; filters)",
+    response_model=ChildPage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_children(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require("children:read"))],
     waiting: Annotated[
         bool | None, Query(description="waiting for a family home: in care, not in one")
@@ -394,12 +497,20 @@ def list_children(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"waiting": waiting, "in_care": in_care, "sibling_group_id": sibling_group}
-    return _list(engine, principal, KINDS["children"], filters, after, limit)
+    return _list(engine, principal, KINDS["children"], filters, after, limit, request, response)
 
 
-@router.get("/homes", summary="List homes (paged; filters)", responses=_LIST_ERRORS)
+@router.get(
+    "/homes",
+    summary="List homes (paged; filters)",
+    response_model=HomePage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_homes(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require("homes:read"))],
     status: Annotated[str | None, Query(pattern="^(active|on_hold|closed)$")] = None,
     kind: Annotated[str | None, Query(pattern="^(kin|foster|therapeutic|pre_adoptive)$")] = None,
@@ -408,24 +519,49 @@ def list_homes(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"status": status, "kind": kind, "community_id": community_id}
-    return _list(engine, principal, KINDS["homes"], filters, after, limit)
+    return _list(engine, principal, KINDS["homes"], filters, after, limit, request, response)
 
 
-@router.get("/episodes", summary="List episodes (paged; filters)", responses=_LIST_ERRORS)
+@router.get(
+    "/episodes",
+    summary="List episodes (paged; filters)",
+    response_model=EpisodePage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_episodes(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: EpisodeReader,
     child_id: Text = None,
     open: Annotated[bool | None, Query(description="not discharged yet")] = None,
     after: After = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    return _list(engine, principal, _EPISODES, {"child_id": child_id, "open": open}, after, limit)
+    return _list(
+        engine,
+        principal,
+        _EPISODES,
+        {"child_id": child_id, "open": open},
+        after,
+        limit,
+        request,
+        response,
+    )
 
 
-@router.get("/placements", summary="List placements (paged; filters)", responses=_LIST_ERRORS)
+@router.get(
+    "/placements",
+    summary="List placements (paged; filters)",
+    response_model=PlacementPage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_placements(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: EpisodeReader,
     child_id: Text = None,
     home_id: Text = None,
@@ -437,12 +573,20 @@ def list_placements(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"child_id": child_id, "home_id": home_id, "setting": setting, "open": open}
-    return _list(engine, principal, _PLACEMENTS, filters, after, limit)
+    return _list(engine, principal, _PLACEMENTS, filters, after, limit, request, response)
 
 
-@router.get("/applicants", summary="List applicants (paged; filters)", responses=_LIST_ERRORS)
+@router.get(
+    "/applicants",
+    summary="List applicants (paged; filters)",
+    response_model=ApplicantPage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_applicants(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require("applicants:read"))],
     stage: Annotated[
         str | None, Query(pattern="^(inquiry|application|training|home_study|licensed|withdrawn)$")
@@ -452,14 +596,20 @@ def list_applicants(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"stage": stage, "community_id": community_id}
-    return _list(engine, principal, KINDS["applicants"], filters, after, limit)
+    return _list(engine, principal, KINDS["applicants"], filters, after, limit, request, response)
 
 
 @router.get(
-    "/partners", summary="List partner organisations (paged; filters)", responses=_LIST_ERRORS
+    "/partners",
+    summary="List partner organisations (paged; filters)",
+    response_model=PartnerPage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
 )
 def list_partners(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require("partners:read"))],
     kind: Annotated[
         str | None,
@@ -470,17 +620,25 @@ def list_partners(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     filters = {"kind": kind, "community_id": community_id}
-    return _list(engine, principal, KINDS["partners"], filters, after, limit)
+    return _list(engine, principal, KINDS["partners"], filters, after, limit, request, response)
 
 
-@router.get("/communities", summary="List communities (paged)", responses=_LIST_ERRORS)
+@router.get(
+    "/communities",
+    summary="List communities (paged)",
+    response_model=CommunityPage,
+    response_model_exclude_unset=True,
+    responses=_LIST_ERRORS,
+)
 def list_communities(
     engine: EngineDep,
+    request: Request,
+    response: Response,
     principal: Annotated[Principal, Depends(require("partners:read"))],
     after: After = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
-    return _list(engine, principal, KINDS["communities"], {}, after, limit)
+    return _list(engine, principal, KINDS["communities"], {}, after, limit, request, response)
 
 
 # -- bulk import -------------------------------------------------------------------------------
@@ -489,7 +647,10 @@ def list_communities(
 @router.post(
     "/imports",
     summary="Import a zipped folder of records (the folder format), all or nothing",
-    responses=_WRITE_ERRORS,
+    response_model=ImportReport,
+    response_model_exclude_unset=True,
+    responses=problem_responses(409, 413, 422),
+    name="post_imports",
 )
 def import_records(
     request: Request,
@@ -506,7 +667,7 @@ def import_records(
     (``Idempotent-Replayed: true``) and imports nothing again."""
 
     def work(store: Store | None) -> Answer:
-        def before_commit(session: Session, report: ImportReport) -> None:
+        def before_commit(session: Session, report: ImportDone) -> None:
             if store is not None:
                 store(session, Answer(200, {"imported": True, **report.to_json()}))
 

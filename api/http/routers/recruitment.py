@@ -13,12 +13,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.http.auth import GapReader
+from api.http.contract import ContractRoute
 from api.http.dependencies import GapsDep
 from api.http.problems import problem_responses
-from api.schemas import FIRST_DAY, LAST_DAY
+from api.responses import GapReport
+from api.schemas import DAY_SCHEMA, FIRST_DAY, LAST_DAY, StrictDay
 from api.services.errors import invalid
 
-router = APIRouter(prefix="/v1/recruitment", tags=["recruitment"])
+router = APIRouter(prefix="/v1/recruitment", tags=["recruitment"], route_class=ContractRoute)
 
 GEOJSON = "application/geo+json"
 
@@ -33,7 +35,14 @@ SegmentQ = Annotated[
 ]
 CommunityQ = Annotated[str | None, Query(max_length=64, description="one community only")]
 AsOf = Annotated[
-    date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="the day the figures are for")
+    date | None,
+    StrictDay,
+    Query(
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+        description="the day the figures are for",
+        json_schema_extra=DAY_SCHEMA,
+    ),
 ]
 
 
@@ -47,13 +56,11 @@ def _check_community(index: Any, community: str | None) -> None:
     summary="Capacity gaps per community and segment (JSON, or GeoJSON by Accept)",
     responses={
         200: {
-            "content": {
-                "application/json": {},
-                GEOJSON: {"schema": {"type": "object"}},
-            },
+            "model": GapReport,
+            "content": {GEOJSON: {"schema": {"$ref": "#/components/schemas/GapFeatures"}}},
             "description": "the gaps; a FeatureCollection with `Accept: application/geo+json`",
         },
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(404),
     },
 )
 def get_gaps(
@@ -79,8 +86,11 @@ def get_gaps(
     summary="The capacity-gap map as SVG (one segment; default all children)",
     response_class=Response,
     responses={
-        200: {"content": {"image/svg+xml": {}}, "description": "a choropleth map"},
-        **problem_responses(401, 403, 404, 422),
+        200: {
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "description": "a choropleth map",
+        },
+        **problem_responses(404),
     },
 )
 def get_gaps_svg(
