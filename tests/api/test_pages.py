@@ -803,7 +803,8 @@ def test_the_page_links_keep_the_filters_and_odd_pages_are_clamped(
     unfiltered = _listed(client.get("/pages/children").text)
     for odd in ("-1", "²", "1.5"):  # "²".isdigit() is true, int("²") fails
         answer = client.get(f"/pages/children?days={odd}&page={odd}")
-        assert answer.status_code == 200, odd
+        assert answer.status_code == 422, odd  # the days are no whole number: said beside them
+        assert 'id="error-days"' in answer.text, odd
         assert _listed(answer.text) == unfiltered, odd
 
 

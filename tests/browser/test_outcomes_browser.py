@@ -79,7 +79,7 @@ def test_coordinator_reads_the_latest_plans_equity(page: Any, page_server: dict[
     a_done_plan_for_half_the_waiting(page_server["engine"])
     complaints = watch_policy(page)
     sign_in(page, url, page_server["keys"]["coordinator"])
-    assert page.locator("nav a[href='/pages/outcomes']").count() == 0  # not an outcome reader
+    assert page.locator("nav a[href='/pages/outcomes']").count() == 1  # supervisors read them
     page.click("nav a[href='/pages/outcomes/equity']")
     page.wait_for_load_state()
     visit_within_policy(page, f"{url}/pages/outcomes/equity?lang=en", complaints)
