@@ -508,9 +508,11 @@ def build_parser() -> argparse.ArgumentParser:
     # the analytics commands load pandas only when they run
     from api.cli.gaps import add_gaps_command
     from api.cli.outcomes import add_outcomes_command
+    from api.cli.replay import add_replay_command
 
     add_gaps_command(commands)
     add_outcomes_command(commands)
+    add_replay_command(commands)
     return parser
 
 
