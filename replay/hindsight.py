@@ -40,7 +40,9 @@ DEFAULT_WORKERS = 8  # as the plan: a fixed count, so the same seed gives the sa
 
 @dataclass(frozen=True)
 class Optimum:
-    """The hindsight placements with the solver's status, objective and proven bound."""
+    """The hindsight placements with the solver's status (``optimal``, ``feasible``, or
+    ``unknown`` when it found no solution in its time: then the best replayed policy's
+    placements, with no bound), objective and proven bound."""
 
     stays: tuple[Stay, ...]
     status: str
@@ -112,8 +114,9 @@ def hindsight(
     for ids in by_child.values():
         model.add_at_most_one(x[i] for i in ids)
     # each home's beds over time: a placement holds a bed from its day until the child
-    # leaves care, beside the children living there at the start (a home the records
-    # over-fill keeps the children it has: its capacity is raised to them)
+    # leaves care, beside the children living there at the start. A home the records
+    # over-fill has no free bed until it is below its capacity: the children living there
+    # take min(living, capacity) beds, the profile of the `capacity` who stay longest
     origin = history.start.toordinal()
     residents: dict[str, list[int]] = {}
     for r in history.residents:
@@ -122,8 +125,8 @@ def hindsight(
         )
     s_ = world.snapshot
     for home_id, ids in by_home.items():
-        living = residents.get(home_id, [])
-        capacity = max(int(world.capacity[s_.position(home_id)]), len(living))
+        capacity = int(world.capacity[s_.position(home_id)])
+        living = sorted(residents.get(home_id, []), reverse=True)[:capacity]
         if len(ids) + len(living) <= capacity:
             continue  # (room for every candidate at once)
         intervals = [
@@ -183,6 +186,7 @@ def hindsight(
         sum(v * xi for v, xi in zip(values, x, strict=True)) + sum(b * z for z, b, _, _ in whole)
     )
     # start from the best replayed policy
+    best: Sequence[Stay] = ()
     if runs:
         best = max(runs, key=lambda run: objective(history.arrivals, run, policy))
         chosen = {(s.child_id, s.home_id, s.on) for s in best}
@@ -202,7 +206,16 @@ def hindsight(
     solver.parameters.cp_model_probing_level = 0
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"the hindsight model found no solution ({solver.status_name(status)})")
+        # no solution within the time limit: the best replayed policy's placements (a
+        # solution of the model), unproven ("unknown"); the output says so
+        return Optimum(
+            stays=tuple(sorted(best, key=_by_child)),
+            status="unknown",
+            objective=objective(history.arrivals, best, policy),
+            bound=None,
+            runtime_s=time.perf_counter() - started,
+            variables=len(stays),
+        )
     picked = tuple(
         sorted((s for s, xi in zip(stays, x, strict=True) if solver.value(xi)), key=_by_child)
     )

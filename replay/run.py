@@ -108,8 +108,11 @@ class ReplayResult:
                 "runtime_s": round(run.runtime_s, 2),
                 "waiting_by_day": waiting_each_day(h, run.stays),
             }
-            if run.bound is not None:
-                row.update(status=run.status, bound=run.bound, gap=round(run.gap or 0.0, 6))
+            if run.status is not None:
+                gap = run.gap
+                row.update(
+                    status=run.status, bound=run.bound, gap=None if gap is None else round(gap, 6)
+                )
             policies.append(row)
         recorded = None
         if self.recorded is not None:
@@ -153,7 +156,8 @@ class ReplayResult:
         lines.append(f"{'runtime s':<28}" + "".join(f"{r.runtime_s:>14.1f}" for r in runs))
         best = self.runs.get("hindsight")
         if best is not None:
-            lines.append(f"hindsight: {best.status}, proven gap {best.gap:.2%}")
+            gap = "no bound" if best.gap is None else f"proven gap {best.gap:.2%}"
+            lines.append(f"hindsight: {best.status}, {gap}")
         return "\n".join(lines)
 
 

@@ -113,8 +113,10 @@ def test_no_policy_beats_the_hindsight_optimum(history: History) -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories())
 def test_the_same_history_gives_the_same_replay(history: History) -> None:
-    """Replaying the same history twice with the same seed gives the same placements."""
-    first = replay(history, TOWN.policy, ("greedy", "rank", "hindsight"), seed=3)
-    again = replay(history, TOWN.policy, ("greedy", "rank", "hindsight"), seed=3)
+    """Replaying the same history twice with the same seed gives the same placements (one
+    CP-SAT worker: parallel workers may return different optima of equal value)."""
+    policies = ("greedy", "rank", "hindsight")
+    first = replay(history, TOWN.policy, policies, seed=3, workers=1, hindsight_limit_s=10.0)
+    again = replay(history, TOWN.policy, policies, seed=3, workers=1, hindsight_limit_s=10.0)
     for name in first.runs:
         assert first.runs[name].stays == again.runs[name].stays, name

@@ -171,3 +171,19 @@ def test_history_refuses_an_arrival_outside_the_window(town: Town) -> None:
     """An arrival before the window is refused, naming the child and the field."""
     with pytest.raises(InputError, match="C1: ready_on"):
         History(day(1), day(5), [], [arrival(town, "C1", 0)], [], town.communities)
+
+
+def test_hindsight_out_of_time_falls_back_to_the_best_policy(town: Town) -> None:
+    """With no time to find a solution, the hindsight row is the best replayed policy's
+    placements, marked unknown, with no bound."""
+    from replay import hindsight, simulate
+    from replay.policies import greedy_day
+
+    history = myopic(town)
+    greedy = simulate(history, town.policy, greedy_day, "greedy")
+    found = hindsight(history, town.policy, [greedy.stays], time_limit_s=1e-9)
+    if found.status == "unknown":  # (CP-SAT may still finish presolve within no time at all)
+        assert found.stays == greedy.stays and found.bound is None
+        assert found.objective == greedy.objective
+    else:
+        assert found.objective >= greedy.objective
