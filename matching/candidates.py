@@ -34,6 +34,7 @@ __all__ = [
     "cut_table",
     "far_cost",
     "integer_points",
+    "scored_alone",
     "waiting_order",
     "waiting_points",
 ]
@@ -196,14 +197,10 @@ def build_table(
         for i, child in enumerate(request.children):
             cols = np.flatnonzero(found.allowed[i])
             positions = found.positions[cols]
-            ctx = (
-                found.context
-                if request.size == 1
-                else Context(PlacementRequest([child]), snapshot, policy)
+            ctx = found.context if request.size == 1 else None
+            pairing, scores, points = scored_alone(
+                child, positions, snapshot, communities, policy, ctx
             )
-            pairing = Pairing(ctx, communities, positions, np.ones((1, len(cols)), np.bool_))
-            scores = score(pairing)
-            points = scores.points - far_cost(pairing, policy)
             waited = child.waited_days(snapshot.as_of)
             table.index[child.id] = len(table.children)
             members.append(len(table.children))
@@ -226,6 +223,27 @@ def build_table(
             GroupRow(members, found, found.positions[whole], group_pairing.distance_km[whole])
         )
     return table
+
+
+def scored_alone(
+    child: Child,
+    positions: np.ndarray,
+    snapshot: HomeSnapshot,
+    communities: Communities,
+    policy: Policy,
+    context: Context | None = None,
+) -> tuple[Pairing, Scores, np.ndarray]:
+    """One child scored alone at the homes at ``positions``: the pairing, the factor scores
+    and the plan's points per home (weighted factor sum minus :func:`far_cost`).
+
+    ``context`` is the child's own request against the snapshot, when the caller has it.
+    Eligibility is not checked: the caller chooses the homes (the plan's table passes the
+    eligible ones; a replay also scores the homes the records say a child went to).
+    """
+    ctx = context or Context(PlacementRequest([child]), snapshot, policy)
+    pairing = Pairing(ctx, communities, positions, np.ones((1, len(positions)), np.bool_))
+    scores = score(pairing)
+    return pairing, scores, scores.points - far_cost(pairing, policy)
 
 
 def far_cost(pairing: Pairing, policy: Policy) -> np.ndarray:

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching.candidates import Options, Table, integer_points
+from matching.policy import Policy
 
 __all__ = [
     "Floors",
     "Layout",
+    "group_points",
     "score_points",
     "together_points",
     "whole_groups",
@@ -182,8 +184,13 @@ class Floors:
 def together_points(table: Table, g: int) -> int:
     """Points for a sibling group placed whole in one home: the "siblings together" factor
     at its full value, for every member (the members are scored alone, without it)."""
-    k = len(table.groups[g].members)
-    return integer_points(table.policy.weights.siblings_together * k) if k > 1 else 0
+    return group_points(table.policy, len(table.groups[g].members))
+
+
+def group_points(policy: Policy, size: int) -> int:
+    """Points for a sibling group of ``size`` children placed whole in one home (none for
+    a single child): :func:`together_points` without a table."""
+    return integer_points(policy.weights.siblings_together * size) if size > 1 else 0
 
 
 def score_points(table: Table, chosen: dict[int, int]) -> int:

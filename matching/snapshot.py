@@ -8,6 +8,7 @@ does. A snapshot is immutable: when records change, build a new one.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from datetime import date
 from types import MappingProxyType
@@ -203,6 +204,39 @@ class HomeSnapshot:
         self.id_order: IntArray = _frozen(
             np.argsort(np.argsort(np.array(self.ids, dtype=object), kind="stable")).astype(np.int64)
         )
+
+    def on_day(
+        self,
+        as_of: date,
+        *,
+        free_beds: IntArray,
+        active: BoolArray,
+        licensed: BoolArray,
+        placements_last_year: IntArray,
+        days_since_placed: FloatArray,
+    ) -> HomeSnapshot:
+        """The same homes on another day: what changes from day to day replaced, the rest
+        shared (no loop over the homes).
+
+        A replay of the records (``replay``) moves through a year one day at a time; rebuilding
+        every column each day would cost more than the matching itself. The arrays are by
+        position, as the attributes of the same names. The :attr:`homes` values keep the
+        description they were built with; the rules and factors read the columns.
+        """
+        n = len(self)
+        day = copy.copy(self)
+        day.as_of = as_of
+        for name, array, dtype in (
+            ("free_beds", free_beds, np.int64),
+            ("active", active, np.bool_),
+            ("licensed", licensed, np.bool_),
+            ("placements_last_year", placements_last_year, np.int64),
+            ("days_since_placed", days_since_placed, np.float64),
+        ):
+            if array.shape != (n,):
+                raise ValueError(f"{name}: expected {n} values (one per home), got {array.shape}")
+            setattr(day, name, _frozen(np.array(array, dtype=dtype)))
+        return day
 
     @staticmethod
     def _indicator_columns(values: Iterable[Iterable[str]], n: int) -> dict[str, BoolArray]:

@@ -8,7 +8,9 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("package", ["core", "geo", "matching", "recruitment", "outcomes"])
+@pytest.mark.parametrize(
+    "package", ["core", "geo", "matching", "recruitment", "outcomes", "replay"]
+)
 def test_engines_do_not_import_the_database_or_the_web(package: str) -> None:
     """Importing an engine package loads neither sqlmodel, sqlalchemy nor fastapi, nor data/api."""
     code = (
@@ -22,7 +24,7 @@ def test_engines_do_not_import_the_database_or_the_web(package: str) -> None:
     assert result.stdout.strip() == ""
 
 
-PACKAGES = ("api", "core", "data", "geo", "matching", "outcomes", "recruitment")
+PACKAGES = ("api", "core", "data", "geo", "matching", "outcomes", "recruitment", "replay")
 
 
 def _import_graph() -> dict[str, set[str]]:

@@ -102,6 +102,42 @@ def _plan_state(seed: int) -> dict[str, Any]:
     }
 
 
+def _replay(seed: int) -> dict[str, Any]:
+    """One year of the county's records replayed under all four policies, as ``fostermatch
+    replay`` does (reading the records included)."""
+    import tempfile
+    import time
+
+    from sqlmodel import Session
+
+    from api.bench.http import seeded_engine
+    from api.services.replay import last_year, run_replay
+    from matching import load_policy
+
+    with tempfile.TemporaryDirectory(prefix="fostermatch-bench-replay-") as tmp:
+        engine = seeded_engine(Path(tmp), "county", seed, lambda _message: None)
+        try:
+            started = time.perf_counter()
+            with Session(engine) as session:
+                window = last_year(session)
+                assert window is not None  # (the generated county has stays in care)
+                result = run_replay(session, *window, load_policy(), seed=seed)
+            runtime = time.perf_counter() - started
+        finally:
+            engine.dispose()
+    return {
+        "county": {
+            "days": result.history.days,
+            "entries": sum(1 for a in result.history.arrivals if a.entered),
+            "runtime_s": round(runtime, 1),
+            "policies_s": {name: round(run.runtime_s, 1) for name, run in result.runs.items()},
+            "pct_of_hindsight": {
+                name: result.share_of_hindsight(run) for name, run in result.runs.items()
+            },
+        }
+    }
+
+
 def _import(seed: int) -> dict[str, Any]:
     from api.bench.imports import bench_section
 
@@ -122,6 +158,7 @@ SECTIONS: dict[str, Callable[[int], dict[str, Any]]] = {
     "outcomes": _outcomes,
     "http": _http,
     "import": _import,
+    "replay": _replay,
 }
 # the key of a section in the benchmark JSON, where it differs from the section's name
 KEYS = {"http": "api_matches"}
@@ -209,6 +246,20 @@ def table(results: dict[str, Any]) -> str:
         from api.bench.imports import table_lines as import_lines
 
         lines += ["", *import_lines(imports)]
+    replayed = results.get("replay")
+    if replayed:
+        county = replayed["county"]
+        lines += [
+            "",
+            f"{'replay county: days':<40} {county['days']:>14,}",
+            f"{'replay county: runtime s':<40} {county['runtime_s']:>14.1f}",
+        ]
+        for name, seconds in county["policies_s"].items():
+            share = county["pct_of_hindsight"].get(name)
+            shown = "n/a" if share is None else f"{share}%"
+            lines.append(
+                f"{'replay county: ' + name + ' s (of optimum)':<40} {seconds:>6.1f} {shown:>7}"
+            )
     api_matches = results.get("api_matches")
     if api_matches:
         lines += [""]

@@ -576,10 +576,12 @@ def build_parser() -> argparse.ArgumentParser:
     # the analytics commands load pandas only when they run
     from api.cli.gaps import add_gaps_command
     from api.cli.outcomes import add_outcomes_command
+    from api.cli.replay import add_replay_command
     from api.cli.webhooks import add_webhooks_command
 
     add_gaps_command(commands)
     add_outcomes_command(commands)
+    add_replay_command(commands)
     add_webhooks_command(commands)
     return parser
 

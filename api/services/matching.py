@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from core.ages import age_on
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
@@ -31,6 +32,8 @@ __all__ = [
     "ChildNotInCare",
     "MatchingInputs",
     "age_on",
+    "as_engine_child",
+    "engine_home",
     "load_group",
     "load_matching_inputs",
     "load_waiting_children",
@@ -58,14 +61,6 @@ class ChildNotInCare(LookupError):
 
 
 MAX_AGE = 21  # the engine matches children and young adults in extended care up to 21
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Age in whole years on ``day`` (a birthday on 29 February counts on 1 March)."""
-    years = day.year - birth_date.year
-    if (day.month, day.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return max(0, years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,34 +97,53 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
         select(HomeRecord).where(col(HomeRecord.id).in_(list(beds))).order_by(col(HomeRecord.id))
     ).scalars()
     homes = [
-        Home(
-            id=h.id,
-            kind=h.kind,
-            status=h.status,
-            location=LatLon(h.latitude, h.longitude),
-            community=h.community_id,
-            capacity=h.capacity,
+        engine_home(
+            h,
             free_beds=beds[h.id],
-            age_min=h.age_min,
-            age_max=h.age_max,
-            accepts_sex=h.accepts_sex,
-            max_siblings=h.max_siblings,
-            capabilities=frozenset(h.capabilities),
-            languages=tuple(h.languages),
-            religion=h.religion,
-            cultural_offers=frozenset(h.cultural_offers),
-            tribe=h.tribe,
-            tribe_licensed=bool(h.tribe_licensed),
-            kin_of=frozenset(h.kin_of),
-            kin_relationship=h.kin_relationship or None,
-            # a home without a licence date is provisionally approved (typically kin)
-            licensed=h.licensed_on is not None and h.licensed_on <= as_of,
+            as_of=as_of,
             placements_last_year=int(recent.get(h.id, 0)),
             last_placed_on=last.get(h.id),
         )
         for h in records
     ]
     return MatchingInputs(HomeSnapshot(homes, as_of=as_of), communities, as_of)
+
+
+def engine_home(
+    h: HomeRecord,
+    *,
+    free_beds: int,
+    as_of: date,
+    placements_last_year: int = 0,
+    last_placed_on: date | None = None,
+) -> Home:
+    """A home record as the engine's :class:`matching.Home` on ``as_of``."""
+    # (the record's codes were checked on import: the engine checks them again)
+    return Home(
+        id=h.id,
+        kind=h.kind,  # type: ignore[arg-type]
+        status=h.status,  # type: ignore[arg-type]
+        location=LatLon(h.latitude, h.longitude),
+        community=h.community_id,
+        capacity=h.capacity,
+        free_beds=free_beds,
+        age_min=h.age_min,
+        age_max=h.age_max,
+        accepts_sex=h.accepts_sex,  # type: ignore[arg-type]
+        max_siblings=h.max_siblings,
+        capabilities=frozenset(h.capabilities),
+        languages=tuple(h.languages),
+        religion=h.religion,
+        cultural_offers=frozenset(h.cultural_offers),
+        tribe=h.tribe,
+        tribe_licensed=bool(h.tribe_licensed),
+        kin_of=frozenset(h.kin_of),
+        kin_relationship=h.kin_relationship or None,
+        # a home without a licence date is provisionally approved (typically kin)
+        licensed=h.licensed_on is not None and h.licensed_on <= as_of,
+        placements_last_year=placements_last_year,
+        last_placed_on=last_placed_on,
+    )
 
 
 def _waiting_since(session: Session, child_id: str, episode: Episode) -> date | None:
@@ -211,10 +225,10 @@ def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of
     separated_homes = _homes_of(session, frozenset(record.separate_from))
     waiting_since = _waiting_since(session, record.id, episode)
     siblings = placed_siblings(session, [record]).get(record.id, frozenset())
-    return _as_engine_child(record, episode, as_of, waiting_since, separated_homes, siblings)
+    return as_engine_child(record, episode, as_of, waiting_since, separated_homes, siblings)
 
 
-def _as_engine_child(
+def as_engine_child(
     record: ChildRecord,
     episode: Episode,
     as_of: date,
@@ -222,6 +236,8 @@ def _as_engine_child(
     separated_homes: frozenset[str],
     siblings: frozenset[PlacedSibling],
 ) -> Child:
+    """A child record in one stay in care as the engine's :class:`matching.Child` on ``as_of``
+    (never with race or ethnicity: the engine has no field for them)."""
     school = None
     if record.school_latitude is not None and record.school_longitude is not None:
         school = LatLon(record.school_latitude, record.school_longitude)
@@ -352,7 +368,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
             home_of[other] for other in record.separate_from if other in home_of
         )
         children.append(
-            _as_engine_child(
+            as_engine_child(
                 record,
                 episode,
                 as_of,

@@ -63,3 +63,17 @@ def test_http_section_measures_a_real_server(county_database_url: str, tmp_path:
     assert figures["homes"] > 1000 and figures["waiting"] > 0
     text = table({"machine": "2 cores", "api_matches": {"county": figures}})
     assert "POST /v1/matches county: p95 ms" in text
+
+
+def test_table_shows_the_replay_section() -> None:
+    """The table prints the replay's days, runtime and each policy's time and share."""
+    county = {
+        "days": 365,
+        "entries": 773,
+        "runtime_s": 101.5,
+        "policies_s": {"greedy": 8.0, "hindsight": 70.2},
+        "pct_of_hindsight": {"greedy": 97.2, "hindsight": 100.0},
+    }
+    text = table({"machine": "2 cores", "replay": {"county": county}})
+    assert "replay county: days" in text and "101.5" in text
+    assert text.splitlines()[-2].split()[-2:] == ["8.0", "97.2%"]
