@@ -577,10 +577,12 @@ def build_parser() -> argparse.ArgumentParser:
     from api.cli.gaps import add_gaps_command
     from api.cli.outcomes import add_outcomes_command
     from api.cli.webhooks import add_webhooks_command
+    from api.cli.worker import add_worker_command
 
     add_gaps_command(commands)
     add_outcomes_command(commands)
     add_webhooks_command(commands)
+    add_worker_command(commands)
     return parser
 
 

@@ -226,10 +226,14 @@ class PlanRunner:
                 if values.get("status") in ("done", "failed"):
                     _log_finished(session, [job])
 
-    def run(self, job_id: str) -> None:
-        """Compute a job's plan and store its result (or why it failed)."""
+    def run(self, job_id: str, *, take_over: bool = False) -> None:
+        """Compute a job's plan and store its result (or why it failed).
+
+        ``take_over``: also run a job marked ``running`` (the job queue hands a job whose
+        worker died to another worker; only the queue knows that worker is gone).
+        """
         try:
-            self._run(job_id)
+            self._run(job_id, take_over)
         except Exception as exc:  # a job never dies silently: the reason is stored
             self._update(
                 job_id,
@@ -238,23 +242,27 @@ class PlanRunner:
                 finished_at=_now(),
             )
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, take_over: bool) -> None:
         from api.services.matching import load_matching_inputs, load_waiting_children
         from matching import greedy, plan, validate
         from matching.plan_result import checked
 
         with Session(self.engine) as session:
             job = session.get(PlanJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.status not in (UNFINISHED if take_over else ("queued",)):
                 return
             params = dict(job.params)
+            message = "reading the records"
+            if job.status == "running":
+                message += f" (again: {job.worker}, which was running it, stopped)"
         started = time.perf_counter()
         limit = float(params.get("time_limit_s", 10.0))
         self._update(
             job_id,
             status="running",
             started_at=_now(),
-            progress={"stage": "loading", "fraction": 0.0, "message": "reading the records"},
+            worker=_worker(),
+            progress={"stage": "loading", "fraction": 0.0, "message": message},
         )
         as_of = datetime.fromisoformat(params["as_of"]).date() if params.get("as_of") else None
         with Session(self.engine) as session:
