@@ -98,7 +98,8 @@ def _job(request: Request, job_id: str) -> dict[str, Any] | None:
     from api.services.plan_jobs import job_json, read_job
 
     with Session(get_engine(request)) as session:
-        job = read_job(session, job_id[:32])
+        queued_expire = request.app.state.plan_runner_mode != "queue"
+        job = read_job(session, job_id[:32], queued_expire=queued_expire)
         return job_json(job) if job is not None else None
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,19 @@ def test_the_metrics_show_the_job_queue(
     assert 'fostermatch_plan_queue_jobs{status="todo"} 1.0' in scrape
     assert "fostermatch_plan_queue_workers 0.0" in scrape
     assert 'fostermatch_plan_jobs{status="queued"} 1.0' in scrape
+
+
+def test_a_plan_waiting_for_a_worker_is_not_failed_for_waiting(
+    web: tuple[TestClient, str], queue_engine: Engine
+) -> None:
+    """With the queue, a plan asked for long ago and still waiting for a worker reads as
+    queued (the queue keeps it until a worker comes), not failed."""
+    client, key = web
+    job_id = _post_plan(client, key, time_limit_s=5)
+    with Session(queue_engine) as session:
+        job = session.get(PlanJob, job_id)
+        assert job is not None
+        job.created_at = datetime.now(UTC) - timedelta(days=1)
+        session.commit()
+    assert client.get(f"/v1/plans/{job_id}", headers=bearer(key)).json()["status"] == "queued"
+    assert _job(queue_engine, job_id).status == "queued"

@@ -52,9 +52,10 @@ _DONE_EXAMPLE = {
 }
 
 
-def plan_job_json(session: Session, plan_id: str) -> dict[str, Any]:
-    """A plan job as the API answers it; 404 when there is none."""
-    job = read_job(session, plan_id)
+def plan_job_json(session: Session, plan_id: str, mode: str = "web") -> dict[str, Any]:
+    """A plan job as the API answers it; 404 when there is none. ``mode``: who runs plans
+    (``"queue"``: a job waiting for a worker keeps waiting)."""
+    job = read_job(session, plan_id, queued_expire=mode != "queue")
     if job is None:
         raise Problem(404, f"no plan job {plan_id!r}")
     return job_json(job)
@@ -146,11 +147,12 @@ def get_plan(
     plan_id: Annotated[
         str, Path(min_length=1, max_length=32, examples=["5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f"])
     ],
+    request: Request,
     engine: EngineDep,
     principal: Planner,
 ) -> dict[str, Any]:
     with Session(engine) as session:
-        out = plan_job_json(session, plan_id)
+        out = plan_job_json(session, plan_id, request.app.state.plan_runner_mode)
     if out["status"] == "done":
         result = out["result"] or {}
         children = [a["child_id"] for a in result.get("assignments", [])] + [
