@@ -8,7 +8,7 @@ The README's "Environment variables" table lists them. :func:`load_settings` rea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     plan_jobs_per_key: int = Field(default=2, description="plans queued or running at once per key")
     plan_jobs_per_role: int = Field(
         default=4, description="plans queued or running at once per role"
+    )
+    plan_runner: Literal["web", "queue"] | None = Field(
+        default=None,
+        description="who runs plans: 'queue' (fostermatch worker, PostgreSQL) or 'web' "
+        "(a thread in each web process); default queue on PostgreSQL, web on SQLite",
     )
     require_if_match: bool = Field(
         default=True,
@@ -93,6 +98,22 @@ class Settings(BaseSettings):
         parts = urlsplit(self.tile_url)
         # "{s}.tiles.example.org" names several hosts: the policy allows them all
         return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+    def plan_runner_for(self, dialect: str) -> Literal["web", "queue"]:
+        """Who runs plans on a database of ``dialect``; the queue needs PostgreSQL.
+
+        Raises
+        ------
+        SettingsError
+            ``FOSTERMATCH_PLAN_RUNNER=queue`` on a database other than PostgreSQL.
+        """
+        if self.plan_runner is None:
+            return "queue" if dialect == "postgresql" else "web"
+        if self.plan_runner == "queue" and dialect != "postgresql":
+            raise SettingsError(
+                f"{PREFIX}PLAN_RUNNER: 'queue' needs PostgreSQL; the database is {dialect}"
+            )
+        return self.plan_runner
 
     @property
     def cors_origin_list(self) -> list[str]:

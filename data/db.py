@@ -9,7 +9,7 @@ changed only by Alembic migrations (``fostermatch db upgrade``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -32,6 +32,7 @@ __all__ = [
     "find_database_url",
     "is_current",
     "make_engine",
+    "ours",
     "schema_revision",
     "session_scope",
     "upgrade",
@@ -131,6 +132,13 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(files("data") / "migrations"))
     return config
+
+
+def ours(name: str | None, kind: str, parents: Mapping[Any, str | None]) -> bool:
+    """Whether a database object is one of our models' (Alembic's ``include_name``): the job
+    queue's tables (migration 0010) are the queue library's, not described by our models."""
+    table = name if kind == "table" else parents.get("table_name")
+    return not (table or "").startswith("procrastinate_")
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -578,11 +578,13 @@ def build_parser() -> argparse.ArgumentParser:
     from api.cli.outcomes import add_outcomes_command
     from api.cli.replay import add_replay_command
     from api.cli.webhooks import add_webhooks_command
+    from api.cli.worker import add_worker_command
 
     add_gaps_command(commands)
     add_outcomes_command(commands)
     add_replay_command(commands)
     add_webhooks_command(commands)
+    add_worker_command(commands)
     return parser
 
 

@@ -120,7 +120,9 @@ def create_app(
 
     run_plan_jobs
         Start the background runner of plan jobs in this process (and mark jobs left by a
-        dead worker failed at start-up).
+        dead worker failed at start-up) when the settings have plans run by the web
+        processes (``FOSTERMATCH_PLAN_RUNNER=web``, the default with SQLite); with the job
+        queue (the default with PostgreSQL) plans go to the queue and no runner starts.
     run_webhooks
         Deliver the webhooks from a thread of this process; by default with SQLite only
         (with PostgreSQL, ``fostermatch webhooks deliver`` runs as its own process).
@@ -158,7 +160,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner: PlanRunner = app.state.plan_runner
         deliverer: Deliverer = app.state.deliverer
-        if run_plan_jobs:
+        if running_plans:
             runner.start()
         delivering = (
             run_webhooks if run_webhooks is not None else app.state.engine.dialect.name == "sqlite"
@@ -168,7 +170,7 @@ def create_app(
         yield
         if delivering:
             deliverer.stop()
-        if run_plan_jobs:  # a runner never started has no jobs (and needs no database) to end
+        if running_plans:  # a runner never started has no jobs (and needs no database) to end
             runner.stop()
         app.state.engine.dispose()
 
@@ -196,6 +198,9 @@ def create_app(
     app.state.gaps = GapCache(app.state.engine)
     app.state.outcome_reports = OutcomeReportCache(app.state.engine)
     app.state.plan_runner = PlanRunner(app.state.engine, app.state.policy)
+    # with the queue, the `fostermatch worker` processes run the plans: never a solver here
+    app.state.plan_runner_mode = settings.plan_runner_for(app.state.engine.dialect.name)
+    running_plans = run_plan_jobs and app.state.plan_runner_mode == "web"
     app.state.deliverer = Deliverer(app.state.engine)
     oidc = oidc_settings(settings)
     app.state.oidc = Provider(oidc) if oidc is not None else None  # the agency's, when set

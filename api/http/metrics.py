@@ -9,7 +9,10 @@ What a scrape carries (never a record value: route templates, statuses and count
   ``fostermatch_snapshot_builds_total``: builds in this worker;
 - ``fostermatch_records_version``: the change counter in the database, so that
   ``records_version - snapshot_version`` is how far behind the worker's snapshot is;
-- ``fostermatch_plan_jobs`` (by status, ``queued`` and ``running``): the queue's depth.
+- ``fostermatch_plan_jobs`` (by status, ``queued`` and ``running``): the queue's depth;
+- ``fostermatch_plan_queue_jobs`` (PostgreSQL, by the job queue's status ``todo`` and
+  ``doing``) and ``fostermatch_plan_queue_workers`` (workers whose last heartbeat is recent):
+  what the ``fostermatch worker`` processes see, read from the queue's own tables.
 
 Each application has its own registry (tests build many applications in one process); with
 several worker processes, each answers for itself, as Prometheus expects of a target.
@@ -27,7 +30,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
@@ -94,6 +97,44 @@ class _StateCollector(Collector):
         for status in QUEUE_STATUSES:
             jobs.add_metric([status], counts.get(status, 0))
         yield jobs
+        if self.engine.dialect.name == "postgresql":
+            yield from self._queue()
+
+    def _queue(self) -> Iterator[Metric]:
+        """The job queue's depth and its live workers (its tables: migration 0010)."""
+        from api.services.plan_queue import QUEUE, STALLED_AFTER_S
+
+        with self.engine.connect() as connection:
+            counts: dict[str, int] = dict(
+                connection.execute(
+                    text(
+                        "SELECT status::text, count(*) FROM procrastinate_jobs "
+                        "WHERE queue_name = :queue AND status IN ('todo', 'doing') "
+                        "GROUP BY status"
+                    ),
+                    {"queue": QUEUE},
+                ).all()
+            )
+            workers = connection.execute(
+                text(
+                    "SELECT count(*) FROM procrastinate_workers "
+                    "WHERE last_heartbeat > now() - make_interval(secs => :stalled)"
+                ),
+                {"stalled": STALLED_AFTER_S * 2},
+            ).scalar_one()
+        queue = GaugeMetricFamily(
+            "fostermatch_plan_queue_jobs",
+            "Plan jobs in the job queue: todo (waiting for a worker) and doing",
+            labels=["status"],
+        )
+        for status in ("todo", "doing"):
+            queue.add_metric([status], counts.get(status, 0))
+        yield queue
+        yield GaugeMetricFamily(
+            "fostermatch_plan_queue_workers",
+            "fostermatch worker processes that sent a heartbeat recently",
+            value=workers,
+        )
 
 
 class Metrics:

@@ -49,12 +49,14 @@ async def start_plans(
 ) -> Response:
     """Start the plan and, beside it, the greedy baseline (two jobs, run one after the other)."""
     from api.schemas import PlanRequest
-    from api.services.plan_jobs import create_job, fail_job
+    from api.services.plan_jobs import create_job
+    from api.services.plan_queue import queue_jobs, run_in_process
     from api.services.plan_quota import admitting, time_cap
 
     who = gate(request, "plans")
     if isinstance(who, Response):
         return who
+    mode: str = request.app.state.plan_runner_mode
     form = await posted_form(request, who)
     if isinstance(form, Response):
         return form
@@ -78,8 +80,9 @@ async def start_plans(
             ]
             for job in jobs:
                 write_audit(session, who, "plan_start", "plan", record_id=job.id)
-            session.commit()
             ids = [job.id for job in jobs]
+            queue_jobs(session, mode, ids)
+            session.commit()
     except ServiceError as exc:
         status = status_of(exc)
         detail = translate(f"plans.limit.{status}", page_lang(request), detail=exc.detail)
@@ -87,11 +90,7 @@ async def start_plans(
         if exc.retry_after_s:
             response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
-    for job_id in ids:
-        try:
-            runner.submit(job_id)
-        except RuntimeError:
-            fail_job(engine, job_id, "this worker does not run plans")
+    run_in_process(engine, runner, mode, ids)  # a job this process cannot run says so
     return RedirectResponse(f"/pages/plans/{ids[0]}?{urlencode({'greedy': ids[1]})}", 303)
 
 
@@ -99,7 +98,8 @@ def _job(request: Request, job_id: str) -> dict[str, Any] | None:
     from api.services.plan_jobs import job_json, read_job
 
     with Session(get_engine(request)) as session:
-        job = read_job(session, job_id[:32])
+        queued_expire = request.app.state.plan_runner_mode != "queue"
+        job = read_job(session, job_id[:32], queued_expire=queued_expire)
         return job_json(job) if job is not None else None
 
 

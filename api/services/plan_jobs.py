@@ -8,7 +8,10 @@ core.
 
 A job whose worker died would stay ``queued`` or ``running`` for ever; so at start-up a
 runner marks failed every unfinished job of a dead process on this host, and any unfinished
-job past its deadline (its time limit plus :data:`GRACE_S`) is failed when it is read.
+job past its deadline (its time limit plus :data:`GRACE_S`, from when it started or, not yet
+started, from when it was asked for) is failed when it is read. With the PostgreSQL job
+queue (:mod:`api.services.plan_queue`) the queue finds a dead worker's job, and a job waiting
+for a worker is not failed for waiting.
 """
 
 from __future__ import annotations
@@ -82,9 +85,11 @@ def create_job(
 
 
 def _deadline(job: PlanJob) -> datetime:
-    created = _aware(job.created_at)
-    assert created is not None
-    return created + timedelta(seconds=float(job.params.get("time_limit_s", 10.0)) + GRACE_S)
+    # a running job has its whole time from when it started: it may have waited its turn
+    since = _aware(job.started_at if job.status == "running" and job.started_at else None)
+    since = since or _aware(job.created_at)
+    assert since is not None
+    return since + timedelta(seconds=float(job.params.get("time_limit_s", 10.0)) + GRACE_S)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -140,10 +145,15 @@ def fail_job(engine: Engine, job_id: str, error: str) -> None:
             _log_finished(session, [job])
 
 
-def read_job(session: Session, job_id: str) -> PlanJob | None:
-    """The job, with a job past its deadline marked failed (committed)."""
+def read_job(session: Session, job_id: str, *, queued_expire: bool = True) -> PlanJob | None:
+    """The job, with a job past its deadline marked failed (committed).
+
+    ``queued_expire=False`` (the job queue): a job still waiting for a worker keeps waiting,
+    however long; the queue keeps it until a worker takes it.
+    """
     job = session.get(PlanJob, job_id)
-    if job is not None and job.status in UNFINISHED and _now() > _deadline(job):
+    expires = UNFINISHED if queued_expire else ("running",)
+    if job is not None and job.status in expires and _now() > _deadline(job):
         job.status = "failed"
         job.error = "the plan did not finish in its time limit plus grace: its worker is gone"
         job.finished_at = _now()
@@ -226,10 +236,14 @@ class PlanRunner:
                 if values.get("status") in ("done", "failed"):
                     _log_finished(session, [job])
 
-    def run(self, job_id: str) -> None:
-        """Compute a job's plan and store its result (or why it failed)."""
+    def run(self, job_id: str, *, take_over: bool = False) -> None:
+        """Compute a job's plan and store its result (or why it failed).
+
+        ``take_over``: also run a job marked ``running`` (the job queue hands a job whose
+        worker died to another worker; only the queue knows that worker is gone).
+        """
         try:
-            self._run(job_id)
+            self._run(job_id, take_over)
         except Exception as exc:  # a job never dies silently: the reason is stored
             self._update(
                 job_id,
@@ -238,23 +252,27 @@ class PlanRunner:
                 finished_at=_now(),
             )
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, take_over: bool) -> None:
         from api.services.matching import load_matching_inputs, load_waiting_children
         from matching import greedy, plan, validate
         from matching.plan_result import checked
 
         with Session(self.engine) as session:
             job = session.get(PlanJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.status not in (UNFINISHED if take_over else ("queued",)):
                 return
             params = dict(job.params)
+            message = "reading the records"
+            if job.status == "running":
+                message += f" (again: {job.worker}, which was running it, stopped)"
         started = time.perf_counter()
         limit = float(params.get("time_limit_s", 10.0))
         self._update(
             job_id,
             status="running",
             started_at=_now(),
-            progress={"stage": "loading", "fraction": 0.0, "message": "reading the records"},
+            worker=_worker(),
+            progress={"stage": "loading", "fraction": 0.0, "message": message},
         )
         as_of = datetime.fromisoformat(params["as_of"]).date() if params.get("as_of") else None
         with Session(self.engine) as session:

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.http.app import create_app
+from api.settings import load_settings
 from data.importing import import_folder
 from tests.helpers.auth import bearer, make_keys
 from tests.helpers.records import write_small_folder
@@ -23,7 +24,10 @@ def test_a_coordinators_day(engine: Engine, tmp_path: Path) -> None:
     import_folder(engine, write_small_folder(tmp_path / "small"))
     keys = make_keys(engine)
     writer, coordinator, admin = (bearer(keys[r]) for r in ("case_system", "coordinator", "admin"))
-    with TestClient(create_app(engine)) as client:
+    # the plans run in the web process on both (FOSTERMATCH_PLAN_RUNNER=web; the job queue
+    # and its worker processes: tests/api/test_plan_queue.py)
+    web_plans = load_settings({"FOSTERMATCH_PLAN_RUNNER": "web"})
+    with TestClient(create_app(engine, settings=web_plans)) as client:
         child = {"birth_date": "2016-02-03", "sex": "male", "separate_from": ["C1"]}
         created = client.put("/v1/children/C9", json=child, headers=writer)
         assert created.status_code == 201

@@ -105,3 +105,18 @@ def test_generate_writes_the_folder(tmp_path: Path, capsys: pytest.CaptureFixtur
     payload = json.loads(capsys.readouterr().out)
     assert payload["seed"] == 3 and payload["communities"] == 77
     assert (tmp_path / "g" / "placements.csv").exists()
+
+
+def test_the_worker_needs_postgresql(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`fostermatch worker` on SQLite exits 2 saying the job queue needs PostgreSQL."""
+    assert main(["--database-url", db_url, "worker"]) == 2
+    err = capsys.readouterr().err
+    assert "the job queue needs PostgreSQL" in err and "web process runs the plans" in err
+
+
+def test_the_worker_refuses_a_concurrency_below_1(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--concurrency 0` is refused, naming the option."""
+    assert main(["--database-url", db_url, "worker", "--concurrency", "0"]) == 2
+    assert "--concurrency must be 1 or more" in capsys.readouterr().err

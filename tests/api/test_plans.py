@@ -109,6 +109,19 @@ def test_a_job_past_its_deadline_reads_as_failed(api_engine: Engine) -> None:
         assert job is not None and job.status == "failed" and job.error
 
 
+def test_a_job_that_waited_its_turn_has_its_whole_time_once_started(api_engine: Engine) -> None:
+    """The deadline of a running job counts from when it started, not from when it was asked
+    for: a plan that waited behind others in the queue is not failed for the wait."""
+    job_id = _job(api_engine, "other-host:1", age_s=10_000)
+    with session_scope(api_engine) as session:
+        job = session.get(PlanJob, job_id)
+        assert job is not None
+        job.started_at = datetime.now(UTC) - timedelta(seconds=5)
+    with Session(api_engine) as session:
+        job = read_job(session, job_id)
+        assert job is not None and job.status == "running"
+
+
 def test_a_worker_without_the_runner_refuses_plans(
     api_engine: Engine, keys: dict[str, str]
 ) -> None:

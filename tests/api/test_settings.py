@@ -60,3 +60,15 @@ def test_the_readme_documents_every_variable() -> None:
     """The README's table of environment variables lists each field of the settings."""
     documented = set(re.findall(r"^\| `(FOSTERMATCH_[A-Z_]+)` \|", README.read_text(), re.M))
     assert documented == {PREFIX + name.upper() for name in Settings.model_fields}
+
+
+def test_the_queue_needs_postgresql() -> None:
+    """FOSTERMATCH_PLAN_RUNNER=queue is refused on SQLite, naming the variable; the default
+    is the queue on PostgreSQL and the web process on SQLite."""
+    assert load_settings({}).plan_runner_for("sqlite") == "web"
+    assert load_settings({}).plan_runner_for("postgresql") == "queue"
+    assert load_settings({"FOSTERMATCH_PLAN_RUNNER": "web"}).plan_runner_for("postgresql") == "web"
+    with pytest.raises(SettingsError, match="FOSTERMATCH_PLAN_RUNNER: 'queue' needs PostgreSQL"):
+        load_settings({"FOSTERMATCH_PLAN_RUNNER": "queue"}).plan_runner_for("sqlite")
+    with pytest.raises(SettingsError, match="FOSTERMATCH_PLAN_RUNNER"):
+        load_settings({"FOSTERMATCH_PLAN_RUNNER": "thread"})

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, inspect
 
-from data.db import DATABASE_URL_ENV, database_url, is_current, make_engine, upgrade
+from data.db import DATABASE_URL_ENV, database_url, is_current, make_engine, ours, upgrade
 
 
 def test_migrations_create_every_table(engine: Engine) -> None:
@@ -44,7 +44,7 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     import data.models  # noqa: F401  (registers the tables)
 
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection)
+        context = MigrationContext.configure(connection, opts={"include_name": ours})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 

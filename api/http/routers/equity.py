@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -107,6 +107,7 @@ def get_plan_equity(
     plan_id: Annotated[
         str, Path(min_length=1, max_length=32, examples=["5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f"])
     ],
+    request: Request,
     engine: EngineDep,
     policy: PolicyDep,
     principal: EquityReader,
@@ -114,7 +115,7 @@ def get_plan_equity(
     from api.services.equity import plan_children, plan_equity, planning_date
 
     with Session(engine) as session:
-        out = plan_job_json(session, plan_id)
+        out = plan_job_json(session, plan_id, request.app.state.plan_runner_mode)
         if out["status"] != "done":
             raise Problem(
                 409,

@@ -17,7 +17,8 @@ from api.responses import PlanJob
 from api.schemas import PlanRequest
 from api.services.audit import audit_read, write_audit
 from api.services.idempotency import Answer
-from api.services.plan_jobs import create_job, fail_job, job_json, read_job
+from api.services.plan_jobs import create_job, job_json, read_job
+from api.services.plan_queue import queue_jobs, run_in_process
 from api.services.plan_quota import admitting, time_cap
 
 router = APIRouter(prefix="/v1", tags=["matching"], route_class=ContractRoute)
@@ -51,9 +52,10 @@ _DONE_EXAMPLE = {
 }
 
 
-def plan_job_json(session: Session, plan_id: str) -> dict[str, Any]:
-    """A plan job as the API answers it; 404 when there is none."""
-    job = read_job(session, plan_id)
+def plan_job_json(session: Session, plan_id: str, mode: str = "web") -> dict[str, Any]:
+    """A plan job as the API answers it; 404 when there is none. ``mode``: who runs plans
+    (``"queue"``: a job waiting for a worker keeps waiting)."""
+    job = read_job(session, plan_id, queued_expire=mode != "queue")
     if job is None:
         raise Problem(404, f"no plan job {plan_id!r}")
     return job_json(job)
@@ -102,11 +104,15 @@ def start_plan(
 ) -> JSONResponse:
     """Limits (429, or 422 over the time cap): :mod:`api.services.plan_quota`.
 
+    Who runs it: a ``fostermatch worker`` taking it from the job queue (PostgreSQL), or this
+    web process's runner thread (SQLite, or ``FOSTERMATCH_PLAN_RUNNER=web``).
+
     With an ``Idempotency-Key``, a retry gets the first job (its id and ``Location``), not a
     second plan; the key's answer is stored in the job's transaction.
     """
     time_cap(principal, body.time_limit_s)
     params = body.model_dump(mode="json")
+    mode: str = request.app.state.plan_runner_mode
 
     def work(store: Store | None) -> Answer:
         with Session(engine) as session, admitting(session, principal, quota, 1):
@@ -114,14 +120,13 @@ def start_plan(
             write_audit(session, principal, "plan_start", "plan", record_id=job.id)
             job_id = job.id
             answer = Answer(202, job_json(job), {"Location": f"/v1/plans/{job_id}"})
+            # with the queue, committed with the row: a worker takes it, never this process
+            queue_jobs(session, mode, [job_id])
             if store is not None:
                 store(session, answer)
             session.commit()
-        try:
-            runner.submit(job_id)
-        except RuntimeError:
-            fail_job(engine, job_id, "this worker does not run plans")
-            raise Problem(503, "this worker does not run plans; try another worker") from None
+        if not run_in_process(engine, runner, mode, [job_id]):
+            raise Problem(503, "this worker does not run plans; try another worker")
         return answer
 
     key_hash = json_body_hash(body)
@@ -142,11 +147,12 @@ def get_plan(
     plan_id: Annotated[
         str, Path(min_length=1, max_length=32, examples=["5f0c6f0e2b9a4c1e9d3f7a8b6c5d4e3f"])
     ],
+    request: Request,
     engine: EngineDep,
     principal: Planner,
 ) -> dict[str, Any]:
     with Session(engine) as session:
-        out = plan_job_json(session, plan_id)
+        out = plan_job_json(session, plan_id, request.app.state.plan_runner_mode)
     if out["status"] == "done":
         result = out["result"] or {}
         children = [a["child_id"] for a in result.get("assignments", [])] + [
