@@ -115,6 +115,10 @@ class HomeSnapshot:
         Placements started in the last year.
     days_since_placed
         Days from the last placement to ``as_of`` (NaN: none on record).
+    days_since_no_capacity
+        Days from the family's last "no capacity now" to ``as_of`` (NaN: none standing).
+    calls, calls_accepted
+        The home's last answered calls and how many it accepted.
     id_order
         Position of each home's id in sorted order: the deterministic tie-break.
     """
@@ -179,6 +183,15 @@ class HomeSnapshot:
             ),
             np.float64,
         )
+        self.days_since_no_capacity: FloatArray = column(
+            (
+                np.nan if h.no_capacity_on is None else max(0, (as_of - h.no_capacity_on).days)
+                for h in hs
+            ),
+            np.float64,
+        )
+        self.calls: IntArray = column((h.calls for h in hs), np.int64)
+        self.calls_accepted: IntArray = column((h.calls_accepted for h in hs), np.int64)
 
         religions, tribes, communities = _Vocabulary(), _Vocabulary(), _Vocabulary()
         self.religion: IntArray = column((religions.add(h.religion) for h in hs), np.int64)
