@@ -18,13 +18,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from api.services.offers import CallHistory, call_histories, declines_in_episode
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
 from data.models import Episode, Placement
 from data.models import Home as HomeRecord
 from data.queries import community_index, free_beds, open_episodes, waiting_children
 from geo import LatLon
-from matching import Child, Communities, Home, HomeSnapshot, PlacedSibling
+from matching import Child, Communities, Decline, Home, HomeSnapshot, PlacedSibling
 
 __all__ = [
     "ChildNotFound",
@@ -101,6 +102,8 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
     records = session.execute(
         select(HomeRecord).where(col(HomeRecord.id).in_(list(beds))).order_by(col(HomeRecord.id))
     ).scalars()
+    called = call_histories(session, as_of)
+    never = CallHistory()
     homes = [
         Home(
             id=h.id,
@@ -126,6 +129,9 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
             licensed=h.licensed_on is not None and h.licensed_on <= as_of,
             placements_last_year=int(recent.get(h.id, 0)),
             last_placed_on=last.get(h.id),
+            no_capacity_on=called.get(h.id, never).no_capacity_on,
+            calls=called.get(h.id, never).calls,
+            calls_accepted=called.get(h.id, never).accepted,
         )
         for h in records
     ]
@@ -211,7 +217,10 @@ def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of
     separated_homes = _homes_of(session, frozenset(record.separate_from))
     waiting_since = _waiting_since(session, record.id, episode)
     siblings = placed_siblings(session, [record]).get(record.id, frozenset())
-    return _as_engine_child(record, episode, as_of, waiting_since, separated_homes, siblings)
+    declined = declines_in_episode(session, {record.id: episode}, as_of).get(record.id, frozenset())
+    return _as_engine_child(
+        record, episode, as_of, waiting_since, separated_homes, siblings, declined
+    )
 
 
 def _as_engine_child(
@@ -221,6 +230,7 @@ def _as_engine_child(
     waiting_since: date | None,
     separated_homes: frozenset[str],
     siblings: frozenset[PlacedSibling],
+    declined: frozenset[Decline] = frozenset(),
 ) -> Child:
     school = None
     if record.school_latitude is not None and record.school_longitude is not None:
@@ -244,6 +254,7 @@ def _as_engine_child(
         waiting_since=waiting_since,
         birth_date=record.birth_date,
         placed_siblings=siblings,
+        declined=declined,
     )
 
 
@@ -337,6 +348,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
         else {}
     )
     siblings = placed_siblings(session, list(records.values()))
+    declines = declines_in_episode(session, {c: episodes[c] for c in ids}, as_of)
     children = []
     for child_id in ids:
         record, episode = records[child_id], episodes[child_id]
@@ -359,6 +371,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
                 waiting_since,
                 separated_homes,
                 siblings.get(child_id, frozenset()),
+                declines.get(child_id, frozenset()),
             )
         )
     return children
