@@ -37,6 +37,7 @@ __all__ = [
     "ANSWERED",
     "CallHistory",
     "call_histories",
+    "calls_in_episode",
     "declines_in_episode",
     "offer_json",
     "offers_of_child",
@@ -345,4 +346,31 @@ def call_histories(session: Session, as_of: date) -> dict[str, CallHistory]:
             if outcome == "accepted" or outcome == "declined":
                 break  # it had room when it answered this (later) call
         out[home_id] = CallHistory(len(last), accepted, no_capacity_on)
+    return out
+
+
+def calls_in_episode(
+    session: Session, child_ids: Iterable[str], since: date
+) -> dict[str, dict[str, Any]]:
+    """Per home: the latest call about any of these children since ``since`` (the removal),
+    as ``{"outcome", "reason", "at"}``: the call list shows who has been called."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Offer)
+        .join(OfferChild, col(OfferChild.offer_id) == col(Offer.id))
+        .where(
+            col(OfferChild.child_id).in_(ids),
+            col(Offer.at) >= datetime.combine(since, time(), tzinfo=UTC),
+        )
+        .order_by(col(Offer.at), col(Offer.id))
+    ).scalars()
+    out: dict[str, dict[str, Any]] = {}
+    for offer in rows:  # oldest first: the latest call of each home stays
+        out[offer.home_id] = {
+            "outcome": offer.outcome,
+            "reason": offer.reason,
+            "at": _moment(offer.at),
+        }
     return out
