@@ -649,6 +649,13 @@ class GapRow(BaseModel):
     need_low: float | None
     need_high: float | None
     homes: float | None
+    accepting_homes: float | None = Field(
+        default=None,
+        description="open homes that took a placement or accepted an offer in the last 12 months",
+    )
+    not_accepting_homes: float | None = Field(
+        default=None, description="open homes that said yes to nothing in the last 12 months"
+    )
     free_beds: float | None
     closures: float | None
     pipeline: float | None

@@ -36,6 +36,7 @@ from matching.inputs import ACCEPTANCE_CALLS, Decline
 __all__ = [
     "ANSWERED",
     "CallHistory",
+    "accepted_offers",
     "call_histories",
     "calls_in_episode",
     "declines_in_episode",
@@ -373,4 +374,18 @@ def calls_in_episode(
             "reason": offer.reason,
             "at": _moment(offer.at),
         }
+    return out
+
+
+def accepted_offers(session: Session, as_of: date) -> dict[str, date]:
+    """Per home: the day of its last accepted offer up to ``as_of``."""
+    rows = session.execute(
+        select(col(Offer.home_id), col(Offer.at)).where(
+            col(Offer.outcome) == "accepted", col(Offer.at) < _end_of(as_of)
+        )
+    ).all()
+    out: dict[str, date] = {}
+    for home_id, at in rows:
+        day = _moment(at).date()
+        out[home_id] = max(day, out.get(home_id, day))
     return out

@@ -203,3 +203,24 @@ def test_call_histories_count_the_last_answers_and_the_hold(
     assert client.post("/v1/offers", json=again, headers=headers).status_code == 201
     with Session(api_engine) as session:
         assert call_histories(session, TODAY)["H1"].no_capacity_on is None
+
+
+def test_the_gaps_count_the_homes_that_accept(client: TestClient, keys: dict[str, str]) -> None:
+    """H1 (foster, never placed in) is not accepting; once it accepts an offer it is."""
+
+    def accepting() -> tuple[float, float]:
+        answer = client.get("/v1/recruitment/gaps", headers=bearer(keys["recruiter"]))
+        assert answer.status_code == 200, answer.text
+        rows = [r for r in answer.json()["gaps"] if r["segment"] == "all"]
+        return (
+            sum(r["accepting_homes"] or 0 for r in rows),
+            sum(r["not_accepting_homes"] or 0 for r in rows),
+        )
+
+    assert accepting() == (0, 1)
+    said_yes = _offer(outcome="accepted", at="2026-09-15T10:00:00Z")
+    assert (
+        client.post("/v1/offers", json=said_yes, headers=bearer(keys["coordinator"])).status_code
+        == 201
+    )
+    assert accepting() == (1, 0)
