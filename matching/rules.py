@@ -94,7 +94,10 @@ def _who(ctx: Context, i: int) -> Message | str:
 
 
 def _refusing(ctx: Context, homes_of: Callable[[Child], Collection[str]]) -> BoolArray:
-    """``(children, homes)``: False where the home is among ``homes_of(child)``."""
+    """``(children, homes)``: False where the home is among ``homes_of(child)``; ``(1, homes)``
+    all True when no child refuses a home (the usual case, kept cheap)."""
+    if not any(homes_of(child) for child in ctx.request.children):
+        return np.ones((1, ctx.n), dtype=np.bool_)
     out = np.ones((ctx.request.size, ctx.n), dtype=np.bool_)
     for i, child in enumerate(ctx.request.children):
         refused = homes_of(child)
@@ -330,7 +333,7 @@ class OnHold(ChildRule, RelaxableRule):
         return policy.no_capacity_hold_days > 0
 
     def child_masks(self, ctx: Context) -> BoolArray:
-        held = ctx.snapshot.days_since_no_capacity < ctx.policy.no_capacity_hold_days
+        held = ctx.snapshot.on_hold(ctx.policy.no_capacity_hold_days)
         if any(c.declined for c in ctx.request.children):
             mine = [d.home_id for c in ctx.request.children for d in c.declined]
             held = held.copy()

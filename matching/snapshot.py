@@ -190,6 +190,7 @@ class HomeSnapshot:
             ),
             np.float64,
         )
+        self._held: dict[int, BoolArray] = {}  # on_hold() per hold length, built once
         self.calls: IntArray = column((h.calls for h in hs), np.int64)
         self.calls_accepted: IntArray = column((h.calls_accepted for h in hs), np.int64)
 
@@ -253,6 +254,14 @@ class HomeSnapshot:
     def kin_positions(self, child_id: str) -> NDArray[np.intp]:
         """Positions of the homes that are kin of a child (may be empty)."""
         return self._kin.get(child_id, np.empty(0, dtype=np.intp))
+
+    def on_hold(self, hold_days: int) -> BoolArray:
+        """Which homes said "no capacity now" less than ``hold_days`` days before ``as_of``
+        (worked out once per hold length: every request of a policy asks the same)."""
+        found = self._held.get(hold_days)
+        if found is None:
+            found = self._held[hold_days] = _frozen(self.days_since_no_capacity < hold_days)
+        return found
 
     def speaks(self, language: str) -> BoolArray:
         """Which homes speak a language (all False for a language no home speaks)."""
