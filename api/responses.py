@@ -47,6 +47,8 @@ __all__ = [
     "HomeRecord",
     "ImportReport",
     "MatchResult",
+    "Offer",
+    "OfferList",
     "OutcomeReport",
     "PartnerPage",
     "PartnerRecord",
@@ -562,6 +564,30 @@ class Decision(BaseModel):
     ended: list[EndedPlacement] = Field(description="the placements this decision ended")
 
 
+class Offer(BaseModel):
+    """A recorded call to a family about a child or a sibling group."""
+
+    model_config = _OUT
+
+    id: int
+    child_ids: list[str]
+    home_id: str
+    outcome: str
+    reason: str | None
+    note: str | None
+    at: str = Field(description="when the call was made (ISO 8601)")
+    called_by: str = Field(description="the key or person who recorded it")
+    recorded_at: str
+
+
+class OfferList(BaseModel):
+    """Offers, the most recent call first."""
+
+    model_config = _OUT
+
+    items: list[Offer]
+
+
 # -- recruitment, outcomes, audit, health -------------------------------------------------------
 
 
@@ -623,6 +649,13 @@ class GapRow(BaseModel):
     need_low: float | None
     need_high: float | None
     homes: float | None
+    accepting_homes: float | None = Field(
+        default=None,
+        description="open homes that took a placement or accepted an offer in the last 12 months",
+    )
+    not_accepting_homes: float | None = Field(
+        default=None, description="open homes that said yes to nothing in the last 12 months"
+    )
     free_beds: float | None
     closures: float | None
     pipeline: float | None

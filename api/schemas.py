@@ -19,11 +19,13 @@ from core.codes import (
     ACCEPTS_SEX,
     APPLICANT_STAGES,
     CAPABILITIES,
+    DECLINE_REASONS,
     DISCHARGE_REASONS,
     HOME_KINDS,
     HOME_STATUSES,
     ICWA,
     NEEDS,
+    OFFER_OUTCOMES,
     PARTNER_KINDS,
     PLACEMENT_SETTINGS,
     RACES,
@@ -44,6 +46,7 @@ __all__ = [
     "EpisodeIn",
     "HomeIn",
     "MatchRequest",
+    "OfferIn",
     "PartnerIn",
     "PlacementIn",
     "PlanRequest",
@@ -67,6 +70,8 @@ Setting = Literal[PLACEMENT_SETTINGS]  # type: ignore[valid-type]
 DischargeReason = Literal[DISCHARGE_REASONS]  # type: ignore[valid-type]
 Stage = Literal[APPLICANT_STAGES]  # type: ignore[valid-type]
 PartnerKind = Literal[PARTNER_KINDS]  # type: ignore[valid-type]
+OfferOutcome = Literal[OFFER_OUTCOMES]  # type: ignore[valid-type]
+DeclineReason = Literal[DECLINE_REASONS]  # type: ignore[valid-type]
 
 # a list item is one cell part: ';' separates parts in the folder format
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^;\s][^;]*$")]
@@ -453,6 +458,46 @@ class DecisionIn(BaseModel):
     ) = None
     started_on: Day | None = Field(
         default=None, description="the day the placements start; default today"
+    )
+
+
+class OfferIn(BaseModel):
+    """A call to a family about a child or a sibling group, and how it ended."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "child_ids": ["C000066"],
+                    "home_id": "H000008",
+                    "outcome": "declined",
+                    "reason": "family_circumstances",
+                    "note": "a new baby in the family: call again in the spring",
+                    "at": "2026-11-30T15:20:00+00:00",
+                }
+            ]
+        },
+    )
+
+    child_ids: Annotated[list[Id], Field(min_length=1, max_length=20)] = Field(
+        description="the child, or the siblings offered together"
+    )
+    home_id: Id
+    outcome: OfferOutcome = Field(
+        description="offered (waiting for an answer), accepted, declined or no_answer"
+    )
+    reason: DeclineReason | None = Field(
+        default=None, description="why the family declined: required with a decline, else none"
+    )
+    note: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+        | None
+    ) = None
+    at: Annotated[datetime, StrictMoment] | None = Field(
+        default=None,
+        description="when the call was made (ISO 8601; no offset: UTC); default now. Never "
+        "in the future, never before a child's removal",
     )
 
 

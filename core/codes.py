@@ -8,12 +8,14 @@ __all__ = [
     "APPLICANT_STAGES",
     "CAPABILITIES",
     "CONGREGATE_SETTINGS",
+    "DECLINE_REASONS",
     "DISCHARGE_REASONS",
     "FAMILY_SETTINGS",
     "HOME_KINDS",
     "HOME_STATUSES",
     "ICWA",
     "NEEDS",
+    "OFFER_OUTCOMES",
     "PARTNER_KINDS",
     "PLACEMENT_SETTINGS",
     "RACES",
@@ -67,5 +69,17 @@ PARTNER_KINDS: tuple[str, ...] = (
     "community_centre",
     "health",
     "cultural_association",
+    "other",
+)
+
+# a call to a family about a child (an offer): how it ended, and why a family said no
+OFFER_OUTCOMES: tuple[str, ...] = ("offered", "accepted", "declined", "no_answer")
+DECLINE_REASONS: tuple[str, ...] = (
+    "no_capacity_now",
+    "child_needs",
+    "age_or_sex",
+    "sibling_group_size",
+    "family_circumstances",
+    "distance",
     "other",
 )

@@ -30,6 +30,8 @@ __all__ = [
     "Episode",
     "Home",
     "IdempotencyKey",
+    "Offer",
+    "OfferChild",
     "Partner",
     "Placement",
     "PlanJob",
@@ -347,6 +349,41 @@ class IdempotencyKey(SQLModel, table=True):
     headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _timestamp(nullable=False, index=True)
+
+
+# -- offers: the calls to families about a child (issue 19) ---------------------------------
+
+
+class Offer(SQLModel, table=True):
+    """A call to a family about a child (or a sibling group) and how it ended.
+
+    ``outcome`` is one of ``core.codes.OFFER_OUTCOMES``; ``reason`` one of
+    ``DECLINE_REASONS``, required when the family declined. ``at`` is when the call was
+    made; ``called_by`` the label of the key or person who recorded it.
+    """
+
+    __tablename__ = "offers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    home_id: str = Field(foreign_key="homes.id", index=True)
+    at: datetime = _timestamp(nullable=False, index=True)
+    outcome: str = Field(max_length=20)
+    reason: str | None = Field(default=None, max_length=30)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    key_id: int | None = Field(default=None, foreign_key="api_keys.id")
+    called_by: str = Field(max_length=200)
+    recorded_at: datetime = _timestamp(nullable=False)
+
+
+class OfferChild(SQLModel, table=True):
+    """A child an offer was about (one row per child of the group offered together)."""
+
+    __tablename__ = "offer_children"
+    __table_args__ = (UniqueConstraint("offer_id", "child_id", name="uq_offer_children"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    offer_id: int = Field(foreign_key="offers.id", index=True)
+    child_id: str = Field(foreign_key="children.id", index=True)
 
 
 # -- the change log and the webhooks fed from it (data/changes.py, api/services/webhooks.py) ---

@@ -24,7 +24,7 @@ Exceptions: :class:`InputError` (a child, home or community that cannot be used)
 from matching.eligibility import Eligibility, eligibility
 from matching.factors import FACTORS, Factor, Scores, factor_named, score
 from matching.greedy import greedy
-from matching.inputs import Child, Communities, Home, InputError, PlacedSibling
+from matching.inputs import Child, Communities, Decline, Home, InputError, PlacedSibling
 from matching.languages import language_name
 from matching.near_miss import NearMiss
 from matching.pairing import Pairing
@@ -46,6 +46,7 @@ __all__ = [
     "Child",
     "Communities",
     "Context",
+    "Decline",
     "Eligibility",
     "Factor",
     "FactorScore",

@@ -35,6 +35,7 @@ from matching.request import PlacementRequest
 
 __all__ = [
     "FACTORS",
+    "Acceptance",
     "AgeFit",
     "CapacityFit",
     "Distance",
@@ -553,6 +554,38 @@ class LoadSpreading(Factor):
         return Message("load.one") if recent == 1 else Message("load.many", count=recent)
 
 
+class Acceptance(Factor):
+    """Says yes when called: the share of its last calls the home accepted, with a prior.
+
+    ``(accepted + n0 * p0) / (calls + n0)``: the mean of a Beta prior worth ``n0`` calls
+    (``acceptance_prior_calls``) at the rate ``p0`` (``acceptance_prior_rate``), updated by
+    the home's last calls (up to :data:`~matching.inputs.ACCEPTANCE_CALLS`). A home never
+    called gets the prior rate; one call moves it a little, ten calls a lot. Homes that keep
+    saying no sink, so coordinators stop calling the same unwilling families first.
+    """
+
+    name = "acceptance"
+    label = "Says yes when called"
+
+    def values(self, pairing: Pairing) -> FloatArray:
+        s, p = pairing.snapshot, pairing.policy
+        calls = s.calls[pairing.positions]
+        accepted = s.calls_accepted[pairing.positions]
+        prior = p.acceptance_prior_calls
+        values: FloatArray = (accepted + prior * p.acceptance_prior_rate) / (calls + prior)
+        return values
+
+    def reason(self, pairing: Pairing, j: int, value: float) -> Message:
+        position = int(pairing.positions[j])
+        calls = int(pairing.snapshot.calls[position])
+        accepted = int(pairing.snapshot.calls_accepted[position])
+        if calls == 0:
+            return Message("acceptance.none")
+        if calls == 1:
+            return Message("acceptance.only.yes" if accepted else "acceptance.only.no")
+        return Message("acceptance.last", accepted=accepted, calls=calls)
+
+
 FACTORS: tuple[Factor, ...] = (
     Kinship(),
     SiblingsTogether(),
@@ -565,6 +598,7 @@ FACTORS: tuple[Factor, ...] = (
     CapacityFit(),
     Freshness(),
     LoadSpreading(),
+    Acceptance(),
 )
 
 

@@ -36,13 +36,23 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from core.codes import ACCEPTS_SEX, CAPABILITIES, HOME_KINDS, HOME_STATUSES, ICWA, NEEDS, SEXES
+from core.codes import (
+    ACCEPTS_SEX,
+    CAPABILITIES,
+    DECLINE_REASONS,
+    HOME_KINDS,
+    HOME_STATUSES,
+    ICWA,
+    NEEDS,
+    SEXES,
+)
 from geo import LatLon
 
 if TYPE_CHECKING:
     from geo import CommunityIndex
 
 __all__ = [
+    "ACCEPTANCE_CALLS",
     "ACCEPTS_SEX",
     "CAPABILITIES",
     "HOME_KINDS",
@@ -53,6 +63,7 @@ __all__ = [
     "SEXES",
     "Child",
     "Communities",
+    "Decline",
     "Home",
     "InputError",
     "PlacedSibling",
@@ -69,6 +80,7 @@ AcceptsSex = Literal["any", "female", "male"]
 # extended foster care runs to 21 in many states; the folder format allows home ranges to 21
 MAX_AGE = 21
 MAX_BEDS = 50  # the folder format's limit on a home's capacity
+ACCEPTANCE_CALLS = 10  # a home's acceptance counts its last this many answered calls
 ADULT_AGE = 18  # the birthday a coordinator must see coming (care may end, plans change)
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
@@ -176,6 +188,15 @@ class _Checker:
             )
         return frozenset(items)
 
+    def declines(self, name: str, value: object) -> frozenset[Decline]:
+        if isinstance(value, str) or not isinstance(value, Iterable):
+            raise self.fail(name, f"expected a collection of Decline, got {value!r}")
+        items = list(value)
+        for item in items:
+            if not isinstance(item, Decline):
+                raise self.fail(name, f"expected matching.Decline values, got {item!r}")
+        return frozenset(items)
+
     def siblings(self, name: str, value: object) -> frozenset[PlacedSibling]:
         if isinstance(value, str) or not isinstance(value, Iterable):
             raise self.fail(name, f"expected a collection of PlacedSibling, got {value!r}")
@@ -238,6 +259,38 @@ class PlacedSibling:
         check.identifier("home_id", self.home_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Decline:
+    """A family that said no when called about a child, in the child's current episode.
+
+    Parameters
+    ----------
+    home_id
+        The home that declined.
+    on
+        The day of the call.
+    reason
+        Why, as a code (``no_capacity_now``, ``child_needs``, ``age_or_sex``,
+        ``sibling_group_size``, ``family_circumstances``, ``distance``, ``other``).
+
+    Raises
+    ------
+    InputError
+        Naming the home id and the field that is wrong.
+    """
+
+    home_id: str
+    on: date
+    reason: str
+
+    def __post_init__(self) -> None:
+        check = _Checker("Decline", self.home_id)
+        check.identifier("home_id", self.home_id)
+        if not isinstance(self.on, date):
+            raise check.fail("on", f"expected a datetime.date, got {self.on!r}")
+        check.code("reason", self.reason, DECLINE_REASONS)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Child:
     """A child who needs a home, as the matching engine sees them.
@@ -285,6 +338,8 @@ class Child:
     placed_siblings
         Brothers and sisters of the child who already live in a family home (not matched
         with the child): the homes where the child could join them.
+    declined
+        The homes that declined the child in this episode (rule ``declined``).
 
     Raises
     ------
@@ -310,6 +365,7 @@ class Child:
     waiting_since: date | None = None
     birth_date: date | None = None
     placed_siblings: frozenset[PlacedSibling] = frozenset()
+    declined: frozenset[Decline] = frozenset()
 
     def __post_init__(self) -> None:
         check = _Checker("Child", self.id)
@@ -338,6 +394,7 @@ class Child:
         _set(self, "placed_siblings", check.siblings("placed_siblings", self.placed_siblings))
         if any(s.id == self.id for s in self.placed_siblings):
             raise check.fail("placed_siblings", "a child is not their own sibling")
+        _set(self, "declined", check.declines("declined", self.declined))
 
     @property
     def sibling_homes(self) -> frozenset[str]:
@@ -433,6 +490,13 @@ class Home:
         Placements that started in the home in the 365 days before the matching date.
     last_placed_on
         The start of the most recent placement in the home, or None.
+    no_capacity_on
+        The day the family last declined a call saying it had no room now, when no call
+        since confirmed that it has room; None otherwise. The home is then on hold for the
+        policy's ``no_capacity_hold_days`` (rule ``on_hold``).
+    calls, calls_accepted
+        The home's last answered calls (up to :data:`ACCEPTANCE_CALLS`: accepted, declined
+        or no answer) and how many of them it accepted (factor ``acceptance``).
 
     Raises
     ------
@@ -462,6 +526,9 @@ class Home:
     licensed: bool = True
     placements_last_year: int = 0
     last_placed_on: date | None = None
+    no_capacity_on: date | None = None
+    calls: int = 0
+    calls_accepted: int = 0
 
     def __post_init__(self) -> None:
         check = _Checker("Home", self.id)
@@ -495,6 +562,9 @@ class Home:
         check.flag("licensed", self.licensed)
         check.whole("placements_last_year", self.placements_last_year, 0)
         check.day("last_placed_on", self.last_placed_on)
+        check.day("no_capacity_on", self.no_capacity_on)
+        check.whole("calls", self.calls, 0, ACCEPTANCE_CALLS)
+        check.whole("calls_accepted", self.calls_accepted, 0, self.calls)
 
 
 class Communities:

@@ -20,13 +20,22 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from typing import Any, Union
 
 from matching.inputs import MAX_AGE
 from matching.languages import LANGUAGE_NAMES
 
-__all__ = ["ENGLISH", "ENGLISH_WORDING", "Message", "Wording", "age_range", "render"]
+__all__ = [
+    "ENGLISH",
+    "ENGLISH_WORDING",
+    "Message",
+    "Wording",
+    "age_range",
+    "day_said",
+    "render",
+]
 
 Arg = Union[str, int, float, "Message", Mapping[str, Any], Sequence["Arg"]]
 
@@ -121,6 +130,11 @@ ENGLISH: dict[str, str] = {
     "load.none": "no placements in the last year",
     "load.one": "1 placement in the last year",
     "load.many": "{count} placements in the last year",
+    # factor: acceptance (the home's answers to the last calls)
+    "acceptance.none": "no calls on record",
+    "acceptance.only.yes": "accepted the one call on record",
+    "acceptance.only.no": "did not accept the one call on record",
+    "acceptance.last": "accepted {accepted} of its last {calls} calls",
     # rules: near-miss details and suggestions
     "would.qualify.one": "1 home would qualify",
     "would.qualify.many": "{count} homes would qualify",
@@ -156,6 +170,33 @@ ENGLISH: dict[str, str] = {
     "radius.detail": "{km:.1f} km; the radius is {radius:g} km",
     "radius.detail.close": "{km:.3f} km; the radius is {radius:g} km",
     "radius.suggest": "{would} with a {km} km radius",
+    "declined.detail": "declined on {day}: {reason}",
+    "declined.suggest.one": "1 home declined these children in this episode",
+    "declined.suggest.many": "{count} homes declined these children in this episode",
+    "on_hold.detail": "said it had no room on {said}; on hold until {until}",
+    "on_hold.suggest.one": "{would} if it confirmed a free bed (on hold after no room now)",
+    "on_hold.suggest.many": "{would} if they confirmed a free bed (on hold after no room now)",
+    "decline.no_capacity_now": "no capacity now",
+    "decline.child_needs": "the child's needs",
+    "decline.age_or_sex": "age or sex",
+    "decline.sibling_group_size": "sibling group size",
+    "decline.family_circumstances": "family circumstances",
+    "decline.distance": "distance",
+    "decline.other": "other reason",
+    "day.this_year": "{day} {month}",
+    "day.other_year": "{day} {month} {year}",
+    "month.1": "January",
+    "month.2": "February",
+    "month.3": "March",
+    "month.4": "April",
+    "month.5": "May",
+    "month.6": "June",
+    "month.7": "July",
+    "month.8": "August",
+    "month.9": "September",
+    "month.10": "October",
+    "month.11": "November",
+    "month.12": "December",
     # near misses: a kin home, and where a sibling lives
     "near_miss.kin_home": "kin home",
     "near_miss.kin": "{relationship}; {detail}",
@@ -164,6 +205,8 @@ ENGLISH: dict[str, str] = {
     "rule.inactive": "Home active (licensed, or kin provisionally approved)",
     "rule.kin_of_others": "Kin home named for these children",
     "rule.excluded_home": "Home not excluded for the child",
+    "rule.declined": "Not declined the child in this episode",
+    "rule.on_hold": "Not on hold after saying it has no room now",
     "rule.no_free_bed": "Enough free beds",
     "rule.max_siblings": "Sibling group within the home's limit",
     "rule.sex": "Sex accepted",
@@ -369,6 +412,14 @@ class Message(str):
 
 def _message_from_json(key: str, args: Mapping[str, Any]) -> Message:
     return Message(key, **args)
+
+
+def day_said(day: date, today: date) -> Message:
+    """A day as a sentence says it: "3 March" this year, "3 March 2025" in another."""
+    month = Message(f"month.{day.month}")
+    if day.year == today.year:
+        return Message("day.this_year", day=str(day.day), month=month)
+    return Message("day.other_year", day=str(day.day), month=month, year=str(day.year))
 
 
 def age_range(low: int, high: int) -> Message:

@@ -63,6 +63,9 @@ _KEYS: dict[str, tuple[str, Check]] = {
     "plan.far_penalty": ("far_penalty", _WEIGHT),
     "plan.far_km": ("far_km", _POSITIVE),
     "privacy.suppression_threshold": ("suppression_threshold", whole(0)),
+    "offers.no_capacity_hold_days": ("no_capacity_hold_days", whole(0)),
+    "offers.acceptance_prior_calls": ("acceptance_prior_calls", _POSITIVE),
+    "offers.acceptance_prior_rate": ("acceptance_prior_rate", _SHARE),
 }
 
 
@@ -84,6 +87,7 @@ class Weights:
     capacity_fit: float
     freshness: float
     load_spreading: float
+    acceptance: float = 1.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -149,6 +153,13 @@ class Policy:
         children placed.
     suppression_threshold
         Published counts from 1 to this number are suppressed (recruitment, outcomes).
+    no_capacity_hold_days
+        Days a home that declined a call with ``no_capacity_now`` is not proposed for any
+        child, unless a call since confirmed it has room (0: no hold).
+    acceptance_prior_calls, acceptance_prior_rate
+        The Beta prior of the acceptance factor, as calls already on record for every home
+        and the share of them accepted: with 4 calls at 0.5, one decline moves a home from
+        0.5 to 0.4, and "accepted 4 of its last 5 calls" gives 0.67.
     source
         Where the policy came from (the file, or ``<code>``), for messages.
     """
@@ -170,6 +181,9 @@ class Policy:
     waiting_priority_cap_years: float = 3.0
     far_penalty: float = 2.0
     far_km: float = 5.0
+    no_capacity_hold_days: int = 14
+    acceptance_prior_calls: float = 4.0
+    acceptance_prior_rate: float = 0.5
     source: str = "<code>"
 
     def __post_init__(self) -> None:

@@ -26,22 +26,24 @@ counts add up to the number of homes minus the eligible ones. Rules that never r
 on their own (the group size, separations) still decide whether a home takes the *whole*
 group.
 
-The relaxable rules (radius, age, free beds, sibling-group size, sex) also explain near
-misses: how far a home is from qualifying, in words.
+The relaxable rules (radius, age, free beds, sibling-group size, sex, a decline of these
+children, a family's hold after "no capacity now") also explain near misses: how far a home
+is from qualifying, in words.
 """
 
 from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import timedelta
 from typing import ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.inputs import Child
-from matching.messages import Message, age_range
+from matching.inputs import Child, Decline
+from matching.messages import Message, age_range, day_said
 from matching.policy import Policy
 from matching.request import Context, PlacementRequest
 from matching.snapshot import CAPABILITY_BITS, HomeSnapshot
@@ -49,6 +51,7 @@ from matching.snapshot import CAPABILITY_BITS, HomeSnapshot
 __all__ = [
     "RULES",
     "AgeRange",
+    "Declined",
     "ExcludedHome",
     "FreeBeds",
     "HardRule",
@@ -57,6 +60,7 @@ __all__ = [
     "KinOfOthers",
     "MaxSiblings",
     "NeedsMet",
+    "OnHold",
     "Radius",
     "SafetySeparation",
     "SexAccepted",
@@ -87,6 +91,19 @@ def _would(ctx: Context, count: int) -> Message:
 
 def _who(ctx: Context, i: int) -> Message | str:
     return Message("who.child") if ctx.request.size == 1 else ctx.request.ids[i]
+
+
+def _refusing(ctx: Context, homes_of: Callable[[Child], Collection[str]]) -> BoolArray:
+    """``(children, homes)``: False where the home is among ``homes_of(child)``; ``(1, homes)``
+    all True when no child refuses a home (the usual case, kept cheap)."""
+    if not any(homes_of(child) for child in ctx.request.children):
+        return np.ones((1, ctx.n), dtype=np.bool_)
+    out = np.ones((ctx.request.size, ctx.n), dtype=np.bool_)
+    for i, child in enumerate(ctx.request.children):
+        refused = homes_of(child)
+        if refused:
+            out[i, ctx.snapshot.positions(refused)] = False
+    return out
 
 
 class HardRule(ABC):
@@ -241,11 +258,107 @@ class ExcludedHome(ChildRule):
     label = "Home not excluded for the child"
 
     def child_masks(self, ctx: Context) -> BoolArray:
-        out = np.ones((ctx.request.size, ctx.n), dtype=np.bool_)
-        for i, child in enumerate(ctx.request.children):
-            if child.excluded_homes:
-                out[i, ctx.snapshot.positions(child.excluded_homes)] = False
+        return _refusing(ctx, lambda child: child.excluded_homes)
+
+
+class Declined(ChildRule, RelaxableRule):
+    """The home has not declined one of these children in their current episode.
+
+    A family that said no to this child is not proposed to her again: it would come first
+    again otherwise, and the coordinator would call it again. It stays visible among the
+    near misses, with the day and the reason ("declined on 3 March: no capacity now").
+    """
+
+    name = "declined"
+    label = "Not declined the child in this episode"
+
+    def child_masks(self, ctx: Context) -> BoolArray:
+        return _refusing(ctx, lambda child: [d.home_id for d in child.declined])
+
+    def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
+        # the most recent decline is the least likely to have changed: list the oldest first
+        out = np.zeros(len(positions))
+        for j, position in enumerate(positions):
+            last = self._last(ctx, int(position))
+            if last is not None:
+                out[j] = -float((ctx.snapshot.as_of - last[1].on).days)
         return out
+
+    def _last(self, ctx: Context, position: int) -> tuple[int, Decline] | None:
+        """The most recent decline of a child of the request at this home (child index)."""
+        home_id = ctx.snapshot.ids[position]
+        found = [
+            (d.on, i, d)
+            for i, child in enumerate(ctx.request.children)
+            for d in child.declined
+            if d.home_id == home_id
+        ]
+        if not found:
+            return None
+        _on, i, decline = max(found, key=lambda item: (item[0], -item[1]))
+        return i, decline
+
+    def detail(self, ctx: Context, position: int) -> Message:
+        last = self._last(ctx, position)
+        assert last is not None  # only homes this rule refuses are explained
+        i, decline = last
+        said = Message(
+            "declined.detail",
+            day=day_said(decline.on, ctx.snapshot.as_of),
+            reason=Message(f"decline.{decline.reason}"),
+        )
+        if ctx.request.size == 1:
+            return said
+        return Message("for_children", ids=[ctx.request.ids[i]], phrase=said)
+
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
+        return Message(_many("declined.suggest", len(positions)), count=len(positions))
+
+
+class OnHold(ChildRule, RelaxableRule):
+    """The family has not said "no capacity now" within the policy's hold, or has confirmed
+    since that it has room.
+
+    A family that declined a call because it has no room now is not offered other children
+    either, for ``no_capacity_hold_days`` days: calling it for every child would waste the
+    coordinators' calls and the family's patience. A home that declined one of these
+    children is left to the ``declined`` rule, which says more.
+    """
+
+    name = "on_hold"
+    label = "Not on hold after saying it has no room now"
+    scope = "home"
+
+    def applies(self, policy: Policy) -> bool:
+        return policy.no_capacity_hold_days > 0
+
+    def child_masks(self, ctx: Context) -> BoolArray:
+        held = ctx.snapshot.on_hold(ctx.policy.no_capacity_hold_days)
+        if any(c.declined for c in ctx.request.children):
+            mine = [d.home_id for c in ctx.request.children for d in c.declined]
+            held = held.copy()
+            held[ctx.snapshot.positions(mine)] = False
+        return ~held[None, :]
+
+    def shortfall(self, ctx: Context, positions: Positions) -> FloatArray:
+        # days left on hold: the nearest to the end of its hold first
+        days: FloatArray = (
+            ctx.policy.no_capacity_hold_days - ctx.snapshot.days_since_no_capacity[positions]
+        )
+        return days
+
+    def detail(self, ctx: Context, position: int) -> Message:
+        said = ctx.snapshot.homes[position].no_capacity_on
+        assert said is not None  # only held homes are explained
+        until = said + timedelta(days=ctx.policy.no_capacity_hold_days)
+        return Message(
+            "on_hold.detail",
+            said=day_said(said, ctx.snapshot.as_of),
+            until=day_said(until, ctx.snapshot.as_of),
+        )
+
+    def suggestion(self, ctx: Context, positions: Positions, shortfall: FloatArray) -> Message:
+        return Message(_many("on_hold.suggest", len(positions)), would=_would(ctx, len(positions)))
 
 
 class FreeBeds(SizeRule, RelaxableRule):
@@ -496,6 +609,8 @@ RULES: tuple[HardRule, ...] = (
     HomeActive(),
     KinOfOthers(),
     ExcludedHome(),
+    Declined(),
+    OnHold(),
     FreeBeds(),
     MaxSiblings(),
     SexAccepted(),

@@ -116,6 +116,10 @@ class HomeSnapshot:
         Placements started in the last year.
     days_since_placed
         Days from the last placement to ``as_of`` (NaN: none on record).
+    days_since_no_capacity
+        Days from the family's last "no capacity now" to ``as_of`` (NaN: none standing).
+    calls, calls_accepted
+        The home's last answered calls and how many it accepted.
     id_order
         Position of each home's id in sorted order: the deterministic tie-break.
     """
@@ -180,6 +184,16 @@ class HomeSnapshot:
             ),
             np.float64,
         )
+        self.days_since_no_capacity: FloatArray = column(
+            (
+                np.nan if h.no_capacity_on is None else max(0, (as_of - h.no_capacity_on).days)
+                for h in hs
+            ),
+            np.float64,
+        )
+        self._held: dict[int, BoolArray] = {}  # on_hold() per hold length, built once
+        self.calls: IntArray = column((h.calls for h in hs), np.int64)
+        self.calls_accepted: IntArray = column((h.calls_accepted for h in hs), np.int64)
 
         religions, tribes, communities = _Vocabulary(), _Vocabulary(), _Vocabulary()
         self.religion: IntArray = column((religions.add(h.religion) for h in hs), np.int64)
@@ -274,6 +288,14 @@ class HomeSnapshot:
     def kin_positions(self, child_id: str) -> NDArray[np.intp]:
         """Positions of the homes that are kin of a child (may be empty)."""
         return self._kin.get(child_id, np.empty(0, dtype=np.intp))
+
+    def on_hold(self, hold_days: int) -> BoolArray:
+        """Which homes said "no capacity now" less than ``hold_days`` days before ``as_of``
+        (worked out once per hold length: every request of a policy asks the same)."""
+        found = self._held.get(hold_days)
+        if found is None:
+            found = self._held[hold_days] = _frozen(self.days_since_no_capacity < hold_days)
+        return found
 
     def speaks(self, language: str) -> BoolArray:
         """Which homes speak a language (all False for a language no home speaks)."""

@@ -57,6 +57,15 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 TIERS = (2, 3, 4)
 
+# the figures counted from the homes (and the applicants' pipeline), summed for the whole area
+HOME_FIGURES = (
+    "homes",
+    "accepting_homes",
+    "not_accepting_homes",
+    "free_beds",
+    "closures",
+    "pipeline",
+)
 COLUMNS = (
     "community",
     "name",
@@ -69,10 +78,7 @@ COLUMNS = (
     "need_homes",
     "need_low",
     "need_high",
-    "homes",
-    "free_beds",
-    "closures",
-    "pipeline",
+    *HOME_FIGURES,
     "supply",
     "gap",
     "gap_low",
@@ -439,6 +445,8 @@ def _segment_table(
         "need_low": need_low,
         "need_high": need_high,
         "homes": figures["homes"],
+        "accepting_homes": figures["accepting"],
+        "not_accepting_homes": figures["homes"] - figures["accepting"],
         "free_beds": figures["free_beds"],
         "closures": figures["closures"],
         "pipeline": figures["pipeline"],
@@ -494,7 +502,7 @@ def _segment_table(
         "need_homes": area_need,
         "need_low": max(unmet_units.sum() * scale, area_mean - z * area_sd_need),
         "need_high": area_mean + z * area_sd_need,
-        **{k: float(np.sum(table[k])) for k in ("homes", "free_beds", "closures", "pipeline")},
+        **{k: float(np.sum(table[k])) for k in HOME_FIGURES},
         "supply": area_supply,
         "gap": area_gap,
         "gap_low": area_gap - z * area_sd_gap,

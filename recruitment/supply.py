@@ -29,11 +29,20 @@ from recruitment.segments import DIMENSIONS, Segment, has_code
 from recruitment.stats import piecewise_hazard, survival_between
 from recruitment.tables import PIPELINE_STAGES, RecruitmentInputs
 
-__all__ = ["NON_KIN_KINDS", "Supply", "closure_hazard", "conversion_rates", "project_supply"]
+__all__ = [
+    "ACCEPTING_DAYS",
+    "NON_KIN_KINDS",
+    "Supply",
+    "closure_hazard",
+    "conversion_rates",
+    "project_supply",
+]
 
 FloatArray = NDArray[np.float64]
 NON_KIN_KINDS = ("foster", "therapeutic", "pre_adoptive")
 DAYS_PER_YEAR = 365.25
+# a home that took a placement or accepted an offer in this many days is accepting supply
+ACCEPTING_DAYS = 365
 _STEPS = PIPELINE_STAGES[:4]  # stages one moves on from: inquiry .. home_study
 
 
@@ -161,7 +170,8 @@ class Supply:
     ----------
     homes
         Open non-kin homes on ``as_of`` with ``code`` (community index), ``close_p`` (chance
-        of closing within the horizon).
+        of closing within the horizon) and ``accepting`` (said yes, a placement or an
+        accepted offer, in the :data:`ACCEPTING_DAYS` before ``as_of``).
     applicants
         Applicants in progress with ``code`` and ``licence_p`` (chance of a licence).
     closure_rates, conversion
@@ -203,6 +213,7 @@ class Supply:
         p = h["close_p"].to_numpy()[mask]
         out = {
             "homes": self._sum(codes, np.ones(len(codes))),
+            "accepting": self._sum(codes, h["accepting"].to_numpy(dtype=np.float64)[mask]),
             "free_beds": self._sum(codes, h["free_beds"].fillna(0).to_numpy()[mask]),
             "closures": self._sum(codes, p),
             "variance": self._sum(codes, p * (1 - p)),
@@ -251,6 +262,10 @@ def project_supply(
     tenure = ((as_of - open_["licensed_on"]).dt.days / DAYS_PER_YEAR).fillna(0.0).clip(lower=0.0)
     open_["close_p"] = 1.0 - survival_between(rates, tenure.to_numpy(), horizon_months / 12.0)
     open_["code"] = inputs.community_codes(open_["community"])
+    said_yes = open_["last_accepted_on"]
+    open_["accepting"] = (said_yes > as_of - pd.Timedelta(days=ACCEPTING_DAYS)) & (
+        said_yes <= as_of
+    )
 
     applicants = inputs.applicants.loc[inputs.applicants["stage_on"] <= as_of]
     conversion = conversion_rates(applicants["stage"], applicants["withdrawn_from"])

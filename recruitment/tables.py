@@ -16,7 +16,8 @@ episodes       community (of the removal address), removed_on, discharged_on (em
                (primary language code; empty: unknown)
 homes          community, kind (kin, foster, therapeutic, pre_adoptive), status (active,
                on_hold, closed), capacity, free_beds, age_min, age_max, max_siblings,
-               capabilities, languages, licensed_on, closed_on
+               capabilities, languages, licensed_on, closed_on, [last_accepted_on: the
+               last day the home said yes, a placement started or an offer accepted]
 applicants     community, stage (inquiry, application, training, home_study, licensed,
                withdrawn), stage_on, interests, languages, [withdrawn_from: the last stage
                reached before withdrawing]
@@ -73,6 +74,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "languages": "list",
         "licensed_on": "date?",
         "closed_on": "date?",
+        "last_accepted_on": "date?",
     },
     "applicants": {
         "community": "id?",
@@ -100,7 +102,11 @@ COLUMNS: dict[str, dict[str, str]] = {
         "children": "count",
     },
 }
-_OPTIONAL_COLUMNS = {("applicants", "withdrawn_from"), ("partners", "contact")}
+_OPTIONAL_COLUMNS = {
+    ("applicants", "withdrawn_from"),
+    ("partners", "contact"),
+    ("homes", "last_accepted_on"),
+}
 
 
 class TableError(ValueError):

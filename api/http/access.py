@@ -48,7 +48,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/pages/signin/callback"): "ends a sign-in at the agency's identity provider",
 }
 
-_PAGE_GATE = "gate"  # the pages' gate: gate(request, "permission")
+# the pages' gates: gate(request, "permission"), and gated_form(request, "permission") for a
+# posted form
+_PAGE_GATES = ("gate", "gated_form")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ def _gated(function: Callable[..., Any], seen: set[str] | None = None) -> Iterat
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
             continue
         name = node.func.id
-        if name == _PAGE_GATE:
+        if name in _PAGE_GATES:
             literal = node.args[1] if len(node.args) > 1 else None
             if isinstance(literal, ast.Constant) and isinstance(literal.value, str):
                 yield literal.value

@@ -140,6 +140,7 @@ def create_app(
         decisions,
         equity,
         matches,
+        offers,
         outcomes,
         plans,
         records,
@@ -208,7 +209,7 @@ def create_app(
     install_problem_handlers(app)
     install_contract(app)
     app.router.route_class = ContractRoute  # for the routes defined here (health)
-    routers = (records, matches, plans, equity, decisions, recruitment, outcomes, audit)
+    routers = (records, matches, plans, equity, decisions, offers, recruitment, outcomes, audit)
     for module in (*routers, changes, webhooks):
         app.include_router(module.router)
     app.include_router(pages_router)  # the pages for people, under /pages

@@ -12,7 +12,7 @@ what they share is :mod:`~api.pages.render`.
 """
 
 # each area adds its pages to the one router when imported
-from api.pages import children, decisions, gaps, outcomes, plans, signin  # noqa: F401
+from api.pages import calls, children, decisions, gaps, outcomes, plans, signin  # noqa: F401
 from api.pages.render import router
 
 __all__ = ["router"]

@@ -21,6 +21,8 @@ from api.schemas import PARTICIPANT_ROLES
 from api.services.audit import audit_read
 from api.services.keys import Principal
 from api.services.matching import ChildNotFound, ChildNotInCare, load_group
+from api.services.offers import calls_in_episode
+from core.codes import DECLINE_REASONS, OFFER_OUTCOMES
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child, Home, Placement
 from data.queries import community_index, free_beds, open_episodes
@@ -152,6 +154,11 @@ def child_context(request: Request, who: Principal, child_id: str) -> dict[str, 
         home_ids = [c["home_id"] for c in found["candidates"] + found["alternatives"]]
         beds = free_beds(session, home_ids)
         places = home_locations(session, home_ids)
+        calls = (
+            calls_in_episode(session, [c.id for c in children], episode.removed_on)
+            if episode is not None
+            else {}
+        )
     audit_read(get_engine(request), who, "match", "child", [c.id for c in children], "pages")
     child = children[0]
     removal = child.removal_community
@@ -207,6 +214,15 @@ def child_context(request: Request, who: Principal, child_id: str) -> dict[str, 
             c["home_id"]: [i for i in ids if i not in c["children"]] for c in found["candidates"]
         },
         "icwa_children": [w["child_id"] for w in found["waiting"] if w["icwa"]],
+        # the call list: the latest call of each home called for these children, and the
+        # first ranked home nobody has called yet (the one to call now)
+        "calls": calls,
+        "next_call": next(
+            (c["home_id"] for c in found["candidates"] if c["home_id"] not in calls), None
+        ),
+        "offer_outcomes": OFFER_OUTCOMES,
+        "decline_reasons": DECLINE_REASONS,
+        "call_error": None,
     }
 
 

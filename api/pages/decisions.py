@@ -24,7 +24,7 @@ from sqlmodel import Session, col
 from api.http.dependencies import EngineDep, PolicyDep, SnapshotsDep
 from api.pages.children import child_context
 from api.pages.i18n import LANGUAGES, translate
-from api.pages.render import gate, page_lang, posted_form, render, router
+from api.pages.render import gate, gated_form, page_lang, render, router
 from api.schemas import DecisionIn
 from api.services.decisions import read_decision, record_decision
 from api.services.errors import Conflict, NotFound, ServiceError
@@ -44,13 +44,11 @@ FIELDS = ("participants", "home", "reason", "icwa_good_cause", "started_on")
 async def decide(
     request: Request, engine: EngineDep, snapshots: SnapshotsDep, policy: PolicyDep, child_id: str
 ) -> Response:
-    who = gate(request, "decisions")
-    if isinstance(who, Response):
-        return who
+    gated = await gated_form(request, "decisions")
+    if isinstance(gated, Response):
+        return gated
+    who, form = gated
     child_id = child_id[:64]
-    form = await posted_form(request, who)
-    if isinstance(form, Response):
-        return form
     # an option is a home, or "together:HOME" for a good-cause alternative that keeps the
     # whole sibling group in a home below an ICWA child's best tier
     option = str(form.get("home") or "")[:80]

@@ -322,12 +322,15 @@ TEXT: dict[str, dict[str, str]] = {
     "factor.capacity_fit": {"en": "Capacity fit", "es": "Ajuste de capacidad"},
     "factor.freshness": {"en": "Freshness", "es": "Disponibilidad reciente"},
     "factor.load_spreading": {"en": "Load spreading", "es": "Reparto de carga"},
+    "factor.acceptance": {"en": "Says yes when called", "es": "Acepta cuando se le llama"},
     "excluded.title": {"en": "What removed the other homes", "es": "Qué descartó a los demás"},
     "excluded.rule": {"en": "Rule", "es": "Regla"},
     "excluded.homes": {"en": "Homes removed", "es": "Hogares descartados"},
     "rule.inactive": {"en": "Not active", "es": "No activo"},
     "rule.kin_of_others": {"en": "Kin of other children", "es": "Familiar de otros niños"},
     "rule.excluded_home": {"en": "Excluded for this child", "es": "Excluido para este niño"},
+    "rule.declined": {"en": "Declined this child", "es": "Rechazó a este niño"},
+    "rule.on_hold": {"en": "On hold: no room now", "es": "En espera: sin lugar ahora"},
     "rule.no_free_bed": {"en": "No free bed", "es": "Sin cama libre"},
     "rule.max_siblings": {"en": "Too many siblings", "es": "Demasiados hermanos"},
     "rule.sex": {"en": "Sex accepted", "es": "Sexo aceptado"},
@@ -516,6 +519,61 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Causa justificada ICWA (obligatoria si se aparta del orden ICWA)",
     },
     "decide.submit": {"en": "Record the decision", "es": "Registrar la decisión"},
+    "calls.title": {"en": "Calls to families", "es": "Llamadas a las familias"},
+    "calls.intro": {
+        "en": "Call the homes in rank order and record how each call ended. A family that "
+        "declines is not proposed for this child again; an acceptance leads to the team "
+        "decision below.",
+        "es": "Llame a los hogares en el orden de la lista y registre cómo terminó cada "
+        "llamada. Una familia que rechaza no se vuelve a proponer para este niño; una "
+        "aceptación lleva a la decisión del equipo, abajo.",
+    },
+    "calls.next": {"en": "Call next", "es": "Llamar ahora"},
+    "calls.called": {
+        "en": "Called on {day}: {outcome}",
+        "es": "Llamado el {day}: {outcome}",
+    },
+    "calls.called.reason": {
+        "en": "Called on {day}: {outcome} ({reason})",
+        "es": "Llamado el {day}: {outcome} ({reason})",
+    },
+    "calls.done": {"en": "Already called for this child", "es": "Ya llamados para este niño"},
+    "calls.outcome": {"en": "How the call ended", "es": "Cómo terminó la llamada"},
+    "calls.reason": {"en": "Reason (when declined)", "es": "Motivo (si rechazó)"},
+    "calls.reason.none": {"en": "—", "es": "—"},
+    "calls.submit": {"en": "Record the call to {home}", "es": "Registrar la llamada a {home}"},
+    "calls.error": {
+        "en": "The call to {home} was not recorded: {problem}",
+        "es": "La llamada a {home} no se registró: {problem}",
+    },
+    "calls.error.reason": {
+        "en": "a decline needs a reason; no reason is given with another outcome",
+        "es": "un rechazo necesita un motivo; con otro resultado no se da motivo",
+    },
+    "calls.error.other": {
+        "en": "the home or the child changed since the page was shown; reload it",
+        "es": "el hogar o el niño cambió desde que se mostró la página; recárguela",
+    },
+    "outcome.offered": {
+        "en": "offered, waiting for an answer",
+        "es": "ofrecido, esperando respuesta",
+    },
+    "outcome.accepted": {"en": "accepted", "es": "aceptó"},
+    "outcome.declined": {"en": "declined", "es": "rechazó"},
+    "outcome.no_answer": {"en": "no answer", "es": "sin respuesta"},
+    "decline.no_capacity_now": {"en": "no capacity now", "es": "sin lugar por ahora"},
+    "decline.child_needs": {"en": "the child's needs", "es": "las necesidades del niño"},
+    "decline.age_or_sex": {"en": "age or sex", "es": "edad o sexo"},
+    "decline.sibling_group_size": {
+        "en": "sibling group size",
+        "es": "tamaño del grupo de hermanos",
+    },
+    "decline.family_circumstances": {
+        "en": "family circumstances",
+        "es": "circunstancias familiares",
+    },
+    "decline.distance": {"en": "distance", "es": "distancia"},
+    "decline.other": {"en": "other reason", "es": "otro motivo"},
     "decide.forbidden": {
         "en": "Your role may not record decisions.",
         "es": "Su rol no puede registrar decisiones.",

@@ -28,6 +28,7 @@ __all__ = [
     "code_translator",
     "foreign_form",
     "gate",
+    "gated_form",
     "page_lang",
     "posted_form",
     "render",
@@ -157,6 +158,18 @@ async def posted_form(request: Request, who: Principal | None) -> FormData | Res
         return form
     detail = translate("form.token.bad", page_lang(request))
     return render(request, "problem.html", who, 403, detail=detail, title_key="form.token.title")
+
+
+async def gated_form(request: Request, permission: str) -> tuple[Principal, FormData] | Response:
+    """The signed-in principal holding ``permission`` and the form they posted from this
+    site; else the sign-in redirect or a 403 page, and nothing done."""
+    who = gate(request, permission)
+    if isinstance(who, Response):
+        return who
+    form = await posted_form(request, who)
+    if isinstance(form, Response):
+        return form
+    return who, form
 
 
 def safe_next(value: str | None) -> str:

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from api.services.offers import CallHistory, call_histories, declines_in_episode
 from core.ages import age_on
 from data.formats import CONGREGATE_SETTINGS, FAMILY_SETTINGS
 from data.models import Child as ChildRecord
@@ -25,7 +26,7 @@ from data.models import Episode, Placement
 from data.models import Home as HomeRecord
 from data.queries import community_index, free_beds, open_episodes, waiting_children
 from geo import LatLon
-from matching import Child, Communities, Home, HomeSnapshot, PlacedSibling
+from matching import Child, Communities, Decline, Home, HomeSnapshot, PlacedSibling
 
 __all__ = [
     "ChildNotFound",
@@ -96,6 +97,8 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
     records = session.execute(
         select(HomeRecord).where(col(HomeRecord.id).in_(list(beds))).order_by(col(HomeRecord.id))
     ).scalars()
+    called = call_histories(session, as_of)
+    never = CallHistory()
     homes = [
         engine_home(
             h,
@@ -103,6 +106,9 @@ def load_matching_inputs(session: Session, *, as_of: date | None = None) -> Matc
             as_of=as_of,
             placements_last_year=int(recent.get(h.id, 0)),
             last_placed_on=last.get(h.id),
+            no_capacity_on=called.get(h.id, never).no_capacity_on,
+            calls=called.get(h.id, never).calls,
+            calls_accepted=called.get(h.id, never).accepted,
         )
         for h in records
     ]
@@ -116,8 +122,12 @@ def engine_home(
     as_of: date,
     placements_last_year: int = 0,
     last_placed_on: date | None = None,
+    no_capacity_on: date | None = None,
+    calls: int = 0,
+    calls_accepted: int = 0,
 ) -> Home:
-    """A home record as the engine's :class:`matching.Home` on ``as_of``."""
+    """A home record as the engine's :class:`matching.Home` on ``as_of`` (with its call
+    history: the last "no capacity now", answered calls and acceptances)."""
     # (the record's codes were checked on import: the engine checks them again)
     return Home(
         id=h.id,
@@ -143,6 +153,9 @@ def engine_home(
         licensed=h.licensed_on is not None and h.licensed_on <= as_of,
         placements_last_year=placements_last_year,
         last_placed_on=last_placed_on,
+        no_capacity_on=no_capacity_on,
+        calls=calls,
+        calls_accepted=calls_accepted,
     )
 
 
@@ -225,7 +238,10 @@ def _engine_child(session: Session, record: ChildRecord, episode: Episode, as_of
     separated_homes = _homes_of(session, frozenset(record.separate_from))
     waiting_since = _waiting_since(session, record.id, episode)
     siblings = placed_siblings(session, [record]).get(record.id, frozenset())
-    return as_engine_child(record, episode, as_of, waiting_since, separated_homes, siblings)
+    declined = declines_in_episode(session, {record.id: episode}, as_of).get(record.id, frozenset())
+    return as_engine_child(
+        record, episode, as_of, waiting_since, separated_homes, siblings, declined
+    )
 
 
 def as_engine_child(
@@ -235,6 +251,7 @@ def as_engine_child(
     waiting_since: date | None,
     separated_homes: frozenset[str],
     siblings: frozenset[PlacedSibling],
+    declined: frozenset[Decline] = frozenset(),
 ) -> Child:
     """A child record in one stay in care as the engine's :class:`matching.Child` on ``as_of``
     (never with race or ethnicity: the engine has no field for them)."""
@@ -260,6 +277,7 @@ def as_engine_child(
         waiting_since=waiting_since,
         birth_date=record.birth_date,
         placed_siblings=siblings,
+        declined=declined,
     )
 
 
@@ -353,6 +371,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
         else {}
     )
     siblings = placed_siblings(session, list(records.values()))
+    declines = declines_in_episode(session, {c: episodes[c] for c in ids}, as_of)
     children = []
     for child_id in ids:
         record, episode = records[child_id], episodes[child_id]
@@ -375,6 +394,7 @@ def load_waiting_children(session: Session, *, as_of: date | None = None) -> lis
                 waiting_since,
                 separated_homes,
                 siblings.get(child_id, frozenset()),
+                declines.get(child_id, frozenset()),
             )
         )
     return children

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from api.services.matching import load_matching_inputs, load_waiting_children
+from api.services.offers import accepted_offers
 from data.models import Applicant, Child, Community, Episode, Home, Partner, Placement
 from data.queries import community_index, free_beds
 from geo import CommunityIndex
@@ -99,7 +100,23 @@ def _episodes(session: Session) -> pd.DataFrame:
     )
 
 
-def _homes(session: Session) -> pd.DataFrame:
+def last_accepted(session: Session, as_of: date) -> dict[str, date]:
+    """Per home: the last day up to ``as_of`` it said yes, a placement starting there or an
+    offer it accepted (recruitment counts the homes that accept)."""
+    out: dict[str, date] = {}
+    placed = session.execute(
+        select(col(Placement.home_id), func.max(col(Placement.started_on)))
+        .where(col(Placement.home_id).is_not(None), col(Placement.started_on) <= as_of)
+        .group_by(col(Placement.home_id))
+    ).all()
+    for home_id, day in placed:
+        out[home_id] = day
+    for home_id, day in accepted_offers(session, as_of).items():
+        out[home_id] = max(day, out.get(home_id, day))
+    return out
+
+
+def _homes(session: Session, as_of: date) -> pd.DataFrame:
     beds = free_beds(session)
     rows = session.execute(
         select(
@@ -135,6 +152,7 @@ def _homes(session: Session) -> pd.DataFrame:
         ],
     )
     frame["free_beds"] = frame["id"].map(beds)
+    frame["last_accepted_on"] = frame["id"].map(last_accepted(session, as_of))
     frame["capabilities"] = _joined(frame["capabilities"])
     frame["languages"] = _joined(frame["languages"])
     return frame.drop(columns=["id"])
@@ -247,7 +265,7 @@ def load_recruitment_inputs(
     inputs = RecruitmentInputs.build(
         communities=communities,
         episodes=_episodes(session),
-        homes=_homes(session),
+        homes=_homes(session, as_of),
         applicants=_applicants(session),
         partners=_partners(session),
         unmet=unmet_demand(session, as_of, matching_policy) if with_unmet else None,

@@ -12,7 +12,7 @@ from markupsafe import escape
 
 from api.http.app import create_app
 from api.pages.engine_text import SPANISH, said
-from matching import PlacedSibling
+from matching import Decline, PlacedSibling
 from matching.factors import siblings_said
 from matching.messages import ENGLISH, Message
 from matching.request import PlacementRequest
@@ -145,3 +145,15 @@ def test_the_plan_explanation_says_why_in_spanish(
             page = client.get(f"/pages/plans/{plan_id}/children/{child}?lang=es").text
             assert str(escape(said(message["reason_i18n"], "es"))) in page
             assert str(escape(message["reason"])) not in page
+
+
+def test_the_call_list_sentences_are_said_in_spanish() -> None:
+    """A decline's near miss and the acceptance reason render with the Spanish table."""
+    town = Town()
+    child = town.child(declined=frozenset({Decline("H1", date(2026, 2, 20), "child_needs")}))
+    homes = [town.home("H1", km=0.5), town.home("H2", calls=5, calls_accepted=4)]
+    result = town.rank([child], homes)
+    miss = next(m for m in result.near_misses if m.home_id == "H1")
+    assert said(miss.detail.to_json(), "es") == "rechazó el 20 de febrero: las necesidades del niño"
+    factor = next(f for f in result.candidates[0].factors if f.name == "acceptance")
+    assert said(factor.reason.to_json(), "es") == "aceptó 4 de sus últimas 5 llamadas"

@@ -25,7 +25,8 @@ def test_every_json_request_body_has_an_example(client: TestClient) -> None:
                 bodies += 1
                 schema = _resolve(document, content["application/json"]["schema"])
                 assert schema.get("examples"), f"{method.upper()} {path} has no example"
-    assert bodies == 12  # 7 record kinds, matches, plans, decisions, webhooks and their rotation
+    assert bodies == 13  # 7 record kinds, matches, plans, decisions, offers, webhooks and their
+    # rotation
 
 
 def test_bearer_auth_and_problems_are_documented(client: TestClient) -> None:

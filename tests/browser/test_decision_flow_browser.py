@@ -5,34 +5,16 @@ move that warns of splitting the siblings."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
-from urllib.request import Request, urlopen
 
 import pytest
 
 from data.models import Decision
-from tests.helpers.browser import SCREENSHOTS, shoot, sign_in
+from tests.helpers.browser import SCREENSHOTS, ranking_over_http, shoot, sign_in
 from tests.helpers.pages import a_group_split_by_its_first_home
 
 pytestmark = pytest.mark.browser
-
-
-def _ranking_over_http(url: str, key: str) -> Any:
-    """``POST /v1/matches`` for a child id, over HTTP with ``key``."""
-
-    def ranking(child_id: str) -> dict[str, Any]:
-        asked = Request(
-            f"{url}/v1/matches",
-            data=json.dumps({"child_id": child_id}).encode(),
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        )
-        with urlopen(asked, timeout=30) as answer:
-            ranked: dict[str, Any] = json.load(answer)
-        return ranked
-
-    return ranking
 
 
 def _decisions(engine: Any) -> int:
@@ -52,7 +34,7 @@ def test_coordinator_decides_for_a_sibling_group_and_moves_a_child(
     placed child's page then offers a move, warning that it splits the siblings, in English
     and Spanish."""
     url, key = page_server["url"], page_server["keys"]["coordinator"]
-    ranked = a_group_split_by_its_first_home(page_server["engine"], _ranking_over_http(url, key))
+    ranked = a_group_split_by_its_first_home(page_server["engine"], ranking_over_http(url, key))
     child, group = ranked["children"][0], ranked["children"]
     first, second = ranked["candidates"][0], ranked["candidates"][1]
     left = [c for c in group if c not in first["children"]]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.request import Request, urlopen
 
 from api.http.headers import PAGE_CSP
 
@@ -62,3 +65,19 @@ def watch_policy(page: Any) -> list[str]:
     )
     page.add_init_script(f"({WATCH_VIOLATIONS})()")
     return complaints
+
+
+def ranking_over_http(url: str, key: str) -> Callable[[str], dict[str, Any]]:
+    """``POST /v1/matches`` for a child id, over HTTP with ``key``."""
+
+    def ranking(child_id: str) -> dict[str, Any]:
+        asked = Request(
+            f"{url}/v1/matches",
+            data=json.dumps({"child_id": child_id}).encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+        with urlopen(asked, timeout=30) as answer:
+            ranked: dict[str, Any] = json.load(answer)
+        return ranked
+
+    return ranking

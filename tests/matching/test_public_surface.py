@@ -12,6 +12,7 @@ PUBLIC = {
     "Child",
     "Communities",
     "Context",
+    "Decline",
     "Eligibility",
     "Factor",
     "FactorScore",

@@ -13,7 +13,7 @@ import pytest
 import recruitment
 from recruitment import RecruitmentPolicy, compute_gaps, suppress
 from recruitment.stats import poisson_quantile
-from tests.helpers.recruitment import build, communities, home, steady_entries
+from tests.helpers.recruitment import build, communities, days_back, home, steady_entries
 
 
 def _unmet(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -208,3 +208,16 @@ def test_csv_has_every_column(plain_policy: RecruitmentPolicy, tmp_path: Path) -
     lines = (tmp_path / "gaps.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].split(",") == [*recruitment.gaps.COLUMNS, "partners"]
     assert len(lines) == len(result.table) + 1 and text.count("\n") == len(lines)
+
+
+def test_rows_count_the_homes_that_say_yes(plain_policy: RecruitmentPolicy) -> None:
+    """A home that took a placement or accepted an offer in the 12 months before the day is
+    accepting; one that last said yes two years ago, or never, is not."""
+    said_yes = [days_back(0.5), days_back(2.0), None, days_back(0.1)]
+    homes = [home("A", last_accepted_on=day) for day in said_yes]
+    inputs = build(steady_entries("A", 12), communities(("A", 1000)), homes)
+    gaps = compute_gaps(inputs, plain_policy)
+    row = gaps.rows("all").iloc[0]
+    assert (row["homes"], row["accepting_homes"], row["not_accepting_homes"]) == (4, 2, 2)
+    total = gaps.totals.loc[gaps.totals["segment"] == "all"].iloc[0]
+    assert (total["accepting_homes"], total["not_accepting_homes"]) == (2, 2)

@@ -1,7 +1,7 @@
 """the plan job queue: procrastinate's tables and functions (PostgreSQL only)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 20:00:00
 
 With PostgreSQL, plans are jobs on a procrastinate queue taken by ``fostermatch worker``
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
