@@ -356,7 +356,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "map.far.home": {
         "en": "Rank {rank}: home {home}, {km} km from the removal address",
-        "es": "Puesto {rank}: hogar {home}, a {km} km del domicilio de retiro",
+        "es": "Puesto {rank}: hogar {home}, a {km} km del domicilio del que fue separado/a",
     },
     "map.legend": {
         "en": "Dark outline: removal community. Numbers: candidate homes by rank.",
