@@ -32,11 +32,16 @@ __all__ = [
     "ApplicantRecord",
     "AuditEntry",
     "AuditPage",
+    "Change",
+    "ChangesPage",
     "ChildPage",
     "ChildRecord",
     "CommunityPage",
     "CommunityRecord",
     "Decision",
+    "DecisionPage",
+    "Delivery",
+    "DeliveryPage",
     "EpisodePage",
     "EpisodeRecord",
     "FieldProblem",
@@ -46,6 +51,7 @@ __all__ = [
     "HomePage",
     "HomeRecord",
     "ImportReport",
+    "Liveness",
     "MatchResult",
     "Offer",
     "OfferList",
@@ -57,6 +63,10 @@ __all__ = [
     "PlanJob",
     "PlanResult",
     "Problem",
+    "Readiness",
+    "Webhook",
+    "WebhookPage",
+    "WebhookWithSecret",
     "wire",
 ]
 
@@ -128,9 +138,25 @@ class Problem(BaseModel):
     errors_total: int | None = Field(
         default=None, description="how many fields are at fault, when more than are listed"
     )
+    current_etag: str | None = Field(
+        default=None,
+        description="412 and 428: the record's ETag now (null when there is no record); "
+        "read the record again before writing with it",
+    )
 
 
 # -- records ------------------------------------------------------------------------------------
+
+
+def _version() -> Any:
+    """A record's version field: answered in the body and as the ETag, never sent back (the
+    request bodies forbid it), hence ``readOnly`` for generated clients."""
+    return Field(
+        ge=1,
+        description="the record's version: 1 when written first, one more on each change; "
+        'its `ETag` is `"v<version>"`. Read-only: leave it out of a `PUT` body',
+        json_schema_extra={"readOnly": True},
+    )
 
 
 class ChildRecord(ChildIn):
@@ -141,6 +167,7 @@ class ChildRecord(ChildIn):
 
     id: str
     school_community_id: str | None = None
+    version: int = _version()
 
 
 class HomeRecord(HomeIn):
@@ -150,6 +177,7 @@ class HomeRecord(HomeIn):
 
     id: str
     community_id: str | None = None
+    version: int = _version()
 
 
 class ApplicantRecord(ApplicantIn):
@@ -159,6 +187,7 @@ class ApplicantRecord(ApplicantIn):
 
     id: str
     community_id: str | None = None
+    version: int = _version()
 
 
 class PartnerRecord(PartnerIn):
@@ -168,6 +197,7 @@ class PartnerRecord(PartnerIn):
 
     id: str
     community_id: str | None = None
+    version: int = _version()
 
 
 class CommunityRecord(CommunityIn):
@@ -176,6 +206,7 @@ class CommunityRecord(CommunityIn):
     model_config = _RECORD
 
     id: str
+    version: int = _version()
 
 
 class EpisodeRecord(EpisodeIn):
@@ -187,6 +218,7 @@ class EpisodeRecord(EpisodeIn):
     child_id: str
     removed_on: date
     removal_community_id: str | None = None
+    version: int = _version()
 
 
 class PlacementRecord(PlacementIn):
@@ -198,15 +230,21 @@ class PlacementRecord(PlacementIn):
     child_id: str
     setting: Setting
     started_on: date
+    version: int = _version()
+
+
+def _next_page() -> Any:
+    """A page's ``next`` field: the ``after`` of the following page, as ``Link`` says."""
+    return Field(
+        description="give it as `after` to read the next page; null on the last page (the "
+        "same link is in the `Link` header, rel=next)"
+    )
 
 
 def _page_of(record: type[BaseModel], plural: str) -> type[BaseModel]:
     """The model of a page of ``record``s: ``{items, next}`` (named e.g. ``ChildPage``)."""
     name = record.__name__.removesuffix("Record") + "Page"
-    next_key = Field(
-        description="give it as `after` to read the next page; null on the last page (the "
-        "same link is in the `Link` header, rel=next)"
-    )
+    next_key = _next_page()
     page: type[BaseModel] = create_model(
         name,
         __doc__=f"A page of {plural}.",
@@ -564,28 +602,103 @@ class Decision(BaseModel):
     ended: list[EndedPlacement] = Field(description="the placements this decision ended")
 
 
-class Offer(BaseModel):
-    """A recorded call to a family about a child or a sibling group."""
+class DecisionPage(BaseModel):
+    """A page of recorded decisions, oldest first."""
+
+    model_config = _OUT
+
+    items: list[Decision]
+    next: int | None = _next_page()
+
+
+# -- the changes feed and webhooks ---------------------------------------------------------------
+
+
+class Change(BaseModel):
+    """One committed change, as the feed lists it and a webhook receives it."""
+
+    model_config = _OUT
+
+    id: str = Field(description="the event id, `evt_<seq>`: the same in the feed and a delivery")
+    seq: int = Field(description="its place in commit order")
+    kind: str = Field(examples=["decision.recorded", "home.updated"])
+    at: str = Field(description="when it was committed (ISO 8601, UTC)")
+    entity: str = Field(examples=["decision", "home"])
+    entity_id: str | None = Field(description="the id of the record or decision it concerns")
+    payload: dict[str, Any] = Field(
+        description="ids and field names of what changed, never a record's values"
+    )
+
+
+class ChangesPage(BaseModel):
+    """A page of the changes feed, in commit order."""
+
+    model_config = _OUT
+
+    items: list[Change]
+    next: int = Field(
+        description="the cursor to ask with next (`after`), also when the page is empty; the "
+        "`Link` header is that request"
+    )
+    has_more: bool = Field(description="more changes are committed after this page already")
+
+
+class Webhook(BaseModel):
+    """A receiver of the changes and how far delivery to it has got (never its secret)."""
 
     model_config = _OUT
 
     id: int
-    child_ids: list[str]
-    home_id: str
-    outcome: str
-    reason: str | None
-    note: str | None
-    at: str = Field(description="when the call was made (ISO 8601)")
-    called_by: str = Field(description="the key or person who recorded it")
-    recorded_at: str
+    url: str
+    events: list[str] = Field(description="the change kinds it receives; empty: every kind")
+    description: str | None
+    created_at: str
+    delivered_through: int = Field(description="the `seq` of the last change delivered")
+    failures: int = Field(description="failed attempts in a row at the next change")
+    next_attempt_at: str | None = Field(description="when delivery is tried again, if waiting")
+    previous_secret_valid_until: str | None = Field(
+        description="until when the previous secret also signs (after a rotation)"
+    )
 
 
-class OfferList(BaseModel):
-    """Offers, the most recent call first."""
+class WebhookWithSecret(Webhook):
+    """A webhook just registered or rotated, with its new secret (shown this once)."""
+
+    secret: str = Field(description="the key of the `Fostermatch-Signature`; keep it")
+
+
+class WebhookPage(BaseModel):
+    """The registered webhooks, oldest first."""
 
     model_config = _OUT
 
-    items: list[Offer]
+    items: list[Webhook]
+
+
+class Delivery(BaseModel):
+    """One attempt to deliver a change to a webhook."""
+
+    model_config = _OUT
+
+    id: int
+    event_id: str
+    seq: int
+    kind: str
+    attempt: int = Field(description="1 for the first attempt at this change, then 2, ...")
+    at: str
+    status_code: int | None = Field(description="the receiver's answer; null when none came")
+    error: str | None = Field(description="why the attempt failed, when it did")
+    duration_ms: int | None = Field(description="how long the receiver took to answer")
+    delivered: bool
+
+
+class DeliveryPage(BaseModel):
+    """A page of a webhook's delivery attempts, oldest first."""
+
+    model_config = _OUT
+
+    items: list[Delivery]
+    next: int | None = _next_page()
 
 
 # -- recruitment, outcomes, audit, health -------------------------------------------------------
@@ -854,3 +967,45 @@ class Health(BaseModel):
     status: Literal["ok"]
     database: str = Field(examples=["sqlite", "postgresql"])
     schema_current: bool
+
+
+class Liveness(BaseModel):
+    """The process answers (it reads nothing)."""
+
+    model_config = _OUT
+
+    status: Literal["live"]
+
+
+class Readiness(BaseModel):
+    """The database answers and its schema is the latest: the service can take requests."""
+
+    model_config = _OUT
+
+    status: Literal["ready"]
+    database: str = Field(examples=["sqlite", "postgresql"])
+    schema_revision: str = Field(alias="schema", description="the database's schema revision")
+
+
+class Offer(BaseModel):
+    """A recorded call to a family about a child or a sibling group."""
+
+    model_config = _OUT
+
+    id: int
+    child_ids: list[str]
+    home_id: str
+    outcome: str
+    reason: str | None
+    note: str | None
+    at: str = Field(description="when the call was made (ISO 8601)")
+    called_by: str = Field(description="the key or person who recorded it")
+    recorded_at: str
+
+
+class OfferList(BaseModel):
+    """Offers, the most recent call first."""
+
+    model_config = _OUT
+
+    items: list[Offer]

@@ -5,7 +5,8 @@ runs, ``415`` to a JSON body sent with another ``Content-Type`` and ``406`` to a
 that excludes every type the route produces. :func:`install_contract` completes the OpenAPI
 document FastAPI builds from the routes: one ``Problem`` schema referenced by every error
 response (``application/problem+json``), the errors each operation can return, and the
-response headers (``Location``, ``X-Record-Outcome``, ``Link``, ``Retry-After``, ``Allow``).
+response headers (``Location``, ``X-Record-Outcome``, ``ETag``, ``Idempotent-Replayed``,
+``Link``, ``Retry-After``, ``Allow``).
 ``fostermatch openapi`` prints the document; docs/openapi.json is its committed copy.
 """
 
@@ -61,11 +62,29 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "enum": ["inserted", "updated", "unchanged"]},
     },
     "Link": {
-        "description": 'the next page, `<URL>; rel="next"`; absent on the last page',
+        "description": 'the next page, `<URL>; rel="next"`; absent on the last page of a list '
+        "(the changes feed always sends it: the request to poll with next)",
         "schema": {"type": "string"},
     },
+    "ETag": {
+        "description": 'the record\'s version as an entity tag, `"v7"`: send it as `If-Match` '
+        "to replace or delete that version, as `If-None-Match` to read only a newer one",
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the "
+        "same `Idempotency-Key` (nothing was done again); absent otherwise",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
-_ERROR_HEADERS = {401: "WWW-Authenticate", 405: "Allow", 429: "Retry-After", 503: "Retry-After"}
+_ERROR_HEADERS = {
+    401: "WWW-Authenticate",
+    405: "Allow",
+    412: "ETag",  # the record's current version (none when there is no record)
+    428: "ETag",
+    429: "Retry-After",
+    503: "Retry-After",
+}
 _WHY = {
     400: "the body could not be read (not UTF-8, or a broken upload)",
     401: "no valid API key (bearer token)",
@@ -232,8 +251,10 @@ def _refine(document: dict[str, Any], app: FastAPI) -> None:
         for method, operation in item.items():
             route = routes.get((path, method))
             responses: dict[str, Any] = operation.setdefault("responses", {})
-            statuses = {int(s) for s in responses if not str(s).startswith("2")}
+            statuses = {int(s) for s in responses if str(s)[0] in "45"}  # 304 has no body
             statuses |= {405, 503}
+            if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+                statuses.add(409)  # the first request with the key is still being answered
             if operation.get("security"):
                 statuses |= {401, 403}
             if operation.get("parameters") or "requestBody" in operation:
@@ -251,15 +272,22 @@ def _refine(document: dict[str, Any], app: FastAPI) -> None:
 
 def _success_headers(path: str, method: str, operation: dict[str, Any]) -> None:
     responses = operation["responses"]
+    parameters = {p["name"].lower() for p in operation.get("parameters", [])}
     names: dict[str, list[str]] = {}
-    if method == "put" and "201" in responses:
-        names = {"200": ["X-Record-Outcome"], "201": ["X-Record-Outcome"]}
+    if method == "put" and "201" in responses:  # a record's upsert
+        names = {"200": ["X-Record-Outcome", "ETag"], "201": ["X-Record-Outcome", "ETag"]}
+    elif method == "get" and "304" in responses:  # a record's read
+        names = {"200": ["ETag"], "304": ["ETag"]}
     elif method == "post" and path == "/v1/plans":
         names = {"202": ["Location"]}
-    elif method == "get" and any(p["name"] == "after" for p in operation.get("parameters", [])):
+    elif method == "get" and "after" in parameters:
         names = {"200": ["Link"]}
+    if "idempotency-key" in parameters:
+        for status in (s for s in responses if s.startswith("2")):
+            names.setdefault(status, []).append("Idempotent-Replayed")
     for status, headers in names.items():
-        responses[status]["headers"] = {name: _HEADERS[name] for name in headers}
+        declared = responses[status].setdefault("headers", {})
+        declared.update({name: _HEADERS[name] for name in headers})
 
 
 def install_contract(app: FastAPI) -> None:

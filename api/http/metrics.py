@@ -36,6 +36,7 @@ from sqlmodel import Session, col
 
 from api.http.auth import Monitor
 from api.http.problems import problem_response, problem_responses
+from api.responses import Liveness, Readiness
 from data.db import alembic_config, schema_revision
 from data.models import PlanJob
 
@@ -170,11 +171,18 @@ def add_probes(app: FastAPI) -> None:
         summary="Prometheus metrics: request latency by route, snapshot, plan queue",
         response_class=PlainTextResponse,
         responses=problem_responses(401, 403),
+        name="get_metrics",
     )
     def metrics(request: Request, who: Monitor) -> Response:
         return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE)
 
-    @app.get("/v1/health/live", tags=["service"], summary="Liveness: the process answers")
+    @app.get(
+        "/v1/health/live",
+        tags=["service"],
+        summary="Liveness: the process answers",
+        response_model=Liveness,
+        name="get_health_live",
+    )
     def live() -> dict[str, str]:
         return {"status": "live"}
 
@@ -182,7 +190,9 @@ def add_probes(app: FastAPI) -> None:
         "/v1/health/ready",
         tags=["service"],
         summary="Readiness: the database answers and its schema is the latest",
+        response_model=Readiness,
         responses=problem_responses(503),
+        name="get_health_ready",
     )
     def ready(request: Request) -> Response:
         engine: Engine = request.app.state.engine

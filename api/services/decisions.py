@@ -510,5 +510,7 @@ def list_decisions(
             .order_by(col(DecisionParticipant.id))
         ).scalars():
             people[person.decision_id].append({"role": person.role, "name": person.name})
-    items = [decision_json(d, people[d.id or 0]) for d in found]
+    items = [
+        {**decision_json(d, people[d.id or 0]), "ended": ended_by(session, d)} for d in found
+    ]  # each as read alone (GET /v1/decisions/{id}), with the stays it ended
     return items, (found[-1].id if more and found else None)

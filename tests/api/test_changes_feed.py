@@ -35,10 +35,11 @@ def test_record_writes_appear_in_order_with_a_cursor(
 ) -> None:
     """A PUT, a second PUT and a DELETE appear once each, in order, paged one at a time."""
     writer = bearer(keys["case_system"])
-    assert client.put("/v1/homes/H9", json=HOME, headers=writer).status_code == 201
-    assert (
-        client.put("/v1/homes/H9", json={**HOME, "capacity": 3}, headers=writer).status_code == 200
-    )
+    created = client.put("/v1/homes/H9", json=HOME, headers=writer)
+    assert created.status_code == 201
+    read = {"If-Match": created.headers["etag"]}  # an update names the version it replaces
+    changed = client.put("/v1/homes/H9", json={**HOME, "capacity": 3}, headers=writer | read)
+    assert changed.status_code == 200, changed.text
     assert client.delete("/v1/homes/H9", headers=writer).status_code == 204
     items = _all_changes(client, keys["case_system"], limit=1)
     seqs = [i["seq"] for i in items]
@@ -106,6 +107,8 @@ def test_decisions_are_listed_and_filtered(client: TestClient, keys: dict[str, s
     listed = client.get("/v1/decisions", headers=bearer(keys["case_system"])).json()
     assert [d["id"] for d in listed["items"]] == [decided] and listed["next"] is None
     assert listed["items"][0]["participants"] == [{"role": "caseworker", "name": None}]
+    alone = client.get(f"/v1/decisions/{decided}", headers=bearer(keys["case_system"]))
+    assert listed["items"][0] == alone.json()  # each listed as it reads alone, `ended` too
     by_child = client.get("/v1/decisions?child_id=C2", headers=bearer(key)).json()
     assert [d["id"] for d in by_child["items"]] == [decided]
     assert client.get("/v1/decisions?child_id=C1", headers=bearer(key)).json()["items"] == []
@@ -113,11 +116,24 @@ def test_decisions_are_listed_and_filtered(client: TestClient, keys: dict[str, s
     assert [d["id"] for d in by_home["items"]] == [decided]
     # the child's id is not a home's id: the prefilter's match is checked exactly
     assert client.get("/v1/decisions?home_id=C2", headers=bearer(key)).json()["items"] == []
-    later = client.get(f"/v1/decisions?after={decided}", headers=bearer(key)).json()
+    admin = bearer(keys["admin"])  # a second child in care, placed too: two pages of one
+    child = {"birth_date": "2016-02-03", "sex": "male", "languages": ["en"]}
+    assert client.put("/v1/children/C9", json=child, headers=admin).status_code == 201
+    stay = {"removal_latitude": 41.92, "removal_longitude": -87.66}
+    assert client.put("/v1/episodes/C9/2026-01-01", json=stay, headers=admin).status_code == 201
+    second = _decide(client, key, "C9", homes[0], homes)
+    first_page = client.get("/v1/decisions?limit=1", headers=bearer(key))
+    assert first_page.json()["next"] == decided
+    link = first_page.headers["link"]
+    assert link == f'</v1/decisions?limit=1&after={decided}>; rel="next"'
+    following = client.get(link[1 : link.index(">")], headers=bearer(key))
+    assert [d["id"] for d in following.json()["items"]] == [second]
+    assert "link" not in following.headers  # the last page
+    later = client.get(f"/v1/decisions?after={second}", headers=bearer(key)).json()
     assert later == {"items": [], "next": None}
     changes = client.get("/v1/changes?limit=1000", headers=bearer(key)).json()["items"]
     recorded = [c for c in changes if c["kind"] == "decision.recorded"]
-    assert [c["entity_id"] for c in recorded] == [str(decided)]
+    assert [c["entity_id"] for c in recorded] == [str(decided), str(second)]
     assert recorded[0]["payload"]["children"] == ["C2"]
     assert homes[0] in recorded[0]["payload"]["homes"]
     assert client.get("/v1/decisions", headers=bearer(keys["recruiter"])).status_code == 403

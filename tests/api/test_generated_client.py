@@ -86,8 +86,9 @@ def _module(client_package: ModuleType, name: str) -> Any:
 def test_the_generated_client_runs_the_integration_flow(
     generated: ModuleType, base_url: tuple[str, str]
 ) -> None:
-    """Upsert a child and an episode, list homes, rank, plan and poll, decide, read the
-    placements back: every answer a typed model of the generated package."""
+    """Upsert a child (and update it with If-Match) and an episode, list homes, rank, plan
+    and poll, decide, read the placements back: every answer a typed model of the generated
+    package."""
     url, key = base_url
     models = _module(generated, "models")
     records = _module(generated, "api.records")
@@ -111,6 +112,21 @@ def _integrate(client: Any, models: Any, records: Any, matching: Any, decisions:
     assert created.parsed.id == "C900001" and created.parsed.birth_date == date(2014, 5, 6)
     again = put_child.sync_detailed("C900001", client=client, body=child)
     assert again.status_code == 200 and isinstance(again.parsed, models.ChildRecord)
+
+    # read it, change it naming the version read (If-Match), and be refused with a stale one
+    get_child = importlib.import_module(f"{records.__name__}.get_child")
+    read = get_child.sync_detailed("C900001", client=client)
+    assert isinstance(read.parsed, models.ChildRecord) and read.parsed.version == 1
+    assert read.headers["etag"] == '"v1"'
+    changed = models.ChildIn.from_dict({**child.to_dict(), "languages": ["en", "es"]})
+    updated = put_child.sync_detailed(
+        "C900001", client=client, body=changed, if_match=read.headers["etag"]
+    )
+    assert updated.status_code == 200 and isinstance(updated.parsed, models.ChildRecord)
+    assert updated.parsed.version == 2 and updated.headers["etag"] == '"v2"'
+    stale = put_child.sync("C900001", client=client, body=child, if_match=read.headers["etag"])
+    assert isinstance(stale, models.Problem) and stale.status == 412
+    assert stale.current_etag == '"v2"'
     episode = models.EpisodeIn(removal_latitude=41.85, removal_longitude=-87.68)
     put_episode = importlib.import_module(f"{records.__name__}.put_episode")
     stay = put_episode.sync("C900001", date(2026, 10, 1), client=client, body=episode)

@@ -61,11 +61,17 @@ def _register(client: TestClient, key: str, url: str, **extra: Any) -> dict[str,
 
 
 def _write_homes(client: TestClient, key: str, capacities: list[int]) -> None:
+    """PUT home H9 once per capacity, each update naming the version it replaces, read first
+    (a case system's key must send If-Match to replace a record)."""
+    current = client.get("/v1/homes/H9", headers=bearer(key))
+    assert current.status_code in (200, 404), current.text
+    condition = {"If-Match": current.headers["etag"]} if current.status_code == 200 else {}
     for capacity in capacities:
         answer = client.put(
-            "/v1/homes/H9", json={**HOME, "capacity": capacity}, headers=bearer(key)
+            "/v1/homes/H9", json={**HOME, "capacity": capacity}, headers=bearer(key) | condition
         )
         assert answer.status_code in (200, 201), answer.text
+        condition = {"If-Match": answer.headers["etag"]}
 
 
 def _verified(got: Received, secret: str, clock: FakeClock) -> bool:
@@ -320,8 +326,9 @@ def test_a_decision_on_the_pages_reaches_the_case_system(
         f"/pages/children/{child}/decision",
         data={"participant": ["caseworker", "youth"], "home": shown[0], "options_shown": shown}
         | takes,
+        follow_redirects=False,
     )
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 303, answer.text  # post-redirect-get to the decision's page
     feed = client.get("/v1/changes?limit=1000", headers=bearer(keys["case_system"])).json()
     decided = [c for c in feed["items"] if c["kind"] == "decision.recorded"]
     assert len(decided) == 1 and child in decided[0]["payload"]["children"]

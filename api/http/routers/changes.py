@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.http.auth import ChangesReader
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, SessionDep
-from api.http.problems import problem_responses
+from api.responses import ChangesPage
 from api.services.audit import audit_read
 from api.services.changes import read_changes
 
-router = APIRouter(prefix="/v1", tags=["changes"])
+router = APIRouter(prefix="/v1", tags=["changes"], route_class=ContractRoute)
 
 _EXAMPLE = {
     "items": [
@@ -48,10 +49,9 @@ _EXAMPLE = {
         'the `Link: <...>; rel="next"` header is that request. Payloads hold ids and field '
         "names, never a record's values. Reads naming children are audit-logged."
     ),
-    responses={
-        200: {"content": {"application/json": {"example": _EXAMPLE}}},
-        **problem_responses(401, 403, 422),
-    },
+    response_model=ChangesPage,
+    responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}},
+    name="get_changes",
 )
 def get_changes(
     request: Request,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -13,7 +13,9 @@ from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, PolicyDep, SessionDep, SettingsDep, SnapshotsDep
 from api.http.idempotency import IdempotencyKeyHeader, Store, answer_once, json_body_hash
 from api.http.problems import problem_responses
+from api.http.routers.records import link_next
 from api.responses import Decision as DecisionOut
+from api.responses import DecisionPage
 from api.schemas import DecisionIn
 from api.services.audit import audit_read
 from api.services.decisions import list_decisions, read_decision, record_decision
@@ -60,7 +62,12 @@ _EXAMPLE = {
     responses={
         201: {
             "content": {"application/json": {"example": _EXAMPLE}},
-            "headers": {"Location": {"description": "the decision: /v1/decisions/{id}"}},
+            "headers": {
+                "Location": {
+                    "description": "the decision: `/v1/decisions/{id}`",
+                    "schema": {"type": "string"},
+                }
+            },
         },
         **problem_responses(409),
     },
@@ -98,12 +105,16 @@ def post_decisions(
         "that placed that child; `home_id`: those placing a child in that home; `after`: the "
         "`next` of the previous page. Audit-logged with the children named."
     ),
+    response_model=DecisionPage,
+    response_model_exclude_unset=True,
     responses={
-        200: {"content": {"application/json": {"example": {"items": [_EXAMPLE], "next": None}}}},
-        **problem_responses(401, 403, 422),
+        200: {"content": {"application/json": {"example": {"items": [_EXAMPLE], "next": None}}}}
     },
+    name="get_decisions",
 )
 def get_decisions(
+    request: Request,
+    response: Response,
     session: SessionDep,
     engine: EngineDep,
     principal: DecisionMaker,
@@ -118,6 +129,7 @@ def get_decisions(
     children = sorted({p["child_id"] for d in items for p in d["placements"]})
     if children:
         audit_read(engine, principal, "list_decisions", "decision", children)
+    link_next(request, response, following)
     return {"items": items, "next": following}
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.http.auth import WebhookAdmin
+from api.http.contract import ContractRoute
 from api.http.dependencies import EngineDep, SessionDep
 from api.http.problems import problem_responses
+from api.http.routers.records import link_next
+from api.responses import DeliveryPage, WebhookPage, WebhookWithSecret
 from api.schemas import WebhookIn, WebhookRotation
 from api.services.webhooks import (
     delete_webhook,
@@ -23,9 +26,11 @@ from api.services.webhooks import (
     rotate_secret,
 )
 
-router = APIRouter(prefix="/v1", tags=["webhooks"])
+router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=ContractRoute)
 
-WebhookId = Annotated[int, Path(ge=1, le=2**62)]
+# the example is the first webhook registered (the example of POST /v1/webhooks, in a
+# database that has none yet)
+WebhookId = Annotated[int, Path(ge=1, le=2**62, examples=[1])]
 
 _WEBHOOK = {
     "id": 3,
@@ -50,22 +55,22 @@ _WEBHOOK = {
         "on. `events`: change kinds (`decision.recorded`), `ENTITY.*` or `*`; none: all. "
         "`422` for a URL that is not http(s). Audited."
     ),
+    response_model=WebhookWithSecret,
     responses={
-        201: {"content": {"application/json": {"example": {**_WEBHOOK, "secret": "whsec_..."}}}},
-        **problem_responses(401, 403, 422),
+        201: {"content": {"application/json": {"example": {**_WEBHOOK, "secret": "whsec_..."}}}}
     },
+    name="post_webhooks",
 )
-def post_webhook(body: WebhookIn, engine: EngineDep, principal: WebhookAdmin) -> dict[str, Any]:
+def post_webhooks(body: WebhookIn, engine: EngineDep, principal: WebhookAdmin) -> dict[str, Any]:
     return register_webhook(engine, principal, body.url, body.events, body.description)
 
 
 @router.get(
     "/webhooks",
     summary="The webhooks (never their secrets) and how far delivery to each has got",
-    responses={
-        200: {"content": {"application/json": {"example": {"items": [_WEBHOOK]}}}},
-        **problem_responses(401, 403),
-    },
+    response_model=WebhookPage,
+    responses={200: {"content": {"application/json": {"example": {"items": [_WEBHOOK]}}}}},
+    name="get_webhooks",
 )
 def get_webhooks(session: SessionDep, principal: WebhookAdmin) -> dict[str, Any]:
     return {"items": list_webhooks(session)}
@@ -75,9 +80,12 @@ def get_webhooks(session: SessionDep, principal: WebhookAdmin) -> dict[str, Any]
     "/webhooks/{webhook_id}",
     status_code=204,
     summary="Delete a webhook and its delivery log: nothing more is sent to it (audited)",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(404),
+    name="delete_webhook",
 )
-def remove_webhook(webhook_id: WebhookId, engine: EngineDep, principal: WebhookAdmin) -> Response:
+def delete_one_webhook(
+    webhook_id: WebhookId, engine: EngineDep, principal: WebhookAdmin
+) -> Response:
     delete_webhook(engine, principal, webhook_id)
     return Response(status_code=204)
 
@@ -90,12 +98,14 @@ def remove_webhook(webhook_id: WebhookId, engine: EngineDep, principal: WebhookA
         "`previous_secret_valid_until` each delivery carries two `v1` signatures, one per "
         "secret, so the receiver can switch when it is ready. Audited."
     ),
+    response_model=WebhookWithSecret,
     responses={
         200: {"content": {"application/json": {"example": {**_WEBHOOK, "secret": "whsec_..."}}}},
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(404),
     },
+    name="post_webhook_rotate",
 )
-def rotate_webhook_secret(
+def post_webhook_rotate(
     webhook_id: WebhookId,
     engine: EngineDep,
     principal: WebhookAdmin,
@@ -132,15 +142,20 @@ def rotate_webhook_secret(
                 }
             }
         },
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(404),
     },
+    response_model=DeliveryPage,
+    name="get_webhook_deliveries",
 )
-def get_deliveries(
+def get_webhook_deliveries(
     webhook_id: WebhookId,
+    request: Request,
+    response: Response,
     session: SessionDep,
     principal: WebhookAdmin,
     after: Annotated[int | None, Query(ge=0, le=2**62, description="last id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     items, following = list_deliveries(session, webhook_id, after, limit)
+    link_next(request, response, following)
     return {"items": items, "next": following}
