@@ -740,6 +740,7 @@ class OutreachPartner(BaseModel):
     languages: list[str]
     in_community: bool
     score: float
+    contact: str | None = Field(default=None, description="how to reach them, as recorded")
 
 
 class GapRow(BaseModel):

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from api.cli import main
 from api.services.audit import entry_json
+from api.services.keys import ROLES
 from data.models import AuditEntry
 from tests.helpers.auth import bearer
 from tests.helpers.records import write_small_folder
@@ -310,5 +311,6 @@ def test_cli_writes_are_audited_as_the_operating_system_user(
     assert _cli(sqlite_engine, "keys", "demo") == 0
     assert _cli(sqlite_engine, "keys", "demo") == 0
     actions = [e["action"] for e in _entries(sqlite_engine, before)]
-    assert actions == ["key_create"] * 4 + ["key_revoke"] * 4 + ["key_create"] * 4
+    roles = len(ROLES)  # one demo key per role
+    assert actions == ["key_create"] * roles + ["key_revoke"] * roles + ["key_create"] * roles
     capsys.readouterr()

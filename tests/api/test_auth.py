@@ -102,6 +102,14 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | str | None, str]] = [
     ("GET", "/v1/outcomes", None, "outcomes"),
     ("GET", "/v1/audit", None, "audit"),
     ("GET", "/metrics", None, "metrics"),
+    (
+        "POST",
+        "/v1/offers",
+        {"child_ids": ["C1"], "home_id": "H1", "outcome": "offered"},
+        "decisions",
+    ),
+    ("GET", "/v1/homes/H1/offers", None, "decisions"),
+    ("GET", "/v1/children/C1/offers", None, "decisions"),
 ]
 
 
